@@ -1,0 +1,128 @@
+"""Two-factor authentication: setting up TOTP, backup codes, verifying a code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import segno
+from django.conf import settings
+from django.db import transaction
+from django_otp import login as otp_login
+from django_otp import user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from carehub.access_log import log_access
+from carehub.models import AccessLog
+
+TOTP_DEVICE_NAME = "authenticator"
+BACKUP_DEVICE_NAME = "backup"
+
+
+def two_factor_required(user) -> bool:
+    """Staff and coordinators always; families unless the deployment opts out."""
+    if not user.is_authenticated:
+        return False
+    if user.is_family:
+        return settings.FAMILY_2FA_REQUIRED
+    return True
+
+
+def two_factor_is_set_up(user) -> bool:
+    return user_has_device(user, confirmed=True)
+
+
+def pending_totp_device(*, user) -> TOTPDevice:
+    """The unconfirmed authenticator being set up, made once and reused until confirmed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def totp_secret_base32(device: TOTPDevice) -> str:
+    from base64 import b32encode
+
+    return b32encode(device.bin_key).decode().rstrip("=")
+
+
+def totp_qr_svg(device: TOTPDevice) -> str:
+    """The provisioning URI as an inline SVG, drawn locally (no external service)."""
+    return segno.make(device.config_url, error="m").svg_inline(scale=5, border=2, dark="#000", light="#fff")
+
+
+@transaction.atomic
+def backup_codes_generate(*, user) -> list[str]:
+    """Replace the user's backup codes with a fresh set; return them in clear once."""
+    device, _ = StaticDevice.objects.get_or_create(user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(settings.BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    throttled: bool = False
+    used_backup_code: bool = False
+
+
+def _normalise(code: str) -> str:
+    return "".join(code.split()).replace("-", "").lower()
+
+
+def two_factor_verify(request, *, code: str) -> VerifyResult:
+    """Check a TOTP or backup code for request.user and mark the session verified.
+
+    django-otp refuses a TOTP code already used (it remembers the last time step)
+    and throttles repeated failures per device.
+    """
+    user = request.user
+    token = _normalise(code)
+    if not token:
+        return VerifyResult(ok=False)
+    devices = (
+        TOTPDevice.objects.devices_for_user(user, confirmed=True)
+        if token.isdigit()
+        else StaticDevice.objects.devices_for_user(user, confirmed=True)
+    )
+    throttled = False
+    with transaction.atomic():
+        for device in devices.select_for_update():
+            allowed, _ = device.verify_is_allowed()
+            if not allowed:
+                throttled = True
+                continue
+            if device.verify_token(token):
+                otp_login(request, device)
+                is_backup = isinstance(device, StaticDevice)
+                action = AccessLog.Action.BACKUP_CODE_USED if is_backup else AccessLog.Action.TWO_FACTOR_VERIFIED
+                log_access(request, action)
+                return VerifyResult(ok=True, used_backup_code=is_backup)
+    log_access(request, AccessLog.Action.TWO_FACTOR_FAILED)
+    return VerifyResult(ok=False, throttled=throttled)
+
+
+def two_factor_confirm_setup(request, *, device: TOTPDevice, code: str) -> list[str] | None:
+    """Confirm a new authenticator with a first code; returns fresh backup codes, or None."""
+    token = _normalise(code)
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=request.user)
+        if not token.isdigit() or not device.verify_token(token):
+            return None
+        # One authenticator per person: a new set-up replaces an older one.
+        TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = backup_codes_generate(user=request.user)
+    otp_login(request, device)
+    log_access(request, AccessLog.Action.TWO_FACTOR_SETUP)
+    return codes
+
+
+@transaction.atomic
+def two_factor_reset(*, user) -> None:
+    """Remove every device: the person sets 2FA up again at next sign-in (coordinator action)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("2fa/verify/", views.two_factor_verify, name="two_factor_verify"),
+    path("2fa/backup-codes/", views.two_factor_backup_codes, name="two_factor_backup_codes"),
+    path(
+        "2fa/backup-codes/regenerate/",
+        views.two_factor_backup_codes_regenerate,
+        name="two_factor_backup_codes_regenerate",
+    ),
+    path("security/", views.security, name="account_security"),
+]

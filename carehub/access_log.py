@@ -1,0 +1,101 @@
+"""Writing and checking the access log. Logging a read is one line in a view:
+
+log_access(request, AccessLog.Action.VIEW, resident)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from .models import GENESIS_HASH, AccessLog, AccessLogHead
+
+
+def client_ip(request) -> str | None:
+    # REMOTE_ADDR is the proxy's address behind a reverse proxy; deployments
+    # set the proxy to overwrite it (documented in README), never trust X-F-F blindly.
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _object_fields(obj) -> dict:
+    if obj is None:
+        return {}
+    public_id = getattr(obj, "public_id", None)
+    subject = getattr(obj, "access_log_subject_id", None)
+    return {
+        "object_type": obj._meta.label_lower,
+        "object_id": str(public_id or obj.pk),
+        "object_repr": str(obj)[:255],
+        "site_id": getattr(obj, "access_log_site_id", getattr(obj, "site_id", None)),
+        "subject_id": subject() if callable(subject) else subject,
+    }
+
+
+def append(**fields) -> AccessLog:
+    """Append one entry to the chain. Holds the head row lock for the insert only."""
+    with transaction.atomic():
+        head, _ = AccessLogHead.objects.select_for_update().get_or_create(pk=1)
+        entry = AccessLog(prev_hash=head.last_hash, **fields)
+        entry.hash = entry.compute_hash()
+        entry.save()
+        head.last_hash, head.last_id = entry.hash, entry.pk
+        head.save(update_fields=["last_hash", "last_id"])
+    return entry
+
+
+def log_access(
+    request, action: str, obj=None, *, user=None, query: str = "", site_id=None, actor: str = ""
+) -> AccessLog:
+    """Record that the request's user did ``action`` on ``obj`` (or searched ``query``)."""
+    user = user if user is not None else getattr(request, "user", None)
+    if user is not None and not user.is_authenticated:
+        user = None
+    fields = _object_fields(obj)
+    if site_id is not None:
+        fields["site_id"] = site_id
+    meta = request.META if request is not None else {}
+    return append(
+        user=user,
+        actor=(actor or (user.email if user else ""))[:254],
+        action=action,
+        query=query[:500],
+        ip=client_ip(request),
+        user_agent=meta.get("HTTP_USER_AGENT", "")[:300],
+        **fields,
+    )
+
+
+@dataclass
+class ChainReport:
+    checked: int
+    broken_id: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_id is None and not self.reason
+
+
+def verify_chain(batch_size: int = 5000) -> ChainReport:
+    """Walk the chain in id order and report the first entry that does not fit."""
+    prev_hash, checked, last_id = GENESIS_HASH, 0, 0
+    while True:
+        batch = list(AccessLog.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        if not batch:
+            break
+        for entry in batch:
+            if entry.prev_hash != prev_hash:
+                return ChainReport(
+                    checked, entry.pk, "previous hash does not match: an entry before it was removed or altered"
+                )
+            if entry.compute_hash() != entry.hash:
+                return ChainReport(checked, entry.pk, "content does not match its hash: the entry was altered")
+            prev_hash, last_id = entry.hash, entry.pk
+            checked += 1
+    head = AccessLogHead.objects.filter(pk=1).first()
+    if head and head.last_hash != prev_hash:
+        return ChainReport(checked, head.last_id, "the last entries of the chain were removed")
+    return ChainReport(checked)

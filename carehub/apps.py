@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
+
+
+class CareHubConfig(AppConfig):
+    default = True
+    name = "carehub"
+    verbose_name = _("CareHub")
+
+
+class CareHubAdminConfig(admin_apps.AdminConfig):
+    default = False
+    default_site = "carehub.admin_site.CareHubAdminSite"

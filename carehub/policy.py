@@ -1,0 +1,144 @@
+"""The access policy: the one place that decides who sees and changes what.
+
+Every view starts from a queryset restricted here (``Model.objects.visible_to(user)``
+calls :func:`restrict`), and object checks reuse the same rules through
+:func:`get_visible_or_404`. Later apps add rules by giving their querysets a
+``visible_to`` built on :func:`restrict` / :func:`site_ids`; they never bypass it.
+
+Scopes:
+- DIRECTORY: who works where. Any staff member with a current assignment sees
+  the whole group's directory; families see nothing of it.
+- CARE: resident data. Staff see the sites where they currently work;
+  coordinators the same; group admins every site.
+- MANAGE: administration. Coordinators manage the sites of their coordinator
+  assignments; group admins every site.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from django.db.models import Model, QuerySet
+from django.shortcuts import get_object_or_404
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class Scope(enum.StrEnum):
+    DIRECTORY = "directory"
+    CARE = "care"
+    MANAGE = "manage"
+
+
+class Role(enum.IntEnum):
+    ANONYMOUS = 0
+    FAMILY = 1
+    STAFF = 2
+    COORDINATOR = 3
+    GROUP_ADMIN = 4
+
+
+class _All:
+    """Every site: group admins are not restricted (avoids huge IN lists)."""
+
+    def __repr__(self):
+        return "ALL_SITES"
+
+
+ALL_SITES = _All()
+_CACHE_ATTR = "_carehub_policy_cache"
+
+
+def _cache(user) -> dict:
+    # Per user object, hence per request: assignments read once per request.
+    cache = user.__dict__.get(_CACHE_ATTR)
+    if cache is None:
+        cache = user.__dict__[_CACHE_ATTR] = {}
+    return cache
+
+
+def forget(user) -> None:
+    """Drop what the policy memoised on this user object (after a change of rights)."""
+    user.__dict__.pop(_CACHE_ATTR, None)
+
+
+def _current_assignments(user) -> list[tuple[int, str]]:
+    cache = _cache(user)
+    if "assignments" not in cache:
+        from directory.models import Assignment
+
+        cache["assignments"] = list(Assignment.objects.active().filter(user=user).values_list("site_id", "role"))
+    return cache["assignments"]
+
+
+def is_group_admin(user) -> bool:
+    return bool(
+        user.is_authenticated and user.is_active and (user.is_superuser or (user.is_group_admin and not user.is_family))
+    )
+
+
+def role(user) -> Role:
+    if not user.is_authenticated or not user.is_active:
+        return Role.ANONYMOUS
+    if is_group_admin(user):
+        return Role.GROUP_ADMIN
+    if user.is_family:
+        return Role.FAMILY
+    if any(r == "coordinator" for _, r in _current_assignments(user)):
+        return Role.COORDINATOR
+    return Role.STAFF
+
+
+def is_active_staff(user) -> bool:
+    """A staff member with at least one assignment in force today (or a group admin)."""
+    if not user.is_authenticated or not user.is_active or user.is_family:
+        return False
+    return is_group_admin(user) or bool(_current_assignments(user))
+
+
+def site_ids(user, scope: Scope) -> frozenset[int] | _All:
+    """The ids of the sites a user may reach in a scope, or ALL_SITES."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if is_group_admin(user):
+        return ALL_SITES
+    if user.is_family:
+        return frozenset()  # families reach residents through their family links only
+    assignments = _current_assignments(user)
+    if scope is Scope.DIRECTORY:
+        return ALL_SITES if assignments else frozenset()
+    if scope is Scope.CARE:
+        return frozenset(site for site, _ in assignments)
+    if scope is Scope.MANAGE:
+        return frozenset(site for site, r in assignments if r == "coordinator")
+    raise ValueError(scope)
+
+
+def restrict(queryset: QuerySet, user, scope: Scope, site_field: str) -> QuerySet:
+    """Filter a queryset to the rows whose ``site_field`` is within the user's scope."""
+    allowed = site_ids(user, scope)
+    if allowed is ALL_SITES:
+        return queryset
+    if not allowed:
+        return queryset.none()
+    return queryset.filter(**{f"{site_field}__in": allowed})
+
+
+def can(user, scope: Scope, site_id: int | None) -> bool:
+    allowed = site_ids(user, scope)
+    return allowed is ALL_SITES or (site_id is not None and site_id in allowed)
+
+
+def get_visible_or_404(queryset_or_model, user, **lookup) -> Model:
+    """Fetch one object through its model's ``visible_to(user)``; 404 when absent or hidden.
+
+    A hidden object and a missing one answer the same, so that nothing leaks.
+    """
+    manager = getattr(queryset_or_model, "objects", queryset_or_model)
+    return get_object_or_404(manager.visible_to(user), **lookup)
+
+
+def can_view(user: User, obj: Model) -> bool:
+    return type(obj)._default_manager.visible_to(user).filter(pk=obj.pk).exists()

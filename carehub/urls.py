@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.account.urls")),
+    path("directory/", include("directory.urls")),
+    path("residents/", include("coordination.urls")),
+    path("documents/", include("documents.urls")),
+    path("messages/", include("messaging.urls")),
+    path("family/", include("portal.urls")),
+    path("admin/", admin.site.urls),
+]

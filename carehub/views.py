@@ -1,0 +1,83 @@
+import asyncio
+import logging
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from . import policy
+
+logger = logging.getLogger(__name__)
+
+
+def home(request):
+    """Where a person lands after signing in: their area of CareHub."""
+    user = request.user
+    if user.is_family:
+        return render(request, "carehub/home_family.html")
+    if not policy.is_active_staff(user):
+        return render(request, "carehub/no_assignment.html", status=403)
+    return render(request, "carehub/home.html")
+
+
+@require_POST
+def session_keepalive(request):
+    """The idle warning's "stay signed in" button: a request that counts as activity."""
+    if request.htmx or request.headers.get("Accept") == "application/json":
+        return HttpResponse(status=204)
+    return redirect(request.POST.get("next") or "home")
+
+
+def _check_database() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return cursor.fetchone() == (1,)
+
+
+def _check_cache() -> bool:
+    key = f"healthz:{uuid.uuid4().hex}"
+    cache.set(key, "1", 10)
+    ok = cache.get(key) == "1"
+    cache.delete(key)
+    return ok
+
+
+def _check_channel_layer() -> bool:
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+
+    async def roundtrip():
+        channel = await layer.new_channel()
+        await layer.send(channel, {"type": "healthz.ping"})
+        message = await asyncio.wait_for(layer.receive(channel), timeout=2)
+        return message.get("type") == "healthz.ping"
+
+    return async_to_sync(roundtrip)()
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness for load balancers: status of each backing service, nothing else."""
+    checks = {}
+    for name, check in (
+        ("database", _check_database),
+        ("cache", _check_cache),
+        ("channel_layer", _check_channel_layer),
+    ):
+        try:
+            checks[name] = "ok" if check() else "error"
+        except Exception:  # a health check reports failures; it must not raise them
+            logger.exception("healthz: %s check failed", name)
+            checks[name] = "error"
+    healthy = all(v == "ok" for v in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)

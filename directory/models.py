@@ -1,0 +1,248 @@
+"""The organisation of the group: sites, units, staff profiles and assignments."""
+
+import uuid
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from carehub import policy
+
+
+def validate_time_zone(value: str) -> None:
+    # A validator, not choices: the list of zones depends on the machine's tzdata
+    # and must not end up in migrations.
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value}) from exc
+
+
+class SiteQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Sites a user may see listed (directory, site pages)."""
+        return policy.restrict(self.filter(is_active=True), user, policy.Scope.DIRECTORY, "pk")
+
+    def in_care_scope_of(self, user):
+        """Sites whose residents' data the user may read."""
+        return policy.restrict(self, user, policy.Scope.CARE, "pk")
+
+    def managed_by(self, user):
+        return policy.restrict(self, user, policy.Scope.MANAGE, "pk")
+
+
+class Site(models.Model):
+    class Kind(models.TextChoices):
+        EHPAD = "ehpad", _("Nursing home (EHPAD)")
+        RESIDENCE = "residence", _("Independent living residence")
+        SSIAD = "ssiad", _("Home nursing service (SSIAD)")
+        FAM = "fam", _("Medicalised home for adults with disabilities (FAM)")
+        MAS = "mas", _("Specialised care home (MAS)")
+        DAY_CENTRE = "day_centre", _("Day centre")
+        HEAD_OFFICE = "head_office", _("Head office")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.EHPAD)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    phone = models.CharField(_("main phone"), max_length=30, blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Europe/Paris",
+        validators=[validate_time_zone],
+        help_text=_("IANA name, e.g. Europe/Paris, America/Cayenne, Indian/Reunion."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = SiteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class UnitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return policy.restrict(self.filter(site__is_active=True), user, policy.Scope.DIRECTORY, "site")
+
+    def in_care_scope_of(self, user):
+        return policy.restrict(self, user, policy.Scope.CARE, "site")
+
+    def managed_by(self, user):
+        return policy.restrict(self, user, policy.Scope.MANAGE, "site")
+
+
+class Unit(models.Model):
+    """A wing, floor or sector of a site ("unité", "secteur", "étage")."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="units", verbose_name=_("site"))
+    name = models.CharField(_("name"), max_length=100)
+    is_secure = models.BooleanField(
+        _("secure unit"), default=False, help_text=_("Protected unit (UVP) for residents with dementia.")
+    )
+    nurse_station_phone = models.CharField(_("nurse station phone"), max_length=30, blank=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["site__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["site", "name"], name="unit_unique_name_per_site")]
+
+    def __str__(self):
+        return f"{self.site.name} — {self.name}"
+
+
+class Job(models.TextChoices):
+    CARE_ASSISTANT = "care_assistant", _("Care assistant (AS)")
+    NURSE = "nurse", _("Nurse (IDE)")
+    NURSE_COORDINATOR = "nurse_coordinator", _("Nurse coordinator (IDEC)")
+    COORDINATING_DOCTOR = "coordinating_doctor", _("Coordinating doctor")
+    DOCTOR = "doctor", _("Doctor")
+    SITE_DIRECTOR = "site_director", _("Site director")
+    HOUSEKEEPING = "housekeeping", _("Care support staff (ASH)")
+    SUPPORT_WORKER = "support_worker", _("Social support worker (AES/AMP)")
+    PSYCHOLOGIST = "psychologist", _("Psychologist")
+    PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist")
+    OCCUPATIONAL_THERAPIST = "occupational_therapist", _("Occupational therapist")
+    ACTIVITY_LEAD = "activity_lead", _("Activity lead")
+    DIETITIAN = "dietitian", _("Dietitian")
+    SECRETARY = "secretary", _("Administrative staff")
+    HEAD_OFFICE = "head_office", _("Head office staff")
+
+
+#: Jobs whose holders write and maintain clinical information (alerts, targets).
+NURSING_JOBS = frozenset({Job.NURSE, Job.NURSE_COORDINATOR, Job.COORDINATING_DOCTOR, Job.DOCTOR})
+
+
+class StaffProfile(models.Model):
+    class MobileVisibility(models.TextChoices):
+        SITE = "site", _("Colleagues of my sites")
+        GROUP = "group", _("Everyone in the group")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+        verbose_name=_("user"),
+    )
+    job = models.CharField(_("job"), max_length=40, choices=Job.choices, default=Job.CARE_ASSISTANT)
+    phone_extension = models.CharField(_("phone extension"), max_length=20, blank=True)
+    mobile = models.CharField(_("mobile phone"), max_length=30, blank=True)
+    mobile_visibility = models.CharField(
+        _("who sees my mobile"), max_length=10, choices=MobileVisibility.choices, default=MobileVisibility.SITE
+    )
+    languages = models.JSONField(_("languages spoken"), default=list, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="staff-photos/", blank=True)
+    external_id = models.CharField(_("HR identifier"), max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def active(self, on=None):
+        """Assignments in force on a date (today by default, in the group's time zone)."""
+        day = on or timezone.localdate()
+        return self.filter(
+            Q(start_date__isnull=True) | Q(start_date__lte=day),
+            Q(end_date__isnull=True) | Q(end_date__gte=day),
+            user__is_active=True,
+            site__is_active=True,
+        )
+
+    def visible_to(self, user):
+        return policy.restrict(self, user, policy.Scope.DIRECTORY, "site")
+
+    def managed_by(self, user):
+        return policy.restrict(self, user, policy.Scope.MANAGE, "site")
+
+
+class Assignment(models.Model):
+    """A staff member working at a site, optionally in one unit, for a period.
+
+    Temporary and agency staff get an end date and lose access on their own
+    when it passes; a visiting professional gets a few days at one site.
+    """
+
+    class Role(models.TextChoices):
+        STAFF = "staff", _("Care staff")
+        COORDINATOR = "coordinator", _("Coordinator")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=_("staff member"),
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("site"))
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("unit"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.STAFF)
+    is_primary = models.BooleanField(_("primary assignment"), default=False)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["-is_primary", "site__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(is_primary=True), name="assignment_one_primary_per_user"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="assignment_end_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        where = self.unit.name if self.unit_id else self.site.name
+        return f"{self.user} @ {where}"
+
+    def clean(self):
+        if self.unit_id and self.site_id and self.unit.site_id != self.site_id:
+            raise ValidationError({"unit": _("This unit belongs to another site.")})
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date must not be before the start date.")})
+
+    @cached_property
+    def is_current(self) -> bool:
+        today = timezone.localdate()
+        return (self.start_date is None or self.start_date <= today) and (
+            self.end_date is None or self.end_date >= today
+        )

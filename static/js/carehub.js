@@ -1,0 +1,55 @@
+// CareHub: small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  // htmx requests carry the CSRF token from the <meta> tag.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) { event.detail.headers["X-CSRFToken"] = meta.content; }
+  });
+
+  // Idle timeout: warn a minute before the server ends the session, then go
+  // to the sign-in page. The server is the authority; this only informs.
+  var body = document.body;
+  var timeout = parseInt(body.dataset.idleTimeout || "0", 10);
+  if (!timeout) { return; }
+  var warningBefore = parseInt(body.dataset.idleWarning || "60", 10);
+  var warning = document.getElementById("idle-warning");
+  var warnTimer, endTimer;
+
+  function schedule() {
+    clearTimeout(warnTimer);
+    clearTimeout(endTimer);
+    if (warning) { warning.hidden = true; }
+    warnTimer = setTimeout(function () {
+      if (warning) {
+        warning.hidden = false;
+        var button = document.getElementById("idle-keepalive");
+        if (button) { button.focus(); }
+      }
+    }, Math.max(0, timeout - warningBefore) * 1000);
+    endTimer = setTimeout(function () {
+      // Reloading lets the server end the session and show why.
+      window.location.reload();
+    }, (timeout + 2) * 1000);
+  }
+
+  if (warning) {
+    warning.querySelector("form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      fetch(body.dataset.keepaliveUrl, {
+        method: "POST",
+        headers: {
+          "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content,
+          "Accept": "application/json"
+        },
+        credentials: "same-origin"
+      }).then(function (response) {
+        if (response.ok) { schedule(); } else { window.location.reload(); }
+      });
+    });
+  }
+  // Any server round trip made by htmx counts as activity on the server too.
+  document.addEventListener("htmx:afterRequest", schedule);
+  schedule();
+})();

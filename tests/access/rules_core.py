@@ -1,0 +1,59 @@
+"""Access rows for the foundation: home, health, accounts (allauth + 2FA), i18n."""
+
+from tests.access.matrix import Rule, expect, same_for_all
+
+SIGNED_IN_REDIRECT = {
+    "anonymous": 200,
+    "family": 302,
+    "staff_a": 302,
+    "staff_b": 302,
+    "coordinator_a": 302,
+    "group_admin": 302,
+}
+
+RULES = [
+    Rule("home", statuses=expect(family=200)),
+    Rule("healthz", statuses=same_for_all(200)),
+    Rule("session_keepalive", method="post", statuses={**same_for_all(302), "anonymous": 302}),
+    Rule("set_language", method="post", data=lambda w: {"language": "en", "next": "/"}, statuses=same_for_all(302)),
+    # Accounts: every signed-in person, families included.
+    Rule("account_security", statuses=expect(family=200)),
+    Rule("two_factor_setup", statuses=expect(family=200)),
+    Rule(
+        "two_factor_verify", statuses=expect(family=302, staff_a=302, staff_b=302, coordinator_a=302, group_admin=302)
+    ),
+    Rule("two_factor_backup_codes", statuses=expect(family=200)),
+    Rule(
+        "two_factor_backup_codes_regenerate",
+        method="post",
+        statuses=expect(family=302, staff_a=302, staff_b=302, coordinator_a=302, group_admin=302),
+    ),
+    # allauth
+    Rule("account_login", statuses=SIGNED_IN_REDIRECT),
+    Rule("account_logout", statuses={**same_for_all(200), "anonymous": 302}),
+    Rule("account_inactive", statuses=same_for_all(200)),
+    Rule(
+        "account_signup", statuses={**same_for_all(302), "anonymous": 200}, note="closed: shows the sign-up-closed page"
+    ),
+    Rule("account_reset_password", statuses=same_for_all(200)),
+    Rule("account_reset_password_done", statuses=same_for_all(200)),
+    Rule(
+        "account_reset_password_from_key",
+        kwargs=lambda w: {"uidb36": "zz", "key": "invalid-key"},
+        statuses=same_for_all(200),
+        note="an invalid or expired link shows a clear message",
+    ),
+    Rule("account_reset_password_from_key_done", statuses=same_for_all(200)),
+    Rule("account_change_password", statuses=expect(family=200)),
+    Rule(
+        "account_set_password",
+        statuses=expect(family=302, staff_a=302, staff_b=302, coordinator_a=302, group_admin=302),
+    ),
+    Rule("account_email", statuses=expect(family=200)),
+    Rule("account_email_verification_sent", statuses=same_for_all(200)),
+    Rule("account_confirm_email", kwargs=lambda w: {"key": "invalid"}, statuses=same_for_all(200)),
+    Rule("account_reauthenticate", statuses=expect(family=200)),
+    Rule("account_confirm_login_code", statuses=same_for_all(302)),
+    Rule("account_request_reauthentication_code", statuses=same_for_all(302)),
+    Rule("account_confirm_reauthentication_code", statuses=same_for_all(302)),
+]
