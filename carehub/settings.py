@@ -358,3 +358,10 @@ if TESTING:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     SECURE_SSL_REDIRECT = False
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+
+# --- App settings: each app owns its section below (append-only between apps) ---
+# [directory]
+# [coordination]
+# [documents]
+# [messaging]
+# [portal]
