@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "documents",
     "messaging",
     "portal",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -129,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carehub.context_processors.carehub",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },

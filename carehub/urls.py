@@ -17,5 +17,6 @@ urlpatterns = [
     path("documents/", include("documents.urls")),
     path("messages/", include("messaging.urls")),
     path("family/", include("portal.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]
