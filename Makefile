@@ -42,7 +42,7 @@ run: demo
 	$(BIN)/daphne -b $(HOST) -p $(PORT) carehub.asgi:application
 
 test: messages
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_ARGS) -m "not e2e"
 
 e2e: messages
 	$(BIN)/pytest -m e2e tests/e2e -p no:xdist
