@@ -30,6 +30,10 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # XFrameOptionsMiddleware sits after CommonMiddleware: errors raised there
+        # (unknown Host → 400) never pass through it. Frame denial on those too.
+        if not getattr(response, "xframe_options_exempt", False):
+            response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
         return response
 
 
