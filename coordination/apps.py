@@ -9,6 +9,25 @@ class CoordinationConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from .models import Resident
+        from .models import (
+            CareNote,
+            CareNoteFollowUp,
+            CareNoteRevision,
+            HandoverAcknowledgement,
+            Resident,
+            ResidentAlert,
+            SiteCareSettings,
+            Target,
+        )
 
         auditlog.register(Resident, m2m_fields={"referents"})
+        auditlog.register(CareNote, exclude_fields=["search_text"])
+        for model in (
+            CareNoteFollowUp,
+            CareNoteRevision,
+            HandoverAcknowledgement,
+            ResidentAlert,
+            SiteCareSettings,
+            Target,
+        ):
+            auditlog.register(model)

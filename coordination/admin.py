@@ -1,0 +1,110 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from carehub import policy
+from carehub.admin import SiteScopedAdmin
+
+from .models import CareNote, HandoverAcknowledgement, Resident, ResidentAlert, SiteCareSettings, Target
+
+
+class ResidentAlertInline(admin.TabularInline):
+    model = ResidentAlert
+    extra = 0
+    fields = ("kind", "detail", "is_active", "created_by", "created_at", "ended_at")
+    readonly_fields = ("created_by", "created_at", "ended_at")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # alerts are added from the resident page, with their author
+
+
+@admin.register(Resident)
+class ResidentAdmin(SiteScopedAdmin):
+    """Admission and record keeping by coordinators; transfers and discharge also have their own pages."""
+
+    list_display = ("__str__", "site", "unit", "room", "status", "gir", "admission_date")
+    list_filter = ("status", "site")
+    search_fields = ("last_name", "first_name", "room", "external_id")
+    list_select_related = ("site", "unit")
+    autocomplete_fields = ("referents",)
+    inlines = [ResidentAlertInline]
+    fields = (
+        "site",
+        "unit",
+        "last_name",
+        "first_name",
+        "preferred_name",
+        "birth_date",
+        "room",
+        "gir",
+        "photo",
+        "status",
+        "admission_date",
+        "discharge_date",
+        "external_id",
+        "referents",
+    )
+
+    def has_change_permission(self, request, obj=None):
+        # An archived file is read-only: its history must stay as it was.
+        if obj is not None and obj.is_archived:
+            return False
+        return super().has_change_permission(request, obj)
+
+
+@admin.register(Target)
+class TargetAdmin(SiteScopedAdmin):
+    """The group's controlled list of targets: coordinators maintain it, nothing is deleted."""
+
+    site_field = None
+    list_display = ("name_fr", "name_en", "code", "sort_order", "is_active")
+    list_editable = ("sort_order", "is_active")
+    search_fields = ("name_fr", "name_en", "code")
+    prepopulated_fields = {"code": ("name_fr",)}
+
+    def has_add_permission(self, request):
+        return policy.role(request.user) >= policy.Role.COORDINATOR
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code",) if obj is not None else ()
+
+
+@admin.register(SiteCareSettings)
+class SiteCareSettingsAdmin(SiteScopedAdmin):
+    list_display = ("site", "morning_start", "afternoon_start", "night_start", "escalation_delay_minutes")
+    list_select_related = ("site",)
+
+
+@admin.register(CareNote)
+class CareNoteAdmin(SiteScopedAdmin):
+    """Read-only: notes are written, corrected, amended and retracted from the care pages."""
+
+    list_display = ("created_at", "resident", "target", "priority", "author", "retracted_at")
+    list_filter = ("priority", "shift", "site")
+    list_select_related = ("resident", "target", "author")
+    search_fields = ("resident__last_name",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    exclude = ("search_text",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HandoverAcknowledgement)
+class HandoverAcknowledgementAdmin(SiteScopedAdmin):
+    list_display = ("acknowledged_at", "unit", "shift_date", "shift", "user")
+    list_filter = ("shift", "site")
+    list_select_related = ("unit__site", "user")
+    verbose_name = _("handover taken")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

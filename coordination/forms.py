@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import Unit
+
+from .models import CareNote, Resident, ResidentAlert, Target
+
+
+def _text(label, *, required=False, rows=3, help_text=""):
+    limit = settings.COORDINATION_NOTE_MAX_LENGTH
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=limit,
+        strip=True,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows, "maxlength": limit}),
+        error_messages={
+            "max_length": _("This text is too long: at most %(limit_value)d characters (it has %(show_value)d)."),
+        },
+    )
+
+
+class TargetChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.label
+
+
+class CareNoteForm(forms.Form):
+    """Target, then Data (required), Action, Result; priority; family visibility; open target."""
+
+    target = TargetChoiceField(
+        label=_("Target"), queryset=Target.objects.active(), to_field_name="code", empty_label=_("Choose a target")
+    )
+    target_detail = forms.CharField(
+        label=_("Detail of the target"),
+        required=False,
+        max_length=150,
+        help_text=_("Optional, for example: left hip."),
+    )
+    data = _text(_("Data — what you observed"), required=True, rows=4)
+    action = _text(_("Action — what was done"))
+    result = _text(_("Result — the outcome"), help_text=_("Can be added later by a colleague."))
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        choices=CareNote.Priority.choices,
+        initial=CareNote.Priority.ROUTINE,
+        widget=forms.RadioSelect,
+    )
+    is_open_target = forms.BooleanField(
+        label=_("Leave the target open (under watch until a colleague closes it)"), required=False
+    )
+    is_family_visible = forms.BooleanField(label=_("Visible to the family"), required=False)
+    client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, targets: list[Target] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if targets is not None:
+            # The person's most used targets first; validation still uses the queryset.
+            self.fields["target"].choices = [("", self.fields["target"].empty_label)] + [
+                (t.code, t.label) for t in targets
+            ]
+        if not self.is_bound and not self.initial.get("client_token"):
+            self.initial["client_token"] = uuid.uuid4()
+
+    def service_kwargs(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "target": d["target"],
+            "target_detail": d["target_detail"],
+            "data": d["data"],
+            "action": d["action"],
+            "result": d["result"],
+            "priority": d["priority"],
+            "is_family_visible": d["is_family_visible"],
+            "is_open_target": d["is_open_target"],
+        }
+
+
+class QuickNoteForm(CareNoteForm):
+    """The note form of the handover page: the resident is chosen in the form."""
+
+    resident = forms.ModelChoiceField(
+        label=_("Resident"), queryset=Resident.objects.none(), to_field_name="public_id", empty_label=_("Choose")
+    )
+    field_order = ["resident", "target"]
+
+    def __init__(self, *args, residents=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if residents is not None:
+            self.fields["resident"].queryset = residents
+
+
+class FollowUpForm(forms.Form):
+    result = _text(_("Result"), required=True)
+    close_target = forms.BooleanField(label=_("Close the target (no longer under watch)"), required=False)
+
+
+class RetractForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the retraction"),
+        min_length=5,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept with the note in the record. For example: written in the wrong resident's file."),
+    )
+
+
+class AlertForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Alert"), choices=ResidentAlert.Kind.choices)
+    detail = forms.CharField(
+        label=_("Detail"), required=False, max_length=200, help_text=_("For example: penicillin, mixed texture.")
+    )
+
+
+class TransferForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("New unit"), queryset=Unit.objects.none(), to_field_name="public_id")
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["unit"].queryset = units
+            self.fields["unit"].label_from_instance = lambda u: f"{u.site.name} — {u.name}"
+
+
+class DischargeForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[(Resident.Status.DISCHARGED, _("Discharge")), (Resident.Status.DECEASED, _("Death"))],
+        widget=forms.RadioSelect,
+    )
+    on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_on(self):
+        day = self.cleaned_data["on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return day
+
+
+class ResidentFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or room"), required=False, max_length=100)
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, to_field_name="public_id"
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("current", _("In care (present or in hospital)")),
+            (Resident.Status.PRESENT, _("Present")),
+            (Resident.Status.HOSPITALISED, _("In hospital")),
+            ("archived", _("Archived (discharged or deceased)")),
+            ("all", _("All")),
+        ],
+    )
+    alert = forms.ChoiceField(
+        label=_("Alert"), required=False, choices=[("", _("Any"))] + list(ResidentAlert.Kind.choices)
+    )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["unit"].queryset = units
+            self.fields["unit"].label_from_instance = lambda u: f"{u.site.name} — {u.name}"
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Words"), required=False, max_length=200)
+    target = TargetChoiceField(
+        label=_("Target"), queryset=Target.objects.all(), required=False, to_field_name="code", empty_label=_("Any")
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=[("", _("Any"))] + list(CareNote.Priority.choices)
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, to_field_name="public_id", empty_label=_("Any")
+    )
+    author = forms.CharField(label=_("Author"), required=False, max_length=100, help_text=_("Name or e-mail."))
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["unit"].queryset = units
+            self.fields["unit"].label_from_instance = lambda u: f"{u.site.name} — {u.name}"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date must not be before the start date."))
+        return data
