@@ -45,6 +45,30 @@ def _positive_int(name: str, default: int) -> int:
     return value
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+
+
+def _bool(name: str, default: bool) -> bool:
+    """A yes/no setting; anything else is a typo that must not silently mean "no"."""
+    raw = env.str(name, default="1" if default else "0").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be one of {', '.join(_TRUE + _FALSE[:-1])}; got {raw!r}")
+
+
+def _non_negative_int(name: str, default: int) -> int:
+    try:
+        value = env.int(name, default=default)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer") from exc
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} must not be negative, got {value}")
+    return value
+
+
 def _dev_secret_key() -> str:
     """A development key generated once into var/ (git-ignored), never committed."""
     path = VAR_DIR / "secret_key"
@@ -54,7 +78,7 @@ def _dev_secret_key() -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = _bool("DEBUG", default=False)
 SECRET_KEY = _env_secret("SECRET_KEY") or _dev_secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -142,9 +166,9 @@ if DATABASE_URL:
         DATABASES = {"default": env.db_url_config(DATABASE_URL)}
     except Exception as exc:  # django-environ raises several kinds on bad URLs
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
-    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if DATABASES["default"].get("ENGINE") != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://…)")
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_MAX_AGE"] = _non_negative_int("DATABASE_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
@@ -184,7 +208,7 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-    CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+    CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 else:
     # A cache shared by every process of one machine: rate limits, idle
     # tracking and presence must agree between Daphne and a worker.
@@ -249,7 +273,7 @@ OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="CareHub")
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 BACKUP_CODE_COUNT = 10
-FAMILY_2FA_REQUIRED = env.bool("FAMILY_2FA_REQUIRED", default=True)
+FAMILY_2FA_REQUIRED = _bool("FAMILY_2FA_REQUIRED", default=True)
 
 # --- Sessions ------------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -264,13 +288,17 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the meta tag instead
 
 # --- Security --------------------------------------------------------------------
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG and PRODUCTION_MODE)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
+SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", default=not DEBUG and PRODUCTION_MODE)
+SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if SECURE_SSL_REDIRECT else 0)
+SECURE_HSTS_SECONDS = _non_negative_int("SECURE_HSTS_SECONDS", 31536000 if SECURE_SSL_REDIRECT else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-if env.bool("BEHIND_TLS_PROXY", default=False):
+SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading makes HTTPS mandatory for every subdomain of the hospital's domain,
+    # for browsers, for good: a decision for its IT team (SECURE_HSTS_PRELOAD=1), not a default.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if _bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -356,7 +384,7 @@ LOGGING = {
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+    CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", default=True)
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     SECURE_SSL_REDIRECT = False
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
@@ -364,28 +392,6 @@ if TESTING:
 # --- App settings: each app owns its section below (append-only between apps) ---
 # [directory]
 # [coordination]
-#: Default shift hours ("HH:MM,HH:MM,HH:MM": morning, afternoon, night starts); each site may override them.
-COORDINATION_SHIFT_STARTS = env.str("COORDINATION_SHIFT_STARTS", default="07:00,14:00,21:00")
-try:
-    _shift_starts = [tuple(int(n) for n in part.strip().split(":")) for part in COORDINATION_SHIFT_STARTS.split(",")]
-    if len(_shift_starts) != 3 or any(len(t) != 2 or not (0 <= t[0] < 24 and 0 <= t[1] < 60) for t in _shift_starts):
-        raise ValueError
-    if not (_shift_starts[0] < _shift_starts[1] < _shift_starts[2]):
-        raise ValueError
-except ValueError as exc:
-    raise ImproperlyConfigured(
-        "COORDINATION_SHIFT_STARTS must be three increasing times HH:MM,HH:MM,HH:MM (morning, afternoon, night)"
-    ) from exc
-#: Minutes after which an urgent note nobody acknowledged is escalated (per-site override).
-COORDINATION_ESCALATION_DELAY_MINUTES = _positive_int("COORDINATION_ESCALATION_DELAY_MINUTES", 15)
-#: Minutes during which the author may still correct a note (per-site override).
-COORDINATION_CORRECTION_WINDOW_MINUTES = _positive_int("COORDINATION_CORRECTION_WINDOW_MINUTES", 10)
-#: Longest text of each part of a note (Data, Action, Result), in characters.
-COORDINATION_NOTE_MAX_LENGTH = _positive_int("COORDINATION_NOTE_MAX_LENGTH", 4000)
-CELERY_BEAT_SCHEDULE["coordination-sweep-urgent-notes"] = {
-    "task": "coordination.tasks.sweep_urgent_notes",
-    "schedule": 60.0,
-}
 # [documents]
 # [messaging]
 # [portal]
