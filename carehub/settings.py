@@ -392,6 +392,28 @@ if TESTING:
 # --- App settings: each app owns its section below (append-only between apps) ---
 # [directory]
 # [coordination]
+#: Default shift hours ("HH:MM,HH:MM,HH:MM": morning, afternoon, night starts); each site may override them.
+COORDINATION_SHIFT_STARTS = env.str("COORDINATION_SHIFT_STARTS", default="07:00,14:00,21:00")
+try:
+    _shift_starts = [tuple(int(n) for n in part.strip().split(":")) for part in COORDINATION_SHIFT_STARTS.split(",")]
+    if len(_shift_starts) != 3 or any(len(t) != 2 or not (0 <= t[0] < 24 and 0 <= t[1] < 60) for t in _shift_starts):
+        raise ValueError
+    if not (_shift_starts[0] < _shift_starts[1] < _shift_starts[2]):
+        raise ValueError
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "COORDINATION_SHIFT_STARTS must be three increasing times HH:MM,HH:MM,HH:MM (morning, afternoon, night)"
+    ) from exc
+#: Minutes after which an urgent note nobody acknowledged is escalated (per-site override).
+COORDINATION_ESCALATION_DELAY_MINUTES = _positive_int("COORDINATION_ESCALATION_DELAY_MINUTES", 15)
+#: Minutes during which the author may still correct a note (per-site override).
+COORDINATION_CORRECTION_WINDOW_MINUTES = _positive_int("COORDINATION_CORRECTION_WINDOW_MINUTES", 10)
+#: Longest text of each part of a note (Data, Action, Result), in characters.
+COORDINATION_NOTE_MAX_LENGTH = _positive_int("COORDINATION_NOTE_MAX_LENGTH", 4000)
+CELERY_BEAT_SCHEDULE["coordination-sweep-urgent-notes"] = {
+    "task": "coordination.tasks.sweep_urgent_notes",
+    "schedule": 60.0,
+}
 # [documents]
 # [messaging]
 # [portal]
