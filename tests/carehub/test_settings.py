@@ -13,7 +13,7 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 def _manage(*args, **env_vars) -> subprocess.CompletedProcess:
     """Run manage.py in a fresh process with only the given environment (plus PATH/HOME)."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", str(BASE_DIR / "var"))}
     env.update(env_vars)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
