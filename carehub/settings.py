@@ -391,6 +391,20 @@ if TESTING:
 
 # --- App settings: each app owns its section below (append-only between apps) ---
 # [directory]
+DIRECTORY_PAGE_SIZE = _positive_int("DIRECTORY_PAGE_SIZE", 25)
+DIRECTORY_PHOTO_MAX_BYTES = _positive_int("DIRECTORY_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+DIRECTORY_PHOTO_SIZE = _positive_int("DIRECTORY_PHOTO_SIZE", 400)  # longest side of a stored photo, in pixels
+try:
+    # pg_trgm word similarity from which a query word matches a name despite a typo (0 < t < 1).
+    DIRECTORY_TYPO_THRESHOLD = env.float("DIRECTORY_TYPO_THRESHOLD", default=0.5)
+except ValueError as exc:
+    raise ImproperlyConfigured("DIRECTORY_TYPO_THRESHOLD must be a number") from exc
+if not 0 < DIRECTORY_TYPO_THRESHOLD < 1:
+    raise ImproperlyConfigured("DIRECTORY_TYPO_THRESHOLD must be between 0 and 1")
+CELERY_BEAT_SCHEDULE["directory-search-refresh"] = {
+    "task": "directory.tasks.search_documents_refresh_recent_changes",
+    "schedule": 6 * 3600,  # assignments start and end by the calendar: re-derive search columns
+}
 # [coordination]
 #: Default shift hours ("HH:MM,HH:MM,HH:MM": morning, afternoon, night starts); each site may override them.
 COORDINATION_SHIFT_STARTS = env.str("COORDINATION_SHIFT_STARTS", default="07:00,14:00,21:00")

@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.utils import timezone
 
+from carehub import policy
 from carehub.admin import SiteScopedAdmin
 
-from .models import Assignment, Site, StaffProfile, Unit
+from .models import Assignment, OnCallShift, Site, StaffProfile, Unit
 
 
 class UnitInline(admin.TabularInline):
@@ -60,3 +62,36 @@ class StaffProfileAdmin(SiteScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).distinct()
+
+
+@admin.register(OnCallShift)
+class OnCallShiftAdmin(SiteScopedAdmin):
+    """The on-call roster, filled by the coordinators of each site."""
+
+    list_display = ("date", "site", "user", "unit", "note")
+    list_filter = ("site",)
+    date_hierarchy = "date"
+    search_fields = ("user__last_name", "user__first_name", "site__name")
+    list_select_related = ("site", "user", "unit")
+    autocomplete_fields = ("user",)
+    fields = ("site", "date", "user", "unit", "note")
+    ordering = ("-date", "site__name")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one entry at a time, checked by has_delete_permission
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        # Upcoming entries may be removed by the site's coordinators (a swap, a mistake);
+        # past days stay as a record of who was on call.
+        if obj is None:
+            return self.has_change_permission(request)
+        return obj.date >= timezone.localdate(timezone=obj.site.zone) and policy.can(
+            request.user, policy.Scope.MANAGE, obj.site_id
+        )

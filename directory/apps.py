@@ -9,7 +9,10 @@ class DirectoryConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from .models import Assignment, Site, StaffProfile, Unit
+        from . import signals  # noqa: F401  (connects the search-column receivers)
+        from .models import Assignment, OnCallShift, Site, StaffProfile, Unit
 
-        for model in (Site, Unit, StaffProfile, Assignment):
+        for model in (Site, Unit, Assignment, OnCallShift):
             auditlog.register(model)
+        # The derived search columns change with every edit: keep them out of the trail.
+        auditlog.register(StaffProfile, exclude_fields=["search_name", "search_document"])

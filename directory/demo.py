@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import random
 import unicodedata
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
-from .models import Assignment, Job, Site, StaffProfile, Unit
+from . import search
+from .models import Assignment, Job, OnCallShift, Site, StaffProfile, Unit
 
 #: The first sites have fixed names so that demo logins and docs stay stable.
 NAMED_SITES = [
@@ -147,14 +149,45 @@ def _seed_staff(ctx, rng, site, site_index, units, unusable_password) -> None:
             )
         )
         is_lead = job in SITE_LEADS
+        unit = None if is_lead or not units else units[n % len(units)]
+        profile = profiles[-1]
+        # bulk_create sends no signal: the search columns are derived here.
+        profile.search_name = search.build_search_name(first_name=user.first_name, last_name=user.last_name)
+        profile.search_document = search.build_search_document(
+            first_name=user.first_name,
+            last_name=user.last_name,
+            job=job,
+            phone_extension=profile.phone_extension,
+            languages=languages,
+            places=[site.name, site.city] + ([unit.name] if unit else []),
+        )
         assignments.append(
             Assignment(
                 user=user,
                 site=site,
-                unit=None if is_lead or not units else units[n % len(units)],
+                unit=unit,
                 role=Assignment.Role.COORDINATOR if is_lead else Assignment.Role.STAFF,
                 is_primary=True,
             )
         )
     StaffProfile.objects.bulk_create(profiles)
     Assignment.objects.bulk_create(assignments)
+    _seed_on_call(rng, site, users, jobs)
+
+
+def _seed_on_call(rng, site, users, jobs) -> None:
+    """A week of on-call duty from today (site time): a nurse, or a lead when the site has no nurse."""
+    from django.utils import timezone
+
+    candidates = [u for u, job in zip(users, jobs, strict=True) if job in (Job.NURSE, Job.NURSE_COORDINATOR)]
+    candidates = candidates or list(users[:1])
+    if not candidates:
+        return
+    today = timezone.localdate(timezone=site.zone)
+    OnCallShift.objects.bulk_create(
+        (
+            OnCallShift(site=site, user=rng.choice(candidates), date=today + datetime.timedelta(days=d), note="")
+            for d in range(-1, 7)
+        ),
+        ignore_conflicts=True,
+    )

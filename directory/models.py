@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -133,6 +133,30 @@ class Job(models.TextChoices):
 NURSING_JOBS = frozenset({Job.NURSE, Job.NURSE_COORDINATOR, Job.COORDINATING_DOCTOR, Job.DOCTOR})
 
 
+class StaffProfileQuerySet(models.QuerySet):
+    def in_directory(self):
+        """Profiles listed in the directory: active staff accounts working somewhere today.
+
+        Head-office staff (group admins) are listed even without a site assignment.
+        """
+        current = Assignment.objects.active().filter(user_id=models.OuterRef("user_id"))
+        return self.filter(user__is_active=True, user__kind="staff").filter(
+            Q(Exists(current)) | Q(user__is_group_admin=True)
+        )
+
+    def visible_to(self, user):
+        """The directory as ``user`` may see it (the DIRECTORY scope of the policy)."""
+        allowed = policy.site_ids(user, policy.Scope.DIRECTORY)
+        listed = self.in_directory()
+        if allowed is policy.ALL_SITES:
+            return listed
+        if not allowed:
+            return listed.none()
+        # Should the policy ever narrow the directory, keep the people working there.
+        working_there = Assignment.objects.active().filter(user_id=models.OuterRef("user_id"), site_id__in=allowed)
+        return listed.filter(Exists(working_there))
+
+
 class StaffProfile(models.Model):
     class MobileVisibility(models.TextChoices):
         SITE = "site", _("Colleagues of my sites")
@@ -153,6 +177,13 @@ class StaffProfile(models.Model):
     languages = models.JSONField(_("languages spoken"), default=list, blank=True)
     photo = models.ImageField(_("photo"), upload_to="staff-photos/", blank=True)
     external_id = models.CharField(_("HR identifier"), max_length=64, blank=True, db_index=True)
+    # Derived search columns (directory/search.py), lower-case and without accents,
+    # space-padded so that " word" finds a word start. Kept up to date by
+    # directory/signals.py and the nightly refresh; never edited by hand.
+    search_name = models.CharField(max_length=300, blank=True, default="", editable=False)
+    search_document = models.TextField(blank=True, default="", editable=False)
+
+    objects = StaffProfileQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("staff profile")
@@ -246,3 +277,67 @@ class Assignment(models.Model):
         return (self.start_date is None or self.start_date <= today) and (
             self.end_date is None or self.end_date >= today
         )
+
+
+class OnCallShiftQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return policy.restrict(self.filter(site__is_active=True), user, policy.Scope.DIRECTORY, "site")
+
+    def managed_by(self, user):
+        return policy.restrict(self, user, policy.Scope.MANAGE, "site")
+
+
+class OnCallShift(models.Model):
+    """Who is on call ("d'astreinte") for a site on a given day, filled in by its coordinators.
+
+    The day is the site's local calendar day (sites may be overseas).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="on_call_shifts", verbose_name=_("site"))
+    date = models.DateField(_("date"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="on_call_shifts",
+        verbose_name=_("staff member on call"),
+    )
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="on_call_shifts",
+        verbose_name=_("unit"),
+        help_text=_("Leave empty when the person is on call for the whole site."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True, help_text=_("For example: night, 8 pm to 8 am."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    created_at = models.DateTimeField(_("entered"), auto_now_add=True)
+
+    objects = OnCallShiftQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("on-call shift")
+        verbose_name_plural = _("on-call roster")
+        ordering = ["date", "site__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "date", "user"], name="oncall_one_entry_per_person_site_day"),
+        ]
+        indexes = [models.Index(fields=["site", "date"], name="oncall_site_date")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.site.name}: {self.user}"
+
+    def clean(self):
+        if self.unit_id and self.site_id and self.unit.site_id != self.site_id:
+            raise ValidationError({"unit": _("This unit belongs to another site.")})
+        if self.user_id and self.user.is_family:
+            raise ValidationError({"user": _("Only staff members can be on call.")})

@@ -1,5 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "directory"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("me/", views.profile_edit, name="profile_edit"),
+    path("people/<uuid:public_id>/", views.profile, name="profile"),
+    path("people/<uuid:public_id>/photo/", views.profile_photo, name="profile_photo"),
+    path("people/<uuid:public_id>/vcard/", views.profile_vcard, name="profile_vcard"),
+    path("sites/", views.sites, name="sites"),
+    path("sites/<uuid:public_id>/", views.site_detail, name="site_detail"),
+    path("sites/<uuid:public_id>/vcards/", views.site_vcards, name="site_vcards"),
+    path("sites/<uuid:public_id>/csv/", views.site_csv, name="site_csv"),
+    path("sites/<uuid:public_id>/on-call/", views.oncall_roster, name="oncall_roster"),
+    path("on-call/<uuid:public_id>/delete/", views.oncall_delete, name="oncall_delete"),
+]

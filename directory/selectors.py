@@ -1,0 +1,380 @@
+"""Reads of the directory: the search, people's cards, sites, coordinators, on-call."""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.core.paginator import Paginator
+from django.db import connection, transaction
+from django.db.models import Case, Exists, F, FloatField, IntegerField, OuterRef, Prefetch, Q, Value, When
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from carehub import policy
+
+from . import search
+from .models import Assignment, Job, OnCallShift, Site, StaffProfile
+
+User = get_user_model()
+
+#: Jobs that lead a site, in the order people are listed (and escalations go).
+SITE_LEAD_JOBS = (Job.SITE_DIRECTOR, Job.NURSE_COORDINATOR, Job.COORDINATING_DOCTOR)
+PRESENT_STATUSES = frozenset({"online", "away"})
+#: At most this many best matches are checked for presence by the "present now" filter.
+PRESENCE_SCAN_LIMIT = 3000
+#: Query words shorter than this are matched as word prefixes only, never with typo tolerance.
+FUZZY_MIN_LENGTH = 4
+
+
+# --- Presence (provided by messaging once it lands) ---------------------------------------
+def presence_module():
+    """messaging.presence when installed, else None: the directory works without it."""
+    try:
+        return importlib.import_module("messaging.presence")
+    except ImportError:
+        return None
+
+
+def presence_available() -> bool:
+    module = presence_module()
+    return module is not None and hasattr(module, "presence_of")
+
+
+def presence_of(user_ids) -> dict[int, str]:
+    module = presence_module()
+    if module is None or not hasattr(module, "presence_of") or not user_ids:
+        return {}
+    return dict(module.presence_of(list(user_ids)))
+
+
+# --- Dates in a site's time zone -------------------------------------------------------------
+def site_today(site: Site) -> datetime.date:
+    return timezone.localdate(timezone=site.zone)
+
+
+def _today_by_zone(sites) -> dict[str, datetime.date]:
+    return {tz: timezone.localdate(timezone=Site(time_zone=tz).zone) for tz in {s.time_zone for s in sites}}
+
+
+# --- Coordinators and on-call ----------------------------------------------------------------
+def coordinators_by_site(site_ids) -> dict[int, list]:
+    """The site leads (director, IDEC, coordinating doctor) of many sites in one query."""
+    rank = {job: n for n, job in enumerate(SITE_LEAD_JOBS)}
+    assignments = (
+        Assignment.objects.active()
+        .filter(user__staff_profile__job__in=SITE_LEAD_JOBS, user__kind="staff")
+        .select_related("user__staff_profile")
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+    if site_ids is not policy.ALL_SITES:
+        assignments = assignments.filter(site_id__in=list(site_ids))
+    result: dict[int, list] = defaultdict(list)
+    for assignment in assignments:
+        if assignment.user not in result[assignment.site_id]:
+            result[assignment.site_id].append(assignment.user)
+    for users in result.values():
+        users.sort(key=lambda u: rank[u.staff_profile.job])
+    return result
+
+
+def site_coordinators(*, site: Site) -> list:
+    """The leads of a site, director first, then the IDEC, then the coordinating doctor."""
+    return coordinators_by_site([site.pk]).get(site.pk, [])
+
+
+def on_call_for(*, site: Site, on: datetime.date | None = None) -> list:
+    """Who is on call for ``site`` on a day (today in the site's time zone by default)."""
+    day = on or site_today(site)
+    shifts = (
+        OnCallShift.objects.filter(site=site, date=day, user__is_active=True)
+        .select_related("user")
+        .order_by("unit__name", "user__last_name", "pk")
+    )
+    users = []
+    for shift in shifts:
+        if shift.user not in users:
+            users.append(shift.user)
+    return users
+
+
+def on_call_today_by_site(sites) -> dict[int, list[OnCallShift]]:
+    """Today's on-call entries of many sites (each in its own time zone), in one query."""
+    sites = list(sites)
+    if not sites:
+        return {}
+    today = _today_by_zone(sites)
+    shifts = (
+        OnCallShift.objects.filter(
+            site_id__in=[s.pk for s in sites], date__in=set(today.values()), user__is_active=True
+        )
+        .select_related("user", "unit", "site")
+        .order_by("unit__name", "user__last_name", "pk")
+    )
+    result: dict[int, list[OnCallShift]] = defaultdict(list)
+    for shift in shifts:
+        if shift.date == today[shift.site.time_zone]:
+            result[shift.site_id].append(shift)
+    return result
+
+
+def on_call_roster(*, site: Site, start: datetime.date, days: int) -> list[OnCallShift]:
+    return list(
+        OnCallShift.objects.filter(site=site, date__gte=start, date__lt=start + datetime.timedelta(days=days))
+        .select_related("user__staff_profile", "unit", "created_by")
+        .order_by("date", "unit__name", "user__last_name", "pk")
+    )
+
+
+# --- Mobile numbers: who may see them ----------------------------------------------------------
+def mobile_visible(*, viewer, profile: StaffProfile, person_site_ids) -> bool:
+    """A private mobile shows to the person, to staff of the sites where the person works
+    (by the CARE scope of the policy: group admins reach every site), or to every member
+    of the group when the person opted in."""
+    if not profile.mobile or not policy.is_active_staff(viewer):
+        return False
+    if viewer.pk == profile.user_id:
+        return True
+    if profile.mobile_visibility == StaffProfile.MobileVisibility.GROUP:
+        return True
+    allowed = policy.site_ids(viewer, policy.Scope.CARE)
+    return allowed is policy.ALL_SITES or bool(allowed & set(person_site_ids))
+
+
+# --- People -------------------------------------------------------------------------------------
+@dataclass
+class Person:
+    """A staff member as the viewer may see them."""
+
+    profile: StaffProfile
+    assignments: list
+    mobile: str = ""
+    presence: str = ""
+    on_call: list = field(default_factory=list)
+
+    @property
+    def user(self):
+        return self.profile.user
+
+    @property
+    def site_ids(self) -> set[int]:
+        return {a.site_id for a in self.assignments}
+
+    @property
+    def primary_assignment(self):
+        return self.assignments[0] if self.assignments else None
+
+    @property
+    def languages(self) -> list[str]:
+        return [search.language_name(code) for code in self.profile.languages or []]
+
+
+def _people_queryset(qs):
+    return qs.select_related("user").prefetch_related(
+        Prefetch(
+            "user__assignments",
+            queryset=Assignment.objects.active().select_related("site", "unit").order_by("-is_primary", "site__name"),
+            to_attr="current_assignments",
+        )
+    )
+
+
+def people(*, viewer, profiles, with_presence: bool = False) -> list[Person]:
+    """Wrap profiles (already fetched with _people_queryset) for display: mobile by the rules,
+    today's on-call entries (one query), presence when messaging provides it."""
+    profiles = list(profiles)
+    user_ids = [p.user_id for p in profiles]
+    on_call: dict[int, list] = defaultdict(list)
+    if user_ids:
+        shifts = (
+            OnCallShift.objects.filter(user_id__in=user_ids, site__is_active=True)
+            .filter(date__gte=timezone.localdate() - datetime.timedelta(days=1))
+            .filter(date__lte=timezone.localdate() + datetime.timedelta(days=1))
+            .select_related("site", "unit")
+        )
+        for shift in shifts:
+            if shift.date == site_today(shift.site):
+                on_call[shift.user_id].append(shift)
+    presence = presence_of(user_ids) if with_presence else {}
+    result = []
+    for profile in profiles:
+        assignments = list(getattr(profile.user, "current_assignments", []))
+        person = Person(profile=profile, assignments=assignments, on_call=on_call[profile.user_id])
+        if mobile_visible(viewer=viewer, profile=profile, person_site_ids=person.site_ids):
+            person.mobile = profile.mobile
+        person.presence = presence.get(profile.user_id, "")
+        result.append(person)
+    return result
+
+
+def person_for(*, viewer, public_id) -> Person:
+    """One person of the directory, 404 when absent or not visible to the viewer."""
+    qs = _people_queryset(StaffProfile.objects.all())
+    profile = policy.get_visible_or_404(qs, viewer, user__public_id=public_id)
+    return people(viewer=viewer, profiles=[profile], with_presence=True)[0]
+
+
+# --- The search -----------------------------------------------------------------------------------
+@dataclass
+class SearchFilters:
+    query: str = ""
+    site: Site | None = None
+    unit: object = None
+    job: str = ""
+    on_call: bool = False
+    present: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.query.strip() or self.site or self.unit or self.job or self.on_call or self.present)
+
+    def describe(self) -> str:
+        """What was searched, for the access log."""
+        parts = [self.query.strip()]
+        if self.site:
+            parts.append(f"site={self.site.name}")
+        if self.unit:
+            parts.append(f"unit={self.unit.name}")
+        if self.job:
+            parts.append(f"job={self.job}")
+        if self.on_call:
+            parts.append("on_call=today")
+        if self.present:
+            parts.append("present=now")
+        return " ".join(p for p in parts if p)
+
+
+def _token_filter(token: str, fuzzy: bool) -> Q:
+    condition = Q(search_document__contains=f" {token}")
+    if fuzzy:
+        # word_similarity(token, document) above pg_trgm's threshold (0.6): one typo in a word.
+        condition |= Q(search_document__trigram_word_similar=token)
+    return condition
+
+
+def _score(words: list[str], fuzzy: bool):
+    """Best match first: whole word in the name, then a name prefix, then other fields."""
+    score = Value(0.0, output_field=FloatField())
+    for token in words:
+        score += Cast(
+            Case(
+                When(search_name__contains=f" {token} ", then=Value(8)),
+                When(search_name__contains=f" {token}", then=Value(6)),
+                When(search_document__contains=f" {token} ", then=Value(3)),
+                When(search_document__contains=f" {token}", then=Value(2)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            FloatField(),
+        )
+        if fuzzy and len(token) >= FUZZY_MIN_LENGTH:
+            score += TrigramWordSimilarity(Value(token), F("search_name"))
+    return score
+
+
+def search_queryset(*, viewer, filters: SearchFilters, all_sites=None):
+    """The profiles matching the filters, best first, then the viewer's own sites, then by name.
+
+    ``all_sites``: the sites already loaded by the caller (their time zones give
+    "today" for the on-call filter without another query).
+    """
+    qs = StaffProfile.objects.visible_to(viewer)
+    words = search.tokens(filters.query)
+    fuzzy = connection.vendor == "postgresql"
+    for token in words:
+        qs = qs.filter(_token_filter(token, fuzzy and len(token) >= FUZZY_MIN_LENGTH))
+    if filters.site is not None:
+        qs = qs.filter(Exists(Assignment.objects.active().filter(user_id=OuterRef("user_id"), site=filters.site)))
+    if filters.unit is not None:
+        qs = qs.filter(Exists(Assignment.objects.active().filter(user_id=OuterRef("user_id"), unit=filters.unit)))
+    if filters.job:
+        qs = qs.filter(job=filters.job)
+    if filters.on_call:
+        sites = list(all_sites) if all_sites is not None else list(Site.objects.filter(is_active=True))
+        today = _today_by_zone(sites)
+        by_zone: dict[str, list[int]] = defaultdict(list)
+        for s in sites:
+            by_zone[s.time_zone].append(s.pk)
+        when = Q(pk__in=[])
+        for tz, ids in by_zone.items():
+            when |= Q(site_id__in=ids, date=today[tz])
+        qs = qs.filter(Exists(OnCallShift.objects.filter(when, user_id=OuterRef("user_id"))))
+    own_sites = policy.site_ids(viewer, policy.Scope.CARE)
+    if own_sites is policy.ALL_SITES or not own_sites:
+        own = Value(0, output_field=IntegerField())
+    else:
+        own = Case(
+            When(
+                Exists(Assignment.objects.active().filter(user_id=OuterRef("user_id"), site_id__in=own_sites)),
+                then=Value(1),
+            ),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    qs = qs.annotate(own_site=own)
+    order = ["-own_site", "user__last_name", "user__first_name", "pk"]
+    if words:
+        qs = qs.annotate(score=_score(words, fuzzy))
+        order.insert(0, "-score")
+    return qs.order_by(*order)
+
+
+@dataclass
+class SearchResult:
+    page: object
+    people: list[Person]
+    presence_available: bool
+
+
+def directory_search(*, viewer, filters: SearchFilters, page_number=1, per_page=25, all_sites=None) -> SearchResult:
+    """One page of results. A fixed number of queries whatever the size of the group."""
+    qs = search_queryset(viewer=viewer, filters=filters, all_sites=all_sites)
+    with_presence = presence_available()
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and search.tokens(filters.query):
+            _set_typo_tolerance()
+        if filters.present and with_presence:
+            candidates = list(qs.values_list("user_id", flat=True)[:PRESENCE_SCAN_LIMIT])
+            status = presence_of(candidates)
+            present_ids = [uid for uid in candidates if status.get(uid) in PRESENT_STATUSES]
+            qs = qs.filter(user_id__in=present_ids)
+        paginator = Paginator(_people_queryset(qs), per_page)
+        page = paginator.get_page(page_number)
+        found = people(viewer=viewer, profiles=page.object_list, with_presence=with_presence)
+    return SearchResult(page=page, people=found, presence_available=with_presence)
+
+
+def _set_typo_tolerance() -> None:
+    """pg_trgm's default word-similarity threshold (0.6) misses one wrong letter in the middle
+    of a six-letter name ("dupomt"); lower it for this transaction only (SET LOCAL), so that
+    other apps' trigram queries keep their own setting."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [str(settings.DIRECTORY_TYPO_THRESHOLD)],
+        )
+
+
+# --- Sites ----------------------------------------------------------------------------------------
+def sites_overview(*, viewer) -> list[dict]:
+    """Every visible site with its units, leads and today's on-call staff: four queries."""
+    sites = list(Site.objects.visible_to(viewer).prefetch_related("units"))
+    leads = coordinators_by_site([s.pk for s in sites])
+    on_call = on_call_today_by_site(sites)
+    return [{"site": s, "coordinators": leads.get(s.pk, []), "on_call": on_call.get(s.pk, [])} for s in sites]
+
+
+def site_people(*, viewer, site: Site) -> list[Person]:
+    """Everyone working at a site today, by name."""
+    working = Assignment.objects.active().filter(user_id=OuterRef("user_id"), site=site)
+    qs = _people_queryset(
+        StaffProfile.objects.visible_to(viewer)
+        .filter(Exists(working))
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+    return people(viewer=viewer, profiles=qs)

@@ -1,0 +1,299 @@
+"""The staff directory pages. Thin: reads in selectors, writes in services."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from carehub import policy
+from carehub.access_log import log_access
+from carehub.models import AccessLog
+
+from . import exports, selectors, services
+from .forms import DirectorySearchForm, OnCallShiftForm, StaffProfileForm
+from .models import OnCallShift, Site, Unit
+
+ROSTER_DAYS = 14
+
+
+def directory_access(view):
+    """Current staff only: families and people without an assignment get 403."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not policy.is_active_staff(request.user) or not policy.site_ids(request.user, policy.Scope.DIRECTORY):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _uuid_or_none(value):
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError):
+        return None
+
+
+def _partial_requested(request) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+# --- Search ----------------------------------------------------------------------------------
+@require_GET
+@directory_access
+def search(request):
+    user = request.user
+    sites = list(Site.objects.visible_to(user).only("pk", "public_id", "name", "time_zone"))
+    site = next((s for s in sites if str(s.public_id) == request.GET.get("site")), None)
+    if site is not None:
+        units = list(Unit.objects.filter(site=site).order_by("name"))
+    elif _uuid_or_none(request.GET.get("unit")):
+        units = list(Unit.objects.visible_to(user).filter(public_id=_uuid_or_none(request.GET["unit"])))
+    else:
+        units = []
+    presence = selectors.presence_available()
+    form = DirectorySearchForm(request.GET or None, sites=sites, units=units, presence_available=presence)
+    result = None
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+    else:
+        data = form.cleaned_data if form.is_bound else {}
+        filters = selectors.SearchFilters(
+            query=data.get("q", ""),
+            site=data.get("site"),
+            unit=data.get("unit"),
+            job=data.get("job", ""),
+            on_call=data.get("on_call", False),
+            present=data.get("present", False),
+        )
+        result = selectors.directory_search(
+            viewer=user,
+            filters=filters,
+            page_number=request.GET.get("page") or 1,
+            per_page=settings.DIRECTORY_PAGE_SIZE,
+            all_sites=sites,
+        )
+        if not filters.is_empty:
+            log_access(request, AccessLog.Action.SEARCH, query=filters.describe())
+    context = {
+        "form": form,
+        "result": result,
+        "site": site,
+        "units": units,
+        "query_string": _query_string_without_page(request),
+    }
+    template = "directory/partials/results.html" if _partial_requested(request) else "directory/search.html"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _query_string_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+# --- People --------------------------------------------------------------------------------------
+@require_GET
+@directory_access
+def profile(request, public_id):
+    person = selectors.person_for(viewer=request.user, public_id=public_id)
+    leads = selectors.coordinators_by_site(person.site_ids) if person.site_ids else {}
+    return render(
+        request,
+        "directory/profile.html",
+        {
+            "person": person,
+            "leads": [(a.site, leads.get(a.site_id, [])) for a in person.assignments],
+            "is_self": person.user.pk == request.user.pk,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@directory_access
+def profile_edit(request):
+    profile = services.staff_profile_for(user=request.user)
+    if request.method == "POST":
+        form = StaffProfileForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.staff_profile_update(
+                    profile=profile,
+                    phone_extension=data["phone_extension"],
+                    mobile=data["mobile"],
+                    mobile_visibility=data["mobile_visibility"],
+                    languages=data["languages"],
+                    photo=data["photo"] or None,
+                    remove_photo=data["remove_photo"],
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field_name, errors in exc.error_dict.items():
+                        form.add_error(field_name if field_name in form.fields else None, errors)
+                else:
+                    form.add_error("photo", exc)
+            else:
+                messages.success(request, _("Your profile was saved."))
+                return redirect("directory:profile", public_id=request.user.public_id)
+    else:
+        form = StaffProfileForm(
+            initial={
+                "phone_extension": profile.phone_extension,
+                "mobile": profile.mobile,
+                "mobile_visibility": profile.mobile_visibility,
+                "languages": profile.languages,
+            }
+        )
+    return render(
+        request,
+        "directory/profile_edit.html",
+        {"form": form, "profile": profile},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+@directory_access
+def profile_photo(request, public_id):
+    person = selectors.person_for(viewer=request.user, public_id=public_id)
+    photo = person.profile.photo
+    if not photo:
+        raise Http404
+    try:
+        handle = photo.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@require_GET
+@directory_access
+def profile_vcard(request, public_id):
+    person = selectors.person_for(viewer=request.user, public_id=public_id)
+    name = slugify(person.user.get_full_name()) or "contact"
+    return _download(exports.vcards([person]), f"{name}.vcf", "text/vcard; charset=utf-8")
+
+
+def _download(text: str, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(text, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- Sites --------------------------------------------------------------------------------------
+@require_GET
+@directory_access
+def sites(request):
+    return render(request, "directory/sites.html", {"overview": selectors.sites_overview(viewer=request.user)})
+
+
+def _visible_site(request, public_id) -> Site:
+    return policy.get_visible_or_404(Site, request.user, public_id=public_id)
+
+
+@require_GET
+@directory_access
+def site_detail(request, public_id):
+    site = _visible_site(request, public_id)
+    today = selectors.site_today(site)
+    return render(
+        request,
+        "directory/site_detail.html",
+        {
+            "site": site,
+            "units": list(site.units.order_by("name")),
+            "coordinators": selectors.site_coordinators(site=site),
+            "on_call": selectors.on_call_today_by_site([site]).get(site.pk, []),
+            "today": today,
+            "people": selectors.site_people(viewer=request.user, site=site),
+            "can_manage": policy.can(request.user, policy.Scope.MANAGE, site.pk),
+        },
+    )
+
+
+@require_GET
+@directory_access
+def site_vcards(request, public_id):
+    site = _visible_site(request, public_id)
+    people = selectors.site_people(viewer=request.user, site=site)
+    log_access(request, AccessLog.Action.EXPORT, site, query="vcard")
+    return _download(exports.vcards(people), f"{slugify(site.name) or 'site'}.vcf", "text/vcard; charset=utf-8")
+
+
+@require_GET
+@directory_access
+def site_csv(request, public_id):
+    site = _visible_site(request, public_id)
+    people = selectors.site_people(viewer=request.user, site=site)
+    log_access(request, AccessLog.Action.EXPORT, site, query="csv")
+    return _download(exports.csv_text(people), f"{slugify(site.name) or 'site'}.csv", "text/csv; charset=utf-8")
+
+
+# --- On-call roster ---------------------------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
+@directory_access
+def oncall_roster(request, public_id):
+    site = _visible_site(request, public_id)
+    can_manage = policy.can(request.user, policy.Scope.MANAGE, site.pk)
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied
+    form = OnCallShiftForm(request.POST or None, site=site) if can_manage else None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.on_call_shift_create(
+                actor=request.user,
+                site=site,
+                user=data["user"],
+                date=data["date"],
+                unit=data["unit"],
+                note=data["note"],
+            )
+        except ValidationError as exc:
+            for field_name, errors in exc.message_dict.items():
+                form.add_error(field_name if field_name in form.fields else None, errors)
+        else:
+            messages.success(request, _("The on-call roster was updated."))
+            return redirect("directory:oncall_roster", public_id=site.public_id)
+    start = selectors.site_today(site)
+    shifts = selectors.on_call_roster(site=site, start=start, days=ROSTER_DAYS)
+    days = [start + datetime.timedelta(days=n) for n in range(ROSTER_DAYS)]
+    by_day = {day: [s for s in shifts if s.date == day] for day in days}
+    return render(
+        request,
+        "directory/oncall_roster.html",
+        {"site": site, "form": form, "by_day": by_day, "can_manage": can_manage, "today": start},
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@require_POST
+@directory_access
+def oncall_delete(request, public_id):
+    shift = policy.get_visible_or_404(OnCallShift.objects.select_related("site"), request.user, public_id=public_id)
+    try:
+        services.on_call_shift_delete(actor=request.user, shift=shift)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The on-call entry was removed."))
+    return redirect(reverse("directory:oncall_roster", kwargs={"public_id": shift.site.public_id}))
