@@ -429,5 +429,35 @@ CELERY_BEAT_SCHEDULE["coordination-sweep-urgent-notes"] = {
     "schedule": 60.0,
 }
 # [documents]
+#: Largest file accepted, per file (bytes). Checked while the upload streams in.
+DOCUMENTS_MAX_UPLOAD_SIZE = _positive_int("DOCUMENTS_MAX_UPLOAD_SIZE", 25 * 1024 * 1024)
+#: Files accepted in one form submission (the drag-and-drop page sends one request per file).
+DOCUMENTS_MAX_FILES_PER_REQUEST = _positive_int("DOCUMENTS_MAX_FILES_PER_REQUEST", 10)
+#: Content types accepted, by detected kind (see documents/detection.py).
+DOCUMENTS_KNOWN_TYPES = ("pdf", "png", "jpeg", "webp", "heic", "txt", "csv", "docx", "xlsx", "odt", "ods")
+DOCUMENTS_ALLOWED_TYPES = tuple(env.list("DOCUMENTS_ALLOWED_TYPES", default=list(DOCUMENTS_KNOWN_TYPES)))
+if _unknown := sorted(set(DOCUMENTS_ALLOWED_TYPES) - set(DOCUMENTS_KNOWN_TYPES)):
+    raise ImproperlyConfigured(
+        f"DOCUMENTS_ALLOWED_TYPES: unknown type(s) {_unknown}; known: {', '.join(DOCUMENTS_KNOWN_TYPES)}"
+    )
+#: Zip-based office files: refuse archives that would expand past this size or ratio (zip bombs).
+DOCUMENTS_ZIP_MAX_UNCOMPRESSED = _positive_int("DOCUMENTS_ZIP_MAX_UNCOMPRESSED", 200 * 1024 * 1024)
+DOCUMENTS_ZIP_MAX_RATIO = _positive_int("DOCUMENTS_ZIP_MAX_RATIO", 100)
+DOCUMENTS_ZIP_MAX_MEMBERS = _positive_int("DOCUMENTS_ZIP_MAX_MEMBERS", 5000)
+#: Days a document stays in the bin before it is erased for good.
+DOCUMENTS_BIN_RETENTION_DAYS = _positive_int("DOCUMENTS_BIN_RETENTION_DAYS", 30)
+#: Text extracted from PDFs for search: at most this many pages and characters.
+DOCUMENTS_TEXT_MAX_PAGES = _positive_int("DOCUMENTS_TEXT_MAX_PAGES", 300)
+DOCUMENTS_TEXT_MAX_CHARS = _positive_int("DOCUMENTS_TEXT_MAX_CHARS", 1_000_000)
+DOCUMENTS_THUMBNAIL_SIZE = _positive_int("DOCUMENTS_THUMBNAIL_SIZE", 320)
+#: Virus scanning with ClamAV, only when set: tcp://host:3310 or unix:///run/clamav/clamd.ctl.
+DOCUMENTS_CLAMD_URL = env.str("DOCUMENTS_CLAMD_URL", default="")
+if DOCUMENTS_CLAMD_URL and not DOCUMENTS_CLAMD_URL.startswith(("tcp://", "unix://")):
+    raise ImproperlyConfigured("DOCUMENTS_CLAMD_URL must start with tcp:// or unix://")
+DOCUMENTS_CLAMD_TIMEOUT = _positive_int("DOCUMENTS_CLAMD_TIMEOUT", 60)
+CELERY_BEAT_SCHEDULE["documents-purge-bin"] = {
+    "task": "documents.tasks.purge_bin",
+    "schedule": 6 * 3600,  # seconds; the task erases only what is past retention
+}
 # [messaging]
 # [portal]

@@ -1,0 +1,73 @@
+"""Sending a stored file: permission already checked by the caller, access logged, streamed.
+
+Memory stays flat whatever the file size: under WSGI the file object is read
+in blocks (or handed to the server's file wrapper); under ASGI (Daphne) it is
+read in a thread by an asynchronous iterator, because Django would otherwise
+turn a synchronous iterator into a list, i.e. the whole file in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from django.core.handlers.asgi import ASGIRequest
+from django.http import FileResponse
+
+from carehub.access_log import log_access
+from carehub.models import AccessLog
+
+from .detection import KINDS
+from .models import DocumentVersion
+
+BLOCK_SIZE = 256 * 1024
+
+#: Inline previews: the file may show itself and nothing else (no script, no frame, no form).
+INLINE_CSP = (
+    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; object-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
+ATTACHMENT_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox"
+
+
+async def _aiter_file(fileobj, block_size: int = BLOCK_SIZE):
+    while chunk := await asyncio.to_thread(fileobj.read, block_size):
+        yield chunk
+
+
+def stream_file(request, fileobj, *, filename: str, content_type: str, inline: bool) -> FileResponse:
+    response = FileResponse(fileobj, as_attachment=not inline, filename=filename, content_type=content_type)
+    response.block_size = BLOCK_SIZE
+    if isinstance(request, ASGIRequest):
+        length = response.headers.get("Content-Length")
+        response.streaming_content = _aiter_file(fileobj)
+        if length:
+            response.headers["Content-Length"] = length
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = INLINE_CSP if inline else ATTACHMENT_CSP
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN" if inline else "DENY"
+    return response
+
+
+def version_response(request, version: DocumentVersion, *, inline: bool, user=None) -> FileResponse:
+    """The file of one version, logged as a download (attachment) or a view (inline preview).
+
+    Used by this app's views and by the family portal (after its own access check).
+    Only PDFs and images are ever shown inline; everything else is downloaded.
+    """
+    kind = KINDS.get(version.kind)
+    inline = inline and kind is not None and kind.inline
+    log_access(
+        request,
+        AccessLog.Action.VIEW if inline else AccessLog.Action.DOWNLOAD,
+        version,
+        user=user,
+    )
+    fileobj = version.file.storage.open(version.file.name, "rb")
+    return stream_file(
+        request,
+        fileobj,
+        filename=version.original_name,
+        content_type=kind.mime if kind else "application/octet-stream",
+        inline=inline,
+    )

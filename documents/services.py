@@ -1,0 +1,397 @@
+"""Writes of the documents app: every change in one transaction, audited by django-auditlog.
+
+Permission checks live in ``documents.permissions`` and are made by the views
+before calling these; the services check the invariants of the data itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import detection
+from .models import Document, DocumentVersion, Folder, ReadConfirmation, ReadingRequirement, version_upload_to
+from .scanning import ScanUnavailable, get_scanner
+from .uploads import sanitize_filename
+
+logger = logging.getLogger(__name__)
+
+
+class UploadRefused(Exception):
+    """The file was not stored; ``str(exc)`` is a translated reason for the person."""
+
+
+@dataclass
+class Duplicate(Exception):
+    """The same bytes are already there: nothing was stored twice."""
+
+    document: Document
+    version: DocumentVersion | None = None
+
+
+def _sha256_of(fileobj) -> str:
+    existing = getattr(fileobj, "sha256", None)
+    if existing:
+        return existing
+    digest = hashlib.sha256()
+    fileobj.seek(0)
+    for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
+        digest.update(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+@dataclass
+class _Checked:
+    name: str
+    kind: detection.Kind
+    sha256: str
+    size: int
+    scanned: bool
+
+
+def _check_file(uploaded) -> _Checked:
+    """Name, size, content type and virus scan: everything before the file is stored."""
+    name = sanitize_filename(uploaded.name)
+    size = uploaded.size
+    if size > settings.DOCUMENTS_MAX_UPLOAD_SIZE:
+        raise UploadRefused(
+            _("“%(name)s” is larger than the limit of %(limit)s MB.")
+            % {"name": name, "limit": settings.DOCUMENTS_MAX_UPLOAD_SIZE // 1_048_576}
+        )
+    if size == 0:
+        raise UploadRefused(_("“%(name)s” is empty.") % {"name": name})
+    try:
+        kind = detection.detect(uploaded, name, size)
+    except detection.Refused as exc:
+        raise UploadRefused(str(exc)) from exc
+    scanner = get_scanner()
+    scanned = False
+    if scanner is not None:
+        try:
+            result = scanner.scan(uploaded)
+        except ScanUnavailable as exc:
+            logger.error("virus scanner unavailable: %s", exc)
+            raise UploadRefused(
+                _("“%(name)s” could not be checked for viruses right now; nothing was stored. Please try again later.")
+                % {"name": name}
+            ) from exc
+        if result.infected:
+            logger.warning("upload refused: virus %s in %s", result.signature, name)
+            raise UploadRefused(
+                _("“%(name)s” was refused: the virus scanner found “%(signature)s”.")
+                % {"name": name, "signature": result.signature}
+            )
+        scanned = True
+    return _Checked(name=name, kind=kind, sha256=_sha256_of(uploaded), size=size, scanned=scanned)
+
+
+def _store_blob(uploaded, sha256: str) -> tuple[str, bool]:
+    """The storage name holding these bytes; reuses an existing one (same SHA-256) when there is one.
+
+    Returns (name, created). Called outside the database transaction so that a
+    failed write leaves no row; the caller removes a new blob if the rows fail.
+    """
+    existing = DocumentVersion.objects.filter(sha256=sha256).values_list("file", flat=True).first()
+    if existing and default_storage.exists(existing):
+        return existing, False
+    uploaded.seek(0)
+    name = default_storage.save(version_upload_to(None, ""), File(uploaded, name="upload"))
+    return name, True
+
+
+def _new_version(*, document, checked: _Checked, blob: str, user, comment: str, number: int) -> DocumentVersion:
+    return DocumentVersion.objects.create(
+        document=document,
+        number=number,
+        file=blob,
+        original_name=checked.name,
+        sha256=checked.sha256,
+        size=checked.size,
+        content_type=checked.kind.mime,
+        kind=checked.kind.code,
+        comment=comment[:500],
+        uploaded_by=user,
+        scan_status=DocumentVersion.Scan.CLEAN if checked.scanned else DocumentVersion.Scan.NOT_SCANNED,
+        preview_status=DocumentVersion.Preview.PENDING,
+    )
+
+
+def _enqueue_preview(version: DocumentVersion) -> None:
+    from .tasks import make_preview
+
+    version_id = version.pk
+    transaction.on_commit(lambda: make_preview.delay(version_id))
+
+
+def document_upload(*, folder: Folder, uploaded, user, title: str = "", comment: str = "") -> Document:
+    """Store a new document in ``folder``. Raises UploadRefused or Duplicate (same bytes already in the folder)."""
+    checked = _check_file(uploaded)
+    same = (
+        Document.objects.active()
+        .filter(folder=folder, current_version__sha256=checked.sha256)
+        .select_related("current_version")
+        .first()
+    )
+    if same is not None:
+        raise Duplicate(document=same, version=same.current_version)
+    blob, created = _store_blob(uploaded, checked.sha256)
+    try:
+        with transaction.atomic():
+            document = Document.objects.create(
+                folder=folder,
+                title=(title.strip() or checked.name)[:255],
+                created_by=user,
+                is_family_visible=False,
+            )
+            version = _new_version(document=document, checked=checked, blob=blob, user=user, comment=comment, number=1)
+            document.current_version = version
+            document.save(update_fields=["current_version"])
+            _enqueue_preview(version)
+    except Exception:
+        if created:
+            default_storage.delete(blob)
+        raise
+    return document
+
+
+def document_version_add(*, document: Document, uploaded, user, comment: str = "") -> DocumentVersion:
+    """A new version becomes current; older ones stay downloadable. Same bytes as a version: Duplicate."""
+    checked = _check_file(uploaded)
+    same = document.versions.filter(sha256=checked.sha256).first()
+    if same is not None:
+        raise Duplicate(document=document, version=same)
+    blob, created = _store_blob(uploaded, checked.sha256)
+    try:
+        with transaction.atomic():
+            locked = Document.objects.select_for_update().get(pk=document.pk)
+            number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+            try:
+                with transaction.atomic():
+                    version = _new_version(
+                        document=locked, checked=checked, blob=blob, user=user, comment=comment, number=number
+                    )
+            except IntegrityError as exc:  # the same bytes uploaded twice at the same moment
+                raise Duplicate(document=locked, version=locked.versions.filter(sha256=checked.sha256).first()) from exc
+            locked.current_version = version
+            locked.updated_at = timezone.now()
+            locked.save(update_fields=["current_version", "updated_at"])
+            _enqueue_preview(version)
+            _notify_readers(locked, version)
+    except Exception:
+        if created:
+            default_storage.delete(blob)
+        raise
+    document.current_version = version
+    return version
+
+
+@transaction.atomic
+def folder_create(
+    *,
+    user,
+    name: str,
+    scope: str,
+    parent: Folder | None = None,
+    site=None,
+    unit=None,
+    resident=None,
+    staff_may_upload: bool = False,
+) -> Folder:
+    name = " ".join(name.split())[:150]
+    if not name:
+        raise ValidationError({"name": _("Give the folder a name.")})
+    if parent is not None:
+        scope, site, unit, resident = parent.scope, parent.site, parent.unit, parent.resident
+        if parent.children.filter(name__iexact=name).exists():
+            raise ValidationError({"name": _("A folder with this name already exists here.")})
+    elif scope == Folder.Scope.UNIT:
+        site = unit.site
+    elif scope == Folder.Scope.RESIDENT:
+        site = resident.site
+    folder = Folder(
+        scope=scope,
+        parent=parent,
+        name=name,
+        site=site if scope != Folder.Scope.GROUP else None,
+        unit=unit if scope == Folder.Scope.UNIT else None,
+        resident=resident if scope == Folder.Scope.RESIDENT else None,
+        staff_may_upload=staff_may_upload,
+        created_by=user,
+    )
+    folder.full_clean(exclude=["created_by"])
+    folder.save()
+    return folder
+
+
+def resident_folder_get_or_create(*, resident, user=None) -> Folder:
+    """The root folder of a resident's documents (care plan, DLU, consents…), made on first use.
+
+    Any care staff member of the resident's site may add documents to it.
+    """
+    folder = Folder.objects.filter(resident=resident, scope=Folder.Scope.RESIDENT, parent__isnull=True).first()
+    if folder is not None:
+        return folder
+    try:
+        with transaction.atomic():
+            return Folder.objects.create(
+                scope=Folder.Scope.RESIDENT,
+                resident=resident,
+                site_id=resident.site_id,
+                name=str(resident),
+                staff_may_upload=True,
+                created_by=user,
+            )
+    except IntegrityError:  # created at the same moment by another request
+        return Folder.objects.get(resident=resident, scope=Folder.Scope.RESIDENT, parent__isnull=True)
+
+
+@transaction.atomic
+def folder_rename(*, folder: Folder, name: str) -> Folder:
+    name = " ".join(name.split())[:150]
+    if not name:
+        raise ValidationError({"name": _("Give the folder a name.")})
+    if folder.parent_id and folder.parent.children.exclude(pk=folder.pk).filter(name__iexact=name).exists():
+        raise ValidationError({"name": _("A folder with this name already exists here.")})
+    folder.name = name
+    folder.save(update_fields=["name"])
+    return folder
+
+
+@transaction.atomic
+def document_rename(*, document: Document, title: str, description: str | None = None) -> Document:
+    title = " ".join(title.split())[:255]
+    if not title:
+        raise ValidationError({"title": _("Give the document a title.")})
+    document.title = title
+    fields = ["title", "updated_at"]
+    if description is not None:
+        document.description = description.strip()
+        fields.append("description")
+    document.updated_at = timezone.now()
+    document.save(update_fields=fields)
+    return document
+
+
+@transaction.atomic
+def document_move(*, document: Document, folder: Folder) -> Document:
+    """Move to another folder. Leaving a resident's folder ends family visibility."""
+    if document.folder.resident_id and folder.resident_id != document.folder.resident_id:
+        # A resident's document never lands in another resident's or a shared folder by a slip.
+        raise ValidationError({"folder": _("A resident's document can only move within that resident's folders.")})
+    if not document.folder.resident_id and folder.resident_id:
+        raise ValidationError({"folder": _("A shared document cannot move into a resident's folder.")})
+    document.folder = folder
+    document.updated_at = timezone.now()
+    if folder.scope != Folder.Scope.RESIDENT:
+        document.is_family_visible = False
+    document.save(update_fields=["folder", "updated_at", "is_family_visible"])
+    return document
+
+
+@transaction.atomic
+def document_set_family_visible(*, document: Document, visible: bool) -> Document:
+    if visible and document.folder.scope != Folder.Scope.RESIDENT:
+        raise ValidationError(_("Only documents of a resident's folder can be shared with the family."))
+    document.is_family_visible = visible
+    document.save(update_fields=["is_family_visible"])
+    return document
+
+
+@transaction.atomic
+def document_bin(*, document: Document, user) -> Document:
+    """Move to the bin: hidden everywhere, erased after the retention period unless restored."""
+    if document.binned_at is None:
+        document.binned_at = timezone.now()
+        document.binned_by = user
+        document.is_family_visible = False
+        document.save(update_fields=["binned_at", "binned_by", "is_family_visible"])
+    return document
+
+
+@transaction.atomic
+def document_restore(*, document: Document) -> Document:
+    document.binned_at = None
+    document.binned_by = None
+    document.save(update_fields=["binned_at", "binned_by"])
+    return document
+
+
+def bin_purge(*, now=None) -> int:
+    """Erase documents binned longer ago than the retention period, files included. Idempotent."""
+    limit = (now or timezone.now()) - timedelta(days=settings.DOCUMENTS_BIN_RETENTION_DAYS)
+    erased = 0
+    for document_id in Document.objects.filter(binned_at__lt=limit).values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            document = Document.objects.select_for_update().filter(pk=document_id, binned_at__lt=limit).first()
+            if document is None:
+                continue
+            versions = list(document.versions.all())
+            blobs = {v.file.name for v in versions} | {v.thumbnail.name for v in versions if v.thumbnail}
+            Document.objects.filter(pk=document.pk).update(current_version=None)
+            for version in versions:
+                version.delete()  # one audit entry per version
+            document.current_version = None
+            document.delete()
+            still_used = set(DocumentVersion.objects.filter(file__in=blobs).values_list("file", flat=True))
+            for blob in blobs - still_used:
+                transaction.on_commit(lambda blob=blob: default_storage.delete(blob))
+            erased += 1
+    return erased
+
+
+@transaction.atomic
+def reading_requirement_add(*, document: Document, user, site, unit=None, job: str = "") -> ReadingRequirement:
+    """Ask the staff of ``site`` (one unit, one job if given) to read ``document``; notifies them."""
+    if document.folder.scope == Folder.Scope.RESIDENT:
+        raise ValidationError(_("Required reading is for procedures and shared documents, not residents' files."))
+    if unit is not None and unit.site_id != site.pk:
+        raise ValidationError({"unit": _("This unit belongs to another site.")})
+    requirement = ReadingRequirement.objects.filter(document=document, site=site, unit=unit, job=job).first()
+    if requirement is None:
+        requirement = ReadingRequirement.objects.create(
+            document=document, site=site, unit=unit, job=job, created_by=user
+        )
+    if document.current_version_id:
+        _notify_readers(document, document.current_version, requirements=[requirement])
+    return requirement
+
+
+@transaction.atomic
+def reading_requirement_remove(*, requirement: ReadingRequirement) -> None:
+    requirement.delete()
+
+
+def read_confirm(*, document: Document, user) -> ReadConfirmation:
+    """“I have read it” for the current version; confirming twice keeps the first time."""
+    confirmation, _created = ReadConfirmation.objects.get_or_create(version_id=document.current_version_id, user=user)
+    return confirmation
+
+
+def _notify_readers(document: Document, version: DocumentVersion, requirements=None) -> None:
+    from notifications.models import Notification
+    from notifications.services import notify
+
+    from .selectors import reading_audience
+
+    audience = reading_audience(document, requirements=requirements)
+    if not audience:
+        return
+    notify(
+        users=audience,
+        kind=Notification.Kind.MUST_READ,
+        title=_("Document to read: %(title)s") % {"title": document.title},
+        url=document.get_absolute_url(),
+        dedup_key=f"documents:must-read:{version.public_id}",
+    )

@@ -1,0 +1,594 @@
+"""Pages of the shared documents: thin views over selectors, services and the access policy."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from carehub import policy
+from carehub.access_log import log_access
+from carehub.models import AccessLog
+from coordination.models import Resident
+from directory.models import Site
+
+from . import permissions, selectors, services
+from .detection import allowed_kinds
+from .downloads import version_response
+from .forms import (
+    DocumentEditForm,
+    FolderForm,
+    MoveForm,
+    NewVersionForm,
+    ReadingRequirementForm,
+    RootFolderForm,
+    UploadForm,
+)
+from .models import Document, DocumentVersion, Folder, ReadingRequirement
+from .scanning import get_scanner
+from .uploads import LimitedUploadHandler, declared_length, max_request_size
+
+
+def _require_staff(user) -> None:
+    if not policy.is_active_staff(user):
+        raise PermissionDenied
+
+
+def _folder(user, public_id) -> Folder:
+    return get_object_or_404(
+        Folder.objects.visible_to(user).select_related("site", "unit", "resident", "parent"), public_id=public_id
+    )
+
+
+def _document(user, public_id, *, binned: bool = False) -> Document:
+    qs = Document.objects.visible_to(user).select_related(
+        "folder", "folder__site", "folder__unit", "folder__resident", "current_version", "binned_by"
+    )
+    qs = qs.binned() if binned else qs.active()
+    return get_object_or_404(qs, public_id=public_id)
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def upload_checks() -> dict:
+    """What the upload page tells people about the checks made (and not made)."""
+    scanner = get_scanner()
+    return {
+        "max_size_mb": settings.DOCUMENTS_MAX_UPLOAD_SIZE // 1_048_576,
+        "max_files": settings.DOCUMENTS_MAX_FILES_PER_REQUEST,
+        "kinds": allowed_kinds(),
+        "scanner_name": scanner.name if scanner else "",
+        "accept": ",".join(f".{ext}" for kind in allowed_kinds() for ext in kind.extensions),
+    }
+
+
+# --- Browsing -------------------------------------------------------------------------
+
+
+def index(request):
+    _require_staff(request.user)
+    user = request.user
+    roots = selectors.root_folders(user)
+    return render(
+        request,
+        "documents/index.html",
+        {
+            "group_folders": roots[Folder.Scope.GROUP],
+            "site_folders": roots[Folder.Scope.SITE],
+            "unit_folders": roots[Folder.Scope.UNIT],
+            "to_read": list(selectors.must_read_pending(user)[:50]),
+            "can_create_root": permissions.can_create_root(user),
+        },
+    )
+
+
+def folder_detail(request, public_id):
+    user = request.user
+    folder = _folder(user, public_id)
+    if folder.scope == Folder.Scope.RESIDENT:
+        log_access(request, AccessLog.Action.VIEW, folder)
+    return render(
+        request,
+        "documents/folder_detail.html",
+        {
+            "folder": folder,
+            "ancestors": selectors.folder_ancestors(folder),
+            "children": selectors.folder_children(folder, user),
+            "documents": selectors.folder_documents(folder, user),
+            "can_upload": permissions.can_upload(user, folder),
+            "can_manage": permissions.can_manage_folder(user, folder),
+        },
+    )
+
+
+def resident_folder(request, public_id):
+    """The resident page's link: the resident's own documents (created on first visit)."""
+    resident = get_object_or_404(Resident.objects.visible_to(request.user), public_id=public_id)
+    folder = services.resident_folder_get_or_create(resident=resident, user=request.user)
+    return redirect(folder)
+
+
+def search(request):
+    _require_staff(request.user)
+    query = request.GET.get("q", "").strip()[:200]
+    results = []
+    if query:
+        results = list(selectors.document_search(request.user, query))
+        log_access(request, AccessLog.Action.SEARCH, query=query)
+    return render(request, "documents/search.html", {"query": query, "results": results})
+
+
+# --- Folders ----------------------------------------------------------------------------
+
+
+def folder_create(request):
+    user = request.user
+    if not permissions.can_create_root(user):
+        raise PermissionDenied
+    sites = list(selectors.manageable_sites(user))
+    units = list(selectors.manageable_units(user))
+    form = RootFolderForm(request.POST or None, sites=sites, units=units, group=policy.is_group_admin(user))
+    if request.method == "POST" and form.is_valid():
+        kind, _sep, key = form.cleaned_data["place"].partition(":")
+        kwargs = {"scope": Folder.Scope.GROUP}
+        if kind == "site":
+            kwargs = {"scope": Folder.Scope.SITE, "site": next(s for s in sites if str(s.public_id) == key)}
+        elif kind == "unit":
+            unit = next(u for u in units if str(u.public_id) == key)
+            kwargs = {"scope": Folder.Scope.UNIT, "unit": unit, "site": unit.site}
+        try:
+            folder = services.folder_create(
+                user=user,
+                name=form.cleaned_data["name"],
+                staff_may_upload=form.cleaned_data["staff_may_upload"],
+                **kwargs,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Folder created."))
+            return redirect(folder)
+    status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
+    return render(request, "documents/folder_form.html", {"form": form, "parent": None}, status=status)
+
+
+def folder_new_child(request, public_id):
+    user = request.user
+    parent = _folder(user, public_id)
+    if not permissions.can_manage_folder(user, parent):
+        raise PermissionDenied
+    form = FolderForm(request.POST or None, initial={"staff_may_upload": parent.staff_may_upload})
+    if request.method == "POST" and form.is_valid():
+        try:
+            folder = services.folder_create(
+                user=user,
+                name=form.cleaned_data["name"],
+                scope=parent.scope,
+                parent=parent,
+                staff_may_upload=form.cleaned_data["staff_may_upload"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Folder created."))
+            return redirect(folder)
+    status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
+    return render(request, "documents/folder_form.html", {"form": form, "parent": parent}, status=status)
+
+
+def folder_edit(request, public_id):
+    user = request.user
+    folder = _folder(user, public_id)
+    if not permissions.can_manage_folder(user, folder):
+        raise PermissionDenied
+    form = FolderForm(request.POST or None, initial={"name": folder.name, "staff_may_upload": folder.staff_may_upload})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.folder_rename(folder=folder, name=form.cleaned_data["name"])
+            if folder.staff_may_upload != form.cleaned_data["staff_may_upload"]:
+                folder.staff_may_upload = form.cleaned_data["staff_may_upload"]
+                folder.save(update_fields=["staff_may_upload"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Folder updated."))
+            return redirect(folder)
+    status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
+    return render(request, "documents/folder_form.html", {"form": form, "folder": folder}, status=status)
+
+
+# --- Uploads ----------------------------------------------------------------------------
+
+
+def _too_large_response(request, folder, limit_files: int):
+    message = _("The upload is larger than the limit of %(limit)s MB per file; nothing was stored.") % {
+        "limit": settings.DOCUMENTS_MAX_UPLOAD_SIZE // 1_048_576
+    }
+    if _wants_json(request):
+        return JsonResponse(
+            {"results": [{"ok": False, "message": message}]}, status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+        )
+    context = {"folder": folder, "form": UploadForm(), "results": [], "error": message, **upload_checks()}
+    return render(request, "documents/upload.html", context, status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+
+
+def _limited_upload(request, max_files: int):
+    """Refuse an oversize body before reading it; otherwise install the streaming handler.
+
+    Must run before anything reads request.POST/FILES (hence csrf_exempt on the
+    outer view and csrf_protect on the inner one, as Django's docs advise).
+    """
+    if declared_length(request) > max_request_size(max_files):
+        return None
+    handler = LimitedUploadHandler(request, max_size=settings.DOCUMENTS_MAX_UPLOAD_SIZE, max_files=max_files)
+    request.upload_handlers = [handler]
+    return handler
+
+
+@csrf_exempt
+def folder_upload(request, public_id):
+    folder = _folder(request.user, public_id)
+    if not permissions.can_upload(request.user, folder):
+        raise PermissionDenied
+    handler = None
+    if request.method == "POST":
+        # The drag-and-drop page sends one file per request and says so: a tighter limit.
+        max_files = 1 if request.GET.get("single") else settings.DOCUMENTS_MAX_FILES_PER_REQUEST
+        handler = _limited_upload(request, max_files)
+        if handler is None:
+            return _too_large_response(request, folder, max_files)
+    return _folder_upload(request, folder, handler)
+
+
+@csrf_protect
+def _folder_upload(request, folder, handler):
+    form = UploadForm()
+    results = []
+    if request.method == "POST":
+        form = UploadForm(request.POST)
+        comment = request.POST.get("comment", "")[:500]
+        results = [{"name": name, "ok": False, "message": _too_large(name)} for name in handler.too_large]
+        results += [
+            {
+                "name": name,
+                "ok": False,
+                "message": _("Too many files at once: “%(name)s” was not sent.") % {"name": name},
+            }
+            for name in handler.too_many
+        ]
+        for uploaded in request.FILES.getlist("files"):
+            results.append(_store_one(request, folder, uploaded, comment))
+        if not results:
+            results.append({"ok": False, "message": _("Choose at least one file.")})
+        ok = all(r["ok"] for r in results)
+        if _wants_json(request):
+            status = HTTPStatus.OK if ok else HTTPStatus.BAD_REQUEST
+            if handler.too_large and not ok:
+                status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+            return JsonResponse({"results": results}, status=status)
+        if ok:
+            for result in results:
+                messages.success(request, result["message"])
+            return redirect(folder)
+    context = {"folder": folder, "form": form, "results": results, **upload_checks()}
+    status = HTTPStatus.BAD_REQUEST if results and not all(r["ok"] for r in results) else HTTPStatus.OK
+    return render(request, "documents/upload.html", context, status=status)
+
+
+def _too_large(name: str) -> str:
+    return _("“%(name)s” is larger than the limit of %(limit)s MB; it was not stored.") % {
+        "name": name,
+        "limit": settings.DOCUMENTS_MAX_UPLOAD_SIZE // 1_048_576,
+    }
+
+
+def _store_one(request, folder, uploaded, comment) -> dict:
+    try:
+        document = services.document_upload(folder=folder, uploaded=uploaded, user=request.user, comment=comment)
+    except services.UploadRefused as exc:
+        return {"name": uploaded.name, "ok": False, "message": str(exc)}
+    except services.Duplicate as dup:
+        return {
+            "name": uploaded.name,
+            "ok": False,
+            "duplicate": True,
+            "url": dup.document.get_absolute_url(),
+            "message": _("“%(name)s” is identical to “%(title)s”, already in this folder; it was not stored twice.")
+            % {"name": uploaded.name, "title": dup.document.title},
+        }
+    return {
+        "name": uploaded.name,
+        "ok": True,
+        "url": document.get_absolute_url(),
+        "message": _("“%(title)s” was added.") % {"title": document.title},
+    }
+
+
+@csrf_exempt
+def document_new_version(request, public_id):
+    document = _document(request.user, public_id)
+    if not permissions.can_upload(request.user, document.folder):
+        raise PermissionDenied
+    handler = None
+    if request.method == "POST":
+        handler = _limited_upload(request, 1)
+        if handler is None:
+            return _too_large_response(request, document.folder, 1)
+    return _document_new_version(request, document, handler)
+
+
+@csrf_protect
+def _document_new_version(request, document, handler):
+    form = NewVersionForm(request.POST or None)
+    error = ""
+    if request.method == "POST":
+        uploaded = request.FILES.get("file")
+        if handler.too_large:
+            error = _too_large(handler.too_large[0])
+        elif uploaded is None:
+            error = _("Choose the file of the new version.")
+        else:
+            try:
+                version = services.document_version_add(
+                    document=document, uploaded=uploaded, user=request.user, comment=request.POST.get("comment", "")
+                )
+            except services.UploadRefused as exc:
+                error = str(exc)
+            except services.Duplicate as dup:
+                error = _("This file is identical to version %(number)s; it was not stored twice.") % {
+                    "number": dup.version.number if dup.version else "?"
+                }
+            else:
+                messages.success(request, _("Version %(number)s added.") % {"number": version.number})
+                return redirect(document)
+    context = {"document": document, "form": form, "error": error, **upload_checks()}
+    status = HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK
+    if error and handler and handler.too_large:
+        status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    return render(request, "documents/new_version.html", context, status=status)
+
+
+# --- Documents ----------------------------------------------------------------------------
+
+
+def document_detail(request, public_id):
+    user = request.user
+    document = _document(user, public_id)
+    if document.folder.scope == Folder.Scope.RESIDENT:
+        log_access(request, AccessLog.Action.VIEW, document)
+    must_read = selectors.must_read_applies(document, user)
+    confirmed = (
+        must_read
+        and document.current_version_id
+        and document.current_version.read_confirmations.filter(user=user).exists()
+    )
+    return render(
+        request,
+        "documents/document_detail.html",
+        {
+            "document": document,
+            "folder": document.folder,
+            "ancestors": [*selectors.folder_ancestors(document.folder), document.folder],
+            "versions": selectors.version_list(document),
+            "must_read": must_read,
+            "confirmed": confirmed,
+            "can_upload": permissions.can_upload(user, document.folder),
+            "can_manage": permissions.can_manage_folder(user, document.folder),
+            "can_manage_reading": permissions.can_manage_reading(user)
+            and document.folder.scope != Folder.Scope.RESIDENT,
+            "version_form": NewVersionForm(),
+            **upload_checks(),
+        },
+    )
+
+
+def _managed_document(request, public_id) -> Document:
+    document = _document(request.user, public_id)
+    if not permissions.can_manage_folder(request.user, document.folder):
+        raise PermissionDenied
+    return document
+
+
+def document_edit(request, public_id):
+    document = _managed_document(request, public_id)
+    form = DocumentEditForm(
+        request.POST or None, initial={"title": document.title, "description": document.description}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.document_rename(
+                document=document, title=form.cleaned_data["title"], description=form.cleaned_data["description"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Document updated."))
+            return redirect(document)
+    status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
+    return render(request, "documents/document_edit.html", {"document": document, "form": form}, status=status)
+
+
+def document_move(request, public_id):
+    document = _managed_document(request, public_id)
+    user = request.user
+    targets = [
+        f
+        for f in selectors.upload_targets(user)
+        if f.pk != document.folder_id
+        and permissions.can_manage_folder(user, f)
+        and bool(f.resident_id) == bool(document.folder.resident_id)
+        and (not f.resident_id or f.resident_id == document.folder.resident_id)
+    ]
+    form = MoveForm(request.POST or None, folders=targets)
+    if request.method == "POST" and form.is_valid():
+        target = next(f for f in targets if str(f.public_id) == form.cleaned_data["folder"])
+        try:
+            services.document_move(document=document, folder=target)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Document moved to “%(folder)s”.") % {"folder": target.name})
+            return redirect(document)
+    status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
+    return render(
+        request, "documents/document_move.html", {"document": document, "form": form, "targets": targets}, status=status
+    )
+
+
+@require_POST
+def document_family(request, public_id):
+    document = _managed_document(request, public_id)
+    visible = request.POST.get("visible") == "1"
+    try:
+        services.document_set_family_visible(document=document, visible=visible)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(document)
+    if visible:
+        messages.success(request, _("The family can now see this document in the family portal."))
+    else:
+        messages.success(request, _("The family no longer sees this document."))
+    return redirect(document)
+
+
+@require_POST
+def document_bin(request, public_id):
+    document = _managed_document(request, public_id)
+    services.document_bin(document=document, user=request.user)
+    messages.success(
+        request,
+        _("“%(title)s” was moved to the bin. It can be restored for %(days)s days.")
+        % {"title": document.title, "days": settings.DOCUMENTS_BIN_RETENTION_DAYS},
+    )
+    return redirect(document.folder)
+
+
+@require_POST
+def document_restore(request, public_id):
+    document = _document(request.user, public_id, binned=True)
+    if not permissions.can_manage_folder(request.user, document.folder):
+        raise PermissionDenied
+    services.document_restore(document=document)
+    messages.success(request, _("“%(title)s” was restored.") % {"title": document.title})
+    return redirect(document)
+
+
+def bin_list(request):
+    user = request.user
+    if not permissions.can_create_root(user):  # coordinators and group admins
+        raise PermissionDenied
+    binned = (
+        Document.objects.visible_to(user)
+        .binned()
+        .select_related("folder", "folder__site", "folder__resident", "binned_by", "current_version")
+        .order_by("-binned_at", "pk")
+    )
+    documents = [d for d in binned[:500] if permissions.can_manage_folder(user, d.folder)]
+    return render(
+        request,
+        "documents/bin.html",
+        {"documents": documents, "retention_days": settings.DOCUMENTS_BIN_RETENTION_DAYS},
+    )
+
+
+# --- Required reading ----------------------------------------------------------------------
+
+
+def document_reading(request, public_id):
+    """Coordinators: ask sites/units/jobs to read a document; see who has and who has not."""
+    user = request.user
+    document = _document(user, public_id)
+    if not permissions.can_manage_reading(user) or document.folder.scope == Folder.Scope.RESIDENT:
+        raise PermissionDenied
+    sites = list(selectors.manageable_sites(user))
+    units = list(selectors.manageable_units(user))
+    form = ReadingRequirementForm(request.POST or None, sites=sites, units=units)
+    if request.method == "POST" and form.is_valid():
+        site = next(s for s in sites if str(s.public_id) == form.cleaned_data["site"])
+        unit = next((u for u in units if str(u.public_id) == form.cleaned_data["unit"]), None)
+        try:
+            services.reading_requirement_add(
+                document=document, user=user, site=site, unit=unit, job=form.cleaned_data["job"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Required reading saved; the people concerned were notified."))
+            return redirect("documents:document_reading", public_id=document.public_id)
+    requirements, rows = selectors.reading_status(document, user)
+    status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
+    return render(
+        request,
+        "documents/reading.html",
+        {
+            "document": document,
+            "form": form,
+            "requirements": requirements,
+            "rows": rows,
+            "read_count": sum(1 for _person, at in rows if at),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def reading_remove(request, public_id):
+    user = request.user
+    requirement = get_object_or_404(
+        ReadingRequirement.objects.select_related("document").filter(
+            document__in=Document.objects.visible_to(user),
+            site__in=Site.objects.managed_by(user),
+        ),
+        public_id=public_id,
+    )
+    services.reading_requirement_remove(requirement=requirement)
+    messages.success(request, _("Required reading removed."))
+    return redirect("documents:document_reading", public_id=requirement.document.public_id)
+
+
+@require_POST
+def document_read_confirm(request, public_id):
+    document = _document(request.user, public_id)
+    if document.current_version_id is None:
+        raise Http404
+    services.read_confirm(document=document, user=request.user)
+    messages.success(request, _("Thank you: your reading of “%(title)s” is recorded.") % {"title": document.title})
+    return redirect(document)
+
+
+# --- Files ----------------------------------------------------------------------------
+
+
+def _version(user, public_id) -> DocumentVersion:
+    return get_object_or_404(
+        DocumentVersion.objects.visible_to(user).select_related("document__folder__resident"),
+        public_id=public_id,
+    )
+
+
+def version_download(request, public_id):
+    return version_response(request, _version(request.user, public_id), inline=False)
+
+
+def version_preview(request, public_id):
+    return version_response(request, _version(request.user, public_id), inline=True)
+
+
+def version_thumbnail(request, public_id):
+    """The small image shown in lists, part of the page that showed it (not logged on its own)."""
+    from .downloads import stream_file
+
+    version = _version(request.user, public_id)
+    if not version.thumbnail:
+        raise Http404
+    fileobj = version.thumbnail.storage.open(version.thumbnail.name, "rb")
+    return stream_file(request, fileobj, filename="preview.png", content_type="image/png", inline=True)

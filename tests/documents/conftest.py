@@ -1,0 +1,46 @@
+import pytest
+
+from documents.models import Folder
+from tests.documents.factories import FolderFactory, ResidentFactory
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Every test writes its files under its own temporary directory."""
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": "/no-public-media/"},
+        },
+    }
+    return root
+
+
+@pytest.fixture
+def folder_a(site_a, coordinator_a):
+    return FolderFactory(scope=Folder.Scope.SITE, site=site_a, name="Protocoles du site", created_by=coordinator_a)
+
+
+@pytest.fixture
+def open_folder_a(site_a):
+    return FolderFactory(scope=Folder.Scope.SITE, site=site_a, name="Partagé", staff_may_upload=True)
+
+
+@pytest.fixture
+def group_folder(group_admin):
+    return FolderFactory(scope=Folder.Scope.GROUP, name="Procédures du groupe", created_by=group_admin)
+
+
+@pytest.fixture
+def resident_a(site_a, unit_a):
+    return ResidentFactory(site=site_a, unit=unit_a, first_name="Marcel", last_name="Durand")
+
+
+@pytest.fixture
+def resident_folder_a(resident_a):
+    from documents.services import resident_folder_get_or_create
+
+    return resident_folder_get_or_create(resident=resident_a)
