@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "messaging",
     "portal",
     "notifications",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -461,3 +462,12 @@ CELERY_BEAT_SCHEDULE["documents-purge-bin"] = {
 }
 # [messaging]
 # [portal]
+# [backoffice]
+#: Largest CSV accepted by the staff and resident imports (bytes).
+BACKOFFICE_IMPORT_MAX_BYTES = _positive_int("BACKOFFICE_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+#: Rows accepted in one CSV import.
+BACKOFFICE_IMPORT_MAX_ROWS = _positive_int("BACKOFFICE_IMPORT_MAX_ROWS", 5000)
+#: Days of the "notes per day" chart on the coordinator dashboard.
+BACKOFFICE_CHART_DAYS = _positive_int("BACKOFFICE_CHART_DAYS", 30)
+#: Access-log entries at most in one resident's access-history export (CSV/PDF).
+BACKOFFICE_HISTORY_EXPORT_MAX_ROWS = _positive_int("BACKOFFICE_HISTORY_EXPORT_MAX_ROWS", 50_000)

@@ -18,5 +18,6 @@ urlpatterns = [
     path("messages/", include("messaging.urls")),
     path("family/", include("portal.urls")),
     path("notifications/", include("notifications.urls")),
+    path("admin/carehub/", include("backoffice.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,181 @@
+"""Writes of the coordinators' panel: staff accounts, sessions, 2FA reset.
+
+Each function is one transaction; side effects (e-mail, socket close) run on commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from importlib import import_module
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from carehub import policy
+from directory.models import Assignment, Job, Site, StaffProfile, Unit
+
+from .models import UserSession
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+#: Channel-layer group of every socket of one user; the messaging consumer joins it.
+USER_SOCKET_GROUP = "user.{user_id}"
+#: Event sent to that group when the user's sessions end: consumers close the socket.
+SESSION_REVOKED_EVENT = {"type": "session.revoked"}
+
+
+def user_socket_group(user_id: int) -> str:
+    return USER_SOCKET_GROUP.format(user_id=user_id)
+
+
+def set_password_url(user) -> str:
+    """An absolute link to choose a password: allauth's password-reset token flow."""
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+    )
+    return settings.SITE_BASE_URL.rstrip("/") + path
+
+
+def welcome_email_send(*, user, site: Site | None = None) -> None:
+    """The welcome e-mail with a link to choose a password (valid PASSWORD_RESET_TIMEOUT)."""
+    context = {
+        "user": user,
+        "site": site,
+        "set_password_url": set_password_url(user),
+        "login_url": settings.SITE_BASE_URL.rstrip("/") + reverse("account_login"),
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _("Your CareHub account")
+        body = render_to_string("backoffice/email/welcome.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+def _check_manages(by, site: Site) -> None:
+    if not policy.can(by, policy.Scope.MANAGE, site.pk):
+        raise PermissionDenied(_("You do not manage this site."))
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    by,
+    email: str,
+    first_name: str,
+    last_name: str,
+    job: str,
+    site: Site,
+    unit: Unit | None = None,
+    role: str = Assignment.Role.STAFF,
+    start_date: datetime.date | None = None,
+    end_date: datetime.date | None = None,
+    external_id: str = "",
+    phone_extension: str = "",
+    send_welcome: bool = True,
+):
+    """Create the account, its profile and its first (primary) assignment, then e-mail a welcome.
+
+    The account has no usable password: the person chooses one from the e-mail link.
+    """
+    _check_manages(by, site)
+    if unit is not None and unit.site_id != site.pk:
+        raise ValidationError({"unit": _("This unit belongs to another site.")})
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("An account with this e-mail address already exists.")})
+    user = User(
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        kind=User.Kind.STAFF,
+        is_staff=role == Assignment.Role.COORDINATOR,
+    )
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    StaffProfile.objects.create(
+        user=user, job=job or Job.CARE_ASSISTANT, external_id=external_id, phone_extension=phone_extension
+    )
+    assignment = Assignment(
+        user=user, site=site, unit=unit, role=role, is_primary=True, start_date=start_date, end_date=end_date
+    )
+    assignment.full_clean()
+    assignment.save()
+    if send_welcome:
+        transaction.on_commit(lambda: welcome_email_send(user=user, site=site))
+    return user
+
+
+def _session_store():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def user_sessions_end(*, user) -> int:
+    """Delete every session of ``user`` now (database and cache), and close their sockets.
+
+    Returns the number of sessions ended. Sockets are told through the channel
+    layer group ``user.<id>`` with ``{"type": "session.revoked"}`` (sent on commit).
+    """
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    store = _session_store()
+    for key in keys:
+        store(session_key=key).delete()
+    UserSession.objects.filter(user=user, session_key__in=keys).delete()
+    user_id = user.pk
+    transaction.on_commit(lambda: sockets_close(user_id=user_id))
+    return len(keys)
+
+
+def sockets_close(*, user_id: int) -> None:
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(user_socket_group(user_id), dict(SESSION_REVOKED_EVENT))
+    except Exception:  # the sessions are gone already; a socket still open fails its next check
+        logger.exception("could not tell the sockets of user %s to close", user_id)
+
+
+@transaction.atomic
+def staff_deactivate(*, by, user) -> int:
+    """Deactivate an account: it can no longer sign in; its sessions and sockets end at once."""
+    if user.pk == by.pk:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    if policy.is_group_admin(user) and not policy.is_group_admin(by):
+        raise PermissionDenied(_("Only head office may deactivate a group administrator."))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    policy.forget(user)
+    return user_sessions_end(user=user)
+
+
+@transaction.atomic
+def staff_two_factor_reset(*, by, user) -> None:
+    """Remove the person's authenticator and backup codes: they set 2FA up again at next sign-in.
+
+    Their open sessions end too: a session verified with the old device must not live on.
+    """
+    from accounts.services import two_factor_reset
+
+    if policy.is_group_admin(user) and not policy.is_group_admin(by):
+        raise PermissionDenied(_("Only head office may reset a group administrator's second factor."))
+    two_factor_reset(user=user)
+    user_sessions_end(user=user)
