@@ -1,0 +1,103 @@
+"""The world the browser journeys run in, built in the server's database.
+
+Run by the e2e fixtures in a subprocess, with the same environment as the
+server (``SQLITE_PATH`` pointing to a temporary file), after ``migrate``:
+
+    python -m tests.e2e.scenario /tmp/…/scenario.json
+
+It loads the demo group with small sizes (what ``make run`` shows, so the
+screenshots look like a newcomer's first visit), then gives the journeys'
+people known passwords and known TOTP keys, and adds one care assistant who
+has never signed in (no authenticator yet). The JSON written holds what the
+browser side needs: e-mails, passwords, TOTP keys (hex), names.
+
+Runs in its own process on purpose: the test process drives Playwright's
+synchronous API, under which Django refuses database access.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carehub.settings")
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from carehub.demo import DEMO_DOMAIN, DemoContext, run  # noqa: E402
+from directory.models import Assignment, Job, StaffProfile, Unit  # noqa: E402
+
+#: One password for every journey account: long enough for the validators, never a real one.
+PASSWORD = "e2e-Journey-password-2026"
+
+#: Demo accounts the journeys sign in as, by demo role (see accounts/demo.py).
+DEMO_ROLES = {
+    "admin": "group admin",
+    "coordinator": "site coordinator",
+    "nurse": "nurse",
+    "assistant": "care assistant",
+    "family": "family member",
+}
+
+
+def _person(user, key: str | None) -> dict:
+    return {
+        "email": user.email,
+        "password": PASSWORD,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "public_id": str(getattr(user, "public_id", "") or ""),
+        "totp_key": key,
+    }
+
+
+@transaction.atomic
+def _journey_people(ctx: DemoContext) -> dict:
+    User = get_user_model()
+    people = {}
+    for name, role in DEMO_ROLES.items():
+        user = ctx.accounts[role]["user"]
+        user.set_password(PASSWORD)
+        user.save(update_fields=["password"])
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        people[name] = _person(user, device.key if device else None)
+
+    # A second care assistant of the nurse's unit who has never signed in:
+    # the first journey sets up her authenticator.
+    site = ctx.site_list[0]
+    unit = Unit.objects.filter(site=site).order_by("name").first()
+    newcomer, _ = User.objects.get_or_create(
+        email=f"nouvelle.aide@{DEMO_DOMAIN}",
+        defaults={"first_name": "Amandine", "last_name": "Roux", "kind": User.Kind.STAFF},
+    )
+    newcomer.set_password(PASSWORD)
+    newcomer.save(update_fields=["password"])
+    StaffProfile.objects.get_or_create(user=newcomer, defaults={"job": Job.CARE_ASSISTANT, "phone_extension": "2101"})
+    Assignment.objects.get_or_create(
+        user=newcomer, site=site, defaults={"role": Assignment.Role.STAFF, "unit": unit, "is_primary": True}
+    )
+    TOTPDevice.objects.filter(user=newcomer).delete()
+    people["newcomer"] = _person(newcomer, None)
+    return {
+        "people": people,
+        "site": {"name": site.name, "public_id": str(site.public_id)},
+        "unit": {"name": unit.name if unit else "", "id": unit.pk if unit else None},
+    }
+
+
+def main(out_path: str) -> None:
+    ctx = DemoContext(sites=2, staff_per_site=8, residents_per_site=6, note_days=2, verbosity=0)
+    run(ctx)
+    data = _journey_people(ctx)
+    with open(out_path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
