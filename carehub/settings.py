@@ -461,6 +461,31 @@ CELERY_BEAT_SCHEDULE["documents-purge-bin"] = {
     "schedule": 6 * 3600,  # seconds; the task erases only what is past retention
 }
 # [messaging]
+MESSAGING_MAX_BODY_CHARS = _positive_int("MESSAGING_MAX_BODY_CHARS", 4000)
+MESSAGING_MAX_FRAME_BYTES = _positive_int("MESSAGING_MAX_FRAME_BYTES", 32_768)
+MESSAGING_RATE_LIMIT = _positive_int("MESSAGING_RATE_LIMIT", 20)  # messages …
+MESSAGING_RATE_WINDOW = _positive_int("MESSAGING_RATE_WINDOW", 10)  # … per this many seconds
+MESSAGING_EDIT_WINDOW = _positive_int("MESSAGING_EDIT_WINDOW", 5 * 60)
+MESSAGING_ESCALATION_DELAY = _positive_int("MESSAGING_ESCALATION_DELAY", 5 * 60)
+MESSAGING_UNREAD_EMAIL_AFTER = _positive_int("MESSAGING_UNREAD_EMAIL_AFTER", 60 * 60)
+MESSAGING_RETENTION_DAYS = env.int("MESSAGING_RETENTION_DAYS", default=0)  # 0: keep every message
+if MESSAGING_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured("MESSAGING_RETENTION_DAYS must be 0 (keep) or a number of days")
+MESSAGING_PRESENCE_TTL = _positive_int("MESSAGING_PRESENCE_TTL", 70)
+MESSAGING_HEARTBEAT = _positive_int("MESSAGING_HEARTBEAT", 25)
+MESSAGING_REPLAY_LIMIT = _positive_int("MESSAGING_REPLAY_LIMIT", 500)
+CELERY_BEAT_SCHEDULE["messaging-escalate-overdue"] = {
+    "task": "messaging.tasks.escalate_overdue_urgent_messages",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["messaging-unread-digest"] = {
+    "task": "messaging.tasks.send_unread_digests",
+    "schedule": 15 * 60.0,
+}
+CELERY_BEAT_SCHEDULE["messaging-retention"] = {
+    "task": "messaging.tasks.purge_old_messages",
+    "schedule": 24 * 3600.0,
+}
 # [portal]
 # [backoffice]
 #: Largest CSV accepted by the staff and resident imports (bytes).

@@ -1,0 +1,97 @@
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from carehub import policy
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+        max_length=settings.MESSAGING_MAX_BODY_CHARS,
+        error_messages={"required": _("The message is empty.")},
+    )
+    urgent = forms.BooleanField(
+        label=_("Urgent: recipients must acknowledge it"),
+        required=False,
+    )
+    client_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # A fresh token per rendered form: a double click or a resent POST stores the message once.
+            self.initial.setdefault("client_token", uuid.uuid4())
+
+
+class EditForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=settings.MESSAGING_MAX_BODY_CHARS,
+        error_messages={"required": _("The message is empty.")},
+    )
+
+
+def _staff_queryset(user):
+    """Colleagues one may message: current staff of the sites in the person's directory scope."""
+    from directory.models import Assignment, Site
+
+    User = get_user_model()
+    sites = policy.restrict(Site.objects.filter(is_active=True), user, policy.Scope.DIRECTORY, "pk")
+    active = Assignment.objects.active().filter(site__in=sites)
+    return (
+        User.objects.filter(is_active=True, kind=User.Kind.STAFF, pk__in=active.values("user_id"))
+        .exclude(pk=user.pk)
+        .order_by("last_name", "first_name")
+    )
+
+
+class GroupForm(forms.Form):
+    title = forms.CharField(label=_("Group name"), max_length=150)
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"),
+        queryset=get_user_model().objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Hold Ctrl (or Cmd) to choose several people."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = _staff_queryset(user)
+
+
+class MemberAddForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Add a member"), queryset=get_user_model().objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = _staff_queryset(user)
+
+
+class DutyRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Send to the person on duty"), choices=())
+    body = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=settings.MESSAGING_MAX_BODY_CHARS,
+        error_messages={"required": _("The message is empty.")},
+    )
+    urgent = forms.BooleanField(label=_("Urgent: recipients must acknowledge it"), required=False)
+    client_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        from .duty import role_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(user=user)
+        if not self.is_bound:
+            self.initial.setdefault("client_token", uuid.uuid4())
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search my conversations"), min_length=2, max_length=200)

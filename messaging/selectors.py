@@ -1,0 +1,208 @@
+"""Reads of the messaging app: lists, unread counts, members, payloads for sockets."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from carehub import policy
+
+from .formatting import handle_of
+from .models import Conversation, Kind, Membership, Message
+
+#: Conversations whose unread messages are e-mailed about (channels are broadcasts: not them).
+DIGEST_KINDS = (Kind.DIRECT, Kind.GROUP)
+#: Up to this many members, "seen by" names people; above, it counts them.
+SEEN_BY_NAMES_UP_TO = 10
+
+
+def conversation_is_visible(conversation: Conversation, user) -> bool:
+    policy.forget(user)
+    return Conversation.objects.visible_to(user).filter(pk=conversation.pk).exists()
+
+
+def _unread_subquery(user):
+    return Subquery(
+        Message.objects.filter(
+            conversation=OuterRef("conversation_id"),
+            id__gt=OuterRef("last_read_message_id"),
+            deleted_at__isnull=True,
+        )
+        .exclude(sender=user)
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("id"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def unread_counts(user) -> dict[int, int]:
+    """Unread messages per conversation id, for the conversations in the person's list."""
+    if not user.is_authenticated:
+        return {}
+    rows = (
+        Membership.objects.filter(
+            user=user,
+            conversation__in=Conversation.objects.visible_to(user).values("pk"),
+            conversation__last_message_id__gt=F("last_read_message_id"),
+        )
+        .annotate(unread=_unread_subquery(user))
+        .values_list("conversation_id", "unread")
+    )
+    return {conversation_id: unread for conversation_id, unread in rows if unread}
+
+
+def unread_total(user) -> int:
+    if not user.is_authenticated:
+        return 0
+    total = (
+        Membership.objects.filter(
+            user=user,
+            conversation__in=Conversation.objects.visible_to(user).values("pk"),
+            conversation__last_message_id__gt=F("last_read_message_id"),
+        )
+        .annotate(unread=Coalesce(_unread_subquery(user), 0))
+        .aggregate(total=Sum("unread"))["total"]
+    )
+    return total or 0
+
+
+def conversation_list(user, *, limit: int = 200) -> list[Conversation]:
+    """The person's conversations, latest activity first, each with ``unread`` and
+    ``other_members`` (for direct conversations) — a fixed number of queries."""
+    members = Membership.objects.select_related("user").order_by("pk")
+    conversations = list(
+        Conversation.objects.listed_for(user)
+        .annotate(
+            unread=Coalesce(
+                Subquery(
+                    Membership.objects.filter(conversation=OuterRef("pk"), user=user)
+                    .annotate(n=_unread_subquery(user))
+                    .values("n")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+        )
+        .select_related("site", "unit", "resident")
+        .prefetch_related(Prefetch("memberships", queryset=members.filter(conversation__kind=Kind.DIRECT)))
+        .order_by("-last_message_id", "-id")[:limit]
+    )
+    for conversation in conversations:
+        conversation.title_for_viewer = conversation.display_title(user)
+        others = [m.user for m in conversation.memberships.all() if m.user_id != user.pk]
+        conversation.other_user = others[0] if others else None
+    return conversations
+
+
+def conversation_subscriptions(user) -> dict[int, str]:
+    """{conversation id: public id} of the conversations a socket follows."""
+    policy.forget(user)
+    return {
+        pk: str(public_id)
+        for pk, public_id in Conversation.objects.listed_for(user).values_list("pk", "public_id")[:1000]
+    }
+
+
+def conversation_members(conversation: Conversation) -> list:
+    """People holding a membership row who still reach the conversation."""
+    users = list(
+        get_user_model()
+        .objects.filter(conversation_memberships__conversation=conversation, is_active=True)
+        .order_by("last_name", "first_name")
+    )
+    return [u for u in users if conversation_is_visible(conversation, u)]
+
+
+def memberships_with_users(conversation: Conversation) -> list[Membership]:
+    return list(
+        Membership.objects.filter(conversation=conversation, user__is_active=True)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    )
+
+
+def messages_page(conversation: Conversation, *, before: int | None = None, size: int = 100) -> list[Message]:
+    qs = Message.objects.filter(conversation=conversation)
+    if before:
+        qs = qs.filter(id__lt=before)
+    page = list(
+        qs.select_related("sender").prefetch_related("reached", "acknowledgements__user").order_by("-id")[:size]
+    )
+    page.reverse()
+    return page
+
+
+def messages_after(conversation_id: int, after_id: int, *, limit: int) -> list[Message]:
+    return list(
+        Message.objects.filter(conversation_id=conversation_id, id__gt=after_id)
+        .select_related("sender", "conversation")
+        .prefetch_related("reached", "acknowledgements__user")
+        .order_by("id")[:limit]
+    )
+
+
+def seen_by(message: Message, memberships: list[Membership]) -> dict:
+    readers = [m.user for m in memberships if m.user_id != message.sender_id and m.last_read_message_id >= message.pk]
+    others = [m for m in memberships if m.user_id != message.sender_id]
+    return {
+        "names": [str(u) for u in readers] if len(memberships) <= SEEN_BY_NAMES_UP_TO else None,
+        "count": len(readers),
+        "of": len(others),
+    }
+
+
+def message_payload(message: Message) -> dict:
+    """What a socket receives for one message (the client escapes it on render)."""
+    deleted = message.is_deleted
+    return {
+        "id": message.pk,
+        "public_id": str(message.public_id),
+        "conversation": str(message.conversation.public_id),
+        "sender": {
+            "id": message.sender_id,
+            "name": str(message.sender),
+            "initials": message.sender.initials,
+            "handle": handle_of(message.sender),
+        },
+        "body": "" if deleted else message.body,
+        "urgent": message.is_urgent,
+        "created_at": message.created_at.isoformat(),
+        "edited": bool(message.edited_at),
+        "deleted": deleted,
+        "duty_role": message.duty_role_label,
+        "reached": [str(u) for u in message.reached.all()] if message.duty_role else [],
+        "acks": [str(a.user) for a in message.acknowledgements.all()] if message.is_urgent else [],
+        "escalated": bool(message.escalated_at),
+    }
+
+
+def site_of(message: Message):
+    """The site whose on-call answers for an urgent message: the conversation's site,
+    else the sender's primary (or first) current assignment."""
+    if message.conversation.site_id:
+        return message.conversation.site
+    from directory.models import Assignment
+
+    assignment = (
+        Assignment.objects.active()
+        .filter(user_id=message.sender_id)
+        .select_related("site")
+        .order_by("-is_primary", "pk")
+        .first()
+    )
+    return assignment.site if assignment else None
+
+
+def search_messages(user, query: str, *, limit: int = 50) -> list[Message]:
+    query = (query or "").strip()
+    if len(query) < 2:
+        return []
+    return list(
+        Message.objects.visible_to(user)
+        .filter(Q(body__icontains=query), deleted_at__isnull=True)
+        .select_related("sender", "conversation")
+        .order_by("-id")[:limit]
+    )

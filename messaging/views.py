@@ -1,0 +1,332 @@
+"""Messaging pages. Every page works without JavaScript (plain forms and reloads);
+static/js/messaging.js adds live delivery over the socket."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.conf import settings
+from django.contrib import messages as flash
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from carehub import policy
+from carehub.access_log import log_access
+from carehub.models import AccessLog
+
+from . import duty, presence, selectors, services
+from .forms import DutyRoleForm, EditForm, GroupForm, MemberAddForm, MessageForm, SearchForm
+from .models import Conversation, Kind, Message
+
+
+def _require_messaging_staff(user) -> None:
+    """Staff pages of messaging: current staff only (families use their portal)."""
+    policy.forget(user)
+    if user.is_family or not policy.is_active_staff(user):
+        raise PermissionDenied
+
+
+def _conversation_or_404(user, public_id) -> Conversation:
+    policy.forget(user)
+    return policy.get_visible_or_404(
+        Conversation.objects.select_related("site", "unit", "resident"), user, public_id=public_id
+    )
+
+
+@require_GET
+def index(request):
+    _require_messaging_staff(request.user)
+    services.channel_memberships_sync(user=request.user)
+    conversations = selectors.conversation_list(request.user)
+    others = [c.other_user.pk for c in conversations if c.kind == Kind.DIRECT and c.other_user]
+    states = presence.presence_of(others)
+    for conversation in conversations:
+        conversation.presence = states.get(conversation.other_user.pk) if conversation.other_user else None
+    return render(
+        request,
+        "messaging/index.html",
+        {
+            "conversations": conversations,
+            "group_form": GroupForm(user=request.user),
+            "duty_form": DutyRoleForm(user=request.user),
+            "search_form": SearchForm(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def conversation(request, public_id):
+    if request.user.is_family:
+        raise Http404  # the family thread is shown by the family portal
+    _require_messaging_staff(request.user)
+    convo = _conversation_or_404(request.user, public_id)
+    form = MessageForm(request.POST or None)
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                result = services.message_send(
+                    conversation=convo,
+                    sender=request.user,
+                    body=form.cleaned_data["body"],
+                    client_token=form.cleaned_data["client_token"],
+                    urgent=form.cleaned_data["urgent"],
+                )
+            except services.MessagingError as exc:
+                form.add_error(None, exc.message)
+                status = (
+                    HTTPStatus.TOO_MANY_REQUESTS if isinstance(exc, services.RateLimited) else HTTPStatus.BAD_REQUEST
+                )
+            else:
+                if request.headers.get("Accept") == "application/json":
+                    from django.http import JsonResponse
+
+                    return JsonResponse({"id": result.message.pk, "created": result.created})
+                return redirect(
+                    reverse("messaging:conversation", kwargs={"public_id": convo.public_id}) + f"#m-{result.message.pk}"
+                )
+        else:
+            status = HTTPStatus.BAD_REQUEST
+        if request.headers.get("Accept") == "application/json":
+            from django.http import JsonResponse
+
+            errors = [str(e) for errs in form.errors.values() for e in errs]
+            return JsonResponse({"errors": errors}, status=status)
+    services.conversation_join(conversation=convo, user=request.user)
+    try:
+        before = int(request.GET.get("before", "0")) or None
+    except ValueError:
+        before = None
+    page = selectors.messages_page(convo, before=before)
+    memberships = selectors.memberships_with_users(convo)
+    log_access(request, AccessLog.Action.VIEW, convo)
+    if page and not before:
+        services.message_mark_read(conversation=convo, user=request.user, last_id=page[-1].pk)
+    edit_cutoff = timezone.now() - timezone.timedelta(seconds=settings.MESSAGING_EDIT_WINDOW)
+    for message in page:
+        message.seen = selectors.seen_by(message, memberships) if message.sender_id == request.user.pk else None
+        message.acked_by_me = any(a.user_id == request.user.pk for a in message.acknowledgements.all())
+        message.can_edit = (
+            message.sender_id == request.user.pk and not message.is_deleted and message.created_at > edit_cutoff
+        )
+    states = presence.presence_of([m.user_id for m in memberships])
+    for membership in memberships:
+        membership.presence = states.get(membership.user_id)
+    return render(
+        request,
+        "messaging/conversation.html",
+        {
+            "conversation": convo,
+            "title": convo.display_title(request.user)
+            if convo.kind != Kind.DIRECT
+            else _direct_title(convo, memberships, request.user),
+            "page": page,
+            "has_older": bool(page) and Message.objects.filter(conversation=convo, id__lt=page[0].pk).exists(),
+            "oldest_id": page[0].pk if page else 0,
+            "last_id": page[-1].pk if page else 0,
+            "memberships": memberships,
+            "form": form,
+            "member_form": MemberAddForm(user=request.user) if convo.kind == Kind.GROUP else None,
+            "max_body": settings.MESSAGING_MAX_BODY_CHARS,
+            "seen_names_up_to": selectors.SEEN_BY_NAMES_UP_TO,
+        },
+        status=status,
+    )
+
+
+def _direct_title(convo, memberships, viewer) -> str:
+    others = [m.user for m in memberships if m.user_id != viewer.pk]
+    return str(others[0]) if others else str(convo)
+
+
+@require_GET
+def start_direct(request, public_id):
+    """Open (or create once) the direct conversation with a colleague; linked from the directory."""
+    _require_messaging_staff(request.user)
+    User = get_user_model()
+    other = User.objects.filter(public_id=public_id, is_active=True, kind=User.Kind.STAFF).first()
+    if other is None:
+        raise Http404
+    try:
+        convo = services.conversation_direct_get_or_create(user=request.user, other=other)
+    except services.NotAllowed as exc:
+        flash.error(request, exc.message)
+        return redirect("messaging:index")
+    return redirect("messaging:conversation", public_id=convo.public_id)
+
+
+@require_GET
+def resident_thread(request, public_id):
+    """The care team's thread about a resident; linked from the resident page."""
+    _require_messaging_staff(request.user)
+    from coordination.models import Resident
+
+    policy.forget(request.user)
+    resident = policy.get_visible_or_404(Resident, request.user, public_id=public_id)
+    convo = services.resident_thread_open(resident=resident, user=request.user)
+    return redirect("messaging:conversation", public_id=convo.public_id)
+
+
+@require_POST
+def group_create(request):
+    _require_messaging_staff(request.user)
+    form = GroupForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            convo = services.conversation_group_create(
+                creator=request.user, title=form.cleaned_data["title"], members=form.cleaned_data["members"]
+            )
+        except services.MessagingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("messaging:conversation", public_id=convo.public_id)
+    return render(request, "messaging/group_form.html", {"form": form}, status=HTTPStatus.BAD_REQUEST)
+
+
+@require_http_methods(["GET", "POST"])
+def duty_send(request):
+    """Address a message to a duty role, resolved now (GET shows the form alone)."""
+    _require_messaging_staff(request.user)
+    form = DutyRoleForm(request.POST or None, user=request.user)
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        status = HTTPStatus.BAD_REQUEST
+        if form.is_valid():
+            role = duty.role_from_key(form.cleaned_data["role"], user=request.user)
+            if role is None:
+                form.add_error("role", _("Choose a role from the list."))
+            else:
+                try:
+                    result = services.duty_role_message_send(
+                        sender=request.user,
+                        role=role,
+                        body=form.cleaned_data["body"],
+                        client_token=form.cleaned_data["client_token"],
+                        urgent=form.cleaned_data["urgent"],
+                    )
+                except services.MessagingError as exc:
+                    form.add_error(None, exc.message)
+                    if isinstance(exc, services.RateLimited):
+                        status = HTTPStatus.TOO_MANY_REQUESTS
+                else:
+                    return redirect(
+                        reverse("messaging:conversation", kwargs={"public_id": result.message.conversation.public_id})
+                        + f"#m-{result.message.pk}"
+                    )
+    return render(request, "messaging/duty_form.html", {"form": form}, status=status)
+
+
+@require_POST
+def member_add(request, public_id):
+    _require_messaging_staff(request.user)
+    convo = _conversation_or_404(request.user, public_id)
+    form = MemberAddForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.conversation_member_add(conversation=convo, actor=request.user, user=form.cleaned_data["user"])
+        except services.MessagingError as exc:
+            flash.error(request, exc.message)
+        else:
+            flash.success(request, _("%(name)s was added.") % {"name": form.cleaned_data["user"]})
+    else:
+        flash.error(request, _("Choose a person from the list."))
+    return redirect("messaging:conversation", public_id=convo.public_id)
+
+
+@require_POST
+def member_remove(request, public_id, user_public_id):
+    _require_messaging_staff(request.user)
+    convo = _conversation_or_404(request.user, public_id)
+    User = get_user_model()
+    member = User.objects.filter(public_id=user_public_id, conversation_memberships__conversation=convo).first()
+    if member is None:
+        raise Http404
+    try:
+        services.conversation_member_remove(conversation=convo, actor=request.user, user=member)
+    except services.MessagingError as exc:
+        flash.error(request, exc.message)
+        return redirect("messaging:conversation", public_id=convo.public_id)
+    if member.pk == request.user.pk:
+        flash.success(request, _("You left the group."))
+        return redirect("messaging:index")
+    flash.success(request, _("%(name)s was removed.") % {"name": member})
+    return redirect("messaging:conversation", public_id=convo.public_id)
+
+
+def _message_or_404(user, public_id) -> Message:
+    policy.forget(user)
+    message = (
+        Message.objects.visible_to(user).select_related("conversation", "sender").filter(public_id=public_id).first()
+    )
+    if message is None:
+        raise Http404
+    return message
+
+
+@require_POST
+def acknowledge(request, public_id):
+    _require_messaging_staff(request.user)
+    message = _message_or_404(request.user, public_id)
+    try:
+        services.message_acknowledge(message=message, user=request.user)
+    except services.MessagingError as exc:
+        flash.error(request, exc.message)
+    return redirect(
+        reverse("messaging:conversation", kwargs={"public_id": message.conversation.public_id}) + f"#m-{message.pk}"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def message_edit(request, public_id):
+    _require_messaging_staff(request.user)
+    message = _message_or_404(request.user, public_id)
+    if message.sender_id != request.user.pk:
+        raise PermissionDenied
+    form = EditForm(request.POST or None, initial={"body": message.body})
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        status = HTTPStatus.BAD_REQUEST
+        if form.is_valid():
+            try:
+                services.message_edit(message=message, editor=request.user, body=form.cleaned_data["body"])
+            except services.MessagingError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect(
+                    reverse("messaging:conversation", kwargs={"public_id": message.conversation.public_id})
+                    + f"#m-{message.pk}"
+                )
+    return render(request, "messaging/edit.html", {"form": form, "message": message}, status=status)
+
+
+@require_POST
+def message_delete(request, public_id):
+    _require_messaging_staff(request.user)
+    message = _message_or_404(request.user, public_id)
+    try:
+        services.message_delete(message=message, actor=request.user)
+    except services.MessagingError as exc:
+        raise PermissionDenied(exc.message) from exc
+    flash.success(request, _("The message was deleted."))
+    return redirect(
+        reverse("messaging:conversation", kwargs={"public_id": message.conversation.public_id}) + f"#m-{message.pk}"
+    )
+
+
+@require_GET
+def search(request):
+    _require_messaging_staff(request.user)
+    form = SearchForm(request.GET or None)
+    results = []
+    if form.is_valid():
+        query = form.cleaned_data["q"]
+        policy.forget(request.user)
+        results = selectors.search_messages(request.user, query)
+        log_access(request, AccessLog.Action.SEARCH, query=query)
+    return render(request, "messaging/search.html", {"form": form, "results": results})
