@@ -73,6 +73,37 @@ def _current_assignments(user) -> list[tuple[int, str]]:
     return cache["assignments"]
 
 
+#: Rights of a family link, as named by ``family_resident_ids(user, right=...)``.
+FAMILY_RIGHTS = ("news", "documents", "messages")
+
+
+def _family_links(user) -> list[tuple[int, bool, bool, bool]]:
+    cache = _cache(user)
+    if "family_links" not in cache:
+        from portal.models import FamilyLink
+
+        cache["family_links"] = list(
+            FamilyLink.objects.filter(user=user, is_active=True, revoked_at__isnull=True).values_list(
+                "resident_id", "may_see_news", "may_see_documents", "may_see_messages"
+            )
+        )
+    return cache["family_links"]
+
+
+def family_resident_ids(user, *, right: str | None = None) -> frozenset[int]:
+    """The residents a family user follows through an active family link (memoised per request).
+
+    With ``right`` ("news", "documents" or "messages"), only the links granting it.
+    Anyone else (staff, anonymous, a deactivated account) follows nobody.
+    """
+    if not user.is_authenticated or not user.is_active or not user.is_family:
+        return frozenset()
+    if right is not None and right not in FAMILY_RIGHTS:
+        raise ValueError(right)
+    index = FAMILY_RIGHTS.index(right) + 1 if right else None
+    return frozenset(link[0] for link in _family_links(user) if index is None or link[index])
+
+
 def is_group_admin(user) -> bool:
     return bool(
         user.is_authenticated and user.is_active and (user.is_superuser or (user.is_group_admin and not user.is_family))

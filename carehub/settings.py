@@ -487,6 +487,21 @@ CELERY_BEAT_SCHEDULE["messaging-retention"] = {
     "schedule": 24 * 3600.0,
 }
 # [portal]
+#: Days a family invitation link stays valid (single use).
+PORTAL_INVITATION_VALID_DAYS = _positive_int("PORTAL_INVITATION_VALID_DAYS", 7)
+#: News items per page of the family feed.
+PORTAL_FEED_PAGE_SIZE = _positive_int("PORTAL_FEED_PAGE_SIZE", 20)
+#: Local hour (0-23) from which the summary e-mail of the previous day/week is sent.
+try:
+    PORTAL_DIGEST_SEND_HOUR = env.int("PORTAL_DIGEST_SEND_HOUR", default=8)
+except ValueError:
+    PORTAL_DIGEST_SEND_HOUR = -1
+if not 0 <= PORTAL_DIGEST_SEND_HOUR <= 23:
+    raise ImproperlyConfigured("PORTAL_DIGEST_SEND_HOUR must be an hour between 0 and 23")
+CELERY_BEAT_SCHEDULE["portal-family-digests"] = {
+    "task": "portal.tasks.send_family_digests",
+    "schedule": 3600.0,  # hourly; each period is sent once per person (SentDigest unique key)
+}
 # [backoffice]
 #: Largest CSV accepted by the staff and resident imports (bytes).
 BACKOFFICE_IMPORT_MAX_BYTES = _positive_int("BACKOFFICE_IMPORT_MAX_BYTES", 2 * 1024 * 1024)

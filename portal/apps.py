@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Family portal")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from . import signals  # noqa: F401
+        from .models import FamilyLink, FamilyPreferences, Invitation, SiteFamilyInfo
+
+        auditlog.register(FamilyLink)
+        auditlog.register(Invitation, exclude_fields=["token_hash"])
+        auditlog.register(SiteFamilyInfo)
+        auditlog.register(FamilyPreferences)

@@ -1,0 +1,60 @@
+"""Two families of two residents on two sites: the world every isolation test runs in."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories import FamilyUserFactory
+from tests.portal.factories import ResidentFactory, link
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": "/no-public-media/"},
+        },
+    }
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(db):
+    """Rate-limit buckets and cached sessions live in the cache: every test starts clean."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@dataclass
+class Family:
+    user: object
+    resident: object
+    link: object
+
+
+@pytest.fixture
+def marie(site_a, unit_a):
+    return ResidentFactory(site=site_a, unit=unit_a, first_name="Marie", last_name="Durand")
+
+
+@pytest.fixture
+def louis(site_b, unit_b):
+    return ResidentFactory(site=site_b, unit=unit_b, first_name="Louis", last_name="Bernard")
+
+
+@pytest.fixture
+def family_a(marie):
+    user = FamilyUserFactory(email="jeanne.durand@famille.test", first_name="Jeanne", last_name="Durand")
+    return Family(user, marie, link(user, marie))
+
+
+@pytest.fixture
+def family_b(louis):
+    user = FamilyUserFactory(email="paul.bernard@famille.test", first_name="Paul", last_name="Bernard")
+    return Family(user, louis, link(user, louis))
