@@ -24,7 +24,8 @@ def two_factor_required(user) -> bool:
     if not user.is_authenticated:
         return False
     if user.is_family:
-        return settings.FAMILY_2FA_REQUIRED
+        # Optional for families: one who chose to set it up is asked for it.
+        return settings.FAMILY_2FA_REQUIRED or two_factor_is_set_up(user)
     return True
 
 
