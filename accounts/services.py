@@ -83,9 +83,11 @@ def two_factor_verify(request, *, code: str) -> VerifyResult:
     token = _normalise(code)
     if not token:
         return VerifyResult(ok=False)
+    # Backup codes are 8 base32 characters and may, rarely, be all digits:
+    # only a 6-digit code is an authenticator code.
     devices = (
         TOTPDevice.objects.devices_for_user(user, confirmed=True)
-        if token.isdigit()
+        if token.isdigit() and len(token) == 6
         else StaticDevice.objects.devices_for_user(user, confirmed=True)
     )
     throttled = False
