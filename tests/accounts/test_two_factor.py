@@ -254,3 +254,46 @@ def test_family_two_factor_is_optional_when_the_setting_says_so(family_user, sta
     # Staff still must set it up.
     staff = _signed_in_without_2fa(staff_a)
     assert staff.get("/").url.startswith(reverse("two_factor_setup"))
+
+
+def test_a_family_member_who_chose_two_factor_is_asked_for_it(family_user, settings):
+    settings.FAMILY_2FA_REQUIRED = False
+    device = confirmed_totp(family_user)
+    client = _signed_in_without_2fa(family_user)
+    response = client.get("/")
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url.startswith(reverse("two_factor_verify"))
+    assert submit_code(client, totp_code(device)).status_code == HTTPStatus.FOUND
+    assert client.get("/").status_code == HTTPStatus.OK
+
+
+def test_a_backup_code_made_only_of_digits_still_works(staff_a):
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    confirmed_totp(staff_a)
+    device = StaticDevice.objects.create(user=staff_a, name="backup", confirmed=True)
+    device.token_set.create(token="23456723")  # base32 codes can be all digits
+    client = _signed_in_without_2fa(staff_a)
+    response = submit_code(client, "2345 6723")
+    assert response.status_code == HTTPStatus.FOUND
+    assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
+    assert not device.token_set.exists()
+
+
+def test_the_whole_journey_returns_to_the_page_first_asked(staff_a):
+    device = confirmed_totp(staff_a)
+    client = fresh_client()
+    response = client.get("/accounts/security/")
+    assert response.status_code == HTTPStatus.FOUND
+    login_url = response.url
+    assert login_url.startswith(reverse("account_login"))
+    response = client.post(login_url, {"login": staff_a.email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == "/accounts/security/"
+    response = client.get(response.url)
+    assert response.url.startswith(reverse("two_factor_verify"))
+    page = client.get(response.url)
+    response = client.post(response.url, {"code": totp_code(device), "next": page.context["next"]})
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == "/accounts/security/"
+    assert client.get(response.url).status_code == HTTPStatus.OK
