@@ -242,8 +242,9 @@ def handover_build(
     slot = shift_at(moment, care_settings.hours)
     since = moment - timedelta(hours=last_hours) if last_hours else handover_window(slot, care_settings)
 
-    residents_qs = Resident.objects.visible_to(user).in_care().filter(site=site)
-    residents_qs = residents_qs.filter(unit=unit) if unit is not None else residents_qs.select_related("unit")
+    residents_qs = Resident.objects.visible_to(user).in_care().filter(site=site).select_related("unit")
+    if unit is not None:
+        residents_qs = residents_qs.filter(unit=unit)
     residents = list(
         residents_qs.annotate(last_note_at=_last_note_subquery())
         .prefetch_related(_active_alerts_prefetch())

@@ -388,17 +388,12 @@ def urgent_note_escalate(*, note_id: int, now: datetime | None = None) -> int:
         with translation.override(settings.LANGUAGE_CODE):
             # No health details, no name: only that something waits, where, and a link behind sign-in.
             title = _("An urgent care note in %(unit)s has not been acknowledged") % {"unit": unit_name}
+            # The notifications app appends the link (behind sign-in) to the e-mail.
             body = _(
                 "An urgent care note written in %(unit)s (%(site)s) has not been acknowledged by the team "
-                "within %(minutes)d minutes. Sign in to CareHub to read it:\n%(url)s"
-            )
+                "within %(minutes)d minutes. Sign in to CareHub to read it."
+            ) % {"unit": unit_name, "site": note.site.name, "minutes": int(delay.total_seconds() // 60)}
             url = reverse("coordination:note_detail", kwargs={"public_id": note.public_id})
-            body = body % {
-                "unit": unit_name,
-                "site": note.site.name,
-                "minutes": int(delay.total_seconds() // 60),
-                "url": settings.SITE_BASE_URL.rstrip("/") + url,
-            }
             notify(
                 users=recipients,
                 kind=Notification.Kind.URGENT_NOTE,

@@ -78,8 +78,9 @@ def _aware(day: date, at: time, zone: ZoneInfo) -> datetime:
     # A wall-clock time skipped by a spring-forward change (02:30 that never
     # happens) resolves, with fold=0, to the offset before the change: the shift
     # then starts at the first instant that exists after it, as a clock would show.
-    local = datetime.combine(day, at, tzinfo=zone)
-    return local.astimezone(UTC).astimezone(zone)
+    # Returned in UTC: Python subtracts two datetimes sharing one tzinfo by wall
+    # clock, which would hide the hour gained or lost over a change.
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
 
 
 def shift_at(moment: datetime, hours: ShiftHours) -> ShiftSlot:
@@ -98,7 +99,7 @@ def shift_at(moment: datetime, hours: ShiftHours) -> ShiftSlot:
 
 
 def shift_start(slot: ShiftSlot, hours: ShiftHours) -> datetime:
-    """When a shift starts, as an aware datetime in the site's zone."""
+    """When a shift starts, as an aware UTC datetime."""
     return _aware(slot.day, hours.start_time(slot.shift), hours.zone)
 
 
