@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from carehub import policy
-from carehub.admin import SiteScopedAdmin
+from carehub.admin import SiteScopedAdmin, SiteScopedInlineMixin
 
 from .models import Assignment, OnCallShift, Site, StaffProfile, Unit
 
@@ -36,11 +36,19 @@ class UnitAdmin(SiteScopedAdmin):
     list_select_related = ("site",)
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(SiteScopedInlineMixin, admin.TabularInline):
+    """On a person's page: only their assignments at sites the coordinator manages.
+
+    Assignments elsewhere are neither shown nor touched when the page is saved.
+    """
+
     model = Assignment
     fk_name = "user"
     extra = 0
     fields = ("site", "unit", "role", "is_primary", "start_date", "end_date")
+
+    def get_queryset(self, request):
+        return Assignment.objects.managed_by(request.user).select_related("site", "unit")
 
 
 @admin.register(Assignment)
@@ -48,7 +56,7 @@ class AssignmentAdmin(SiteScopedAdmin):
     list_display = ("user", "site", "unit", "role", "is_primary", "start_date", "end_date")
     list_filter = ("role", "site")
     search_fields = ("user__email", "user__last_name", "user__first_name")
-    list_select_related = ("user", "site", "unit")
+    list_select_related = ("user", "site", "unit__site")
     autocomplete_fields = ("user",)
 
 

@@ -235,7 +235,7 @@ def site_detail(request, public_id):
 def site_vcards(request, public_id):
     site = _visible_site(request, public_id)
     people = selectors.site_people(viewer=request.user, site=site)
-    log_access(request, AccessLog.Action.EXPORT, site, query="vcard")
+    log_access(request, AccessLog.Action.EXPORT, site, query="vcard", site_id=site.pk)
     return _download(exports.vcards(people), f"{slugify(site.name) or 'site'}.vcf", "text/vcard; charset=utf-8")
 
 
@@ -244,7 +244,7 @@ def site_vcards(request, public_id):
 def site_csv(request, public_id):
     site = _visible_site(request, public_id)
     people = selectors.site_people(viewer=request.user, site=site)
-    log_access(request, AccessLog.Action.EXPORT, site, query="csv")
+    log_access(request, AccessLog.Action.EXPORT, site, query="csv", site_id=site.pk)
     return _download(exports.csv_text(people), f"{slugify(site.name) or 'site'}.csv", "text/csv; charset=utf-8")
 
 

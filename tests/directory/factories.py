@@ -1,8 +1,11 @@
-"""Factories of the directory tests: on-call entries and many staff at once."""
+"""Factories of the directory tests: on-call entries, many staff at once, photos."""
+
+import io
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from PIL import Image
 
 from directory import services
 from directory.models import Assignment, Job, OnCallShift, StaffProfile
@@ -46,3 +49,17 @@ def bulk_staff(site, count, *, unit=None, prefix="person", job=Job.CARE_ASSISTAN
     )
     services.search_documents_refresh(user_ids=[u.pk for u in users])
     return users
+
+
+def jpeg_bytes(size=(1200, 900), exif=True, color=(200, 30, 30)) -> bytes:
+    image = Image.new("RGB", size, color)
+    out = io.BytesIO()
+    if exif:
+        data = Image.Exif()
+        data[0x010F] = "PhoneMaker"  # Make
+        data[0x8825] = {2: (45.0, 46.0, 0.0)}  # GPS latitude
+        data[0x0112] = 6  # orientation: rotate 90°
+        image.save(out, "JPEG", exif=data.tobytes())
+    else:
+        image.save(out, "JPEG")
+    return out.getvalue()

@@ -1,0 +1,60 @@
+"""Access rows for the staff directory.
+
+The directory is group-wide: every current staff member sees every site's
+people (staff of site B get 200 on site-A pages, by the DIRECTORY scope of the
+policy); families and anonymous visitors never reach it. Managing the on-call
+roster is for the site's coordinators and group admins.
+"""
+
+import datetime
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from directory.models import OnCallShift
+from tests.access.matrix import Rule, expect
+from tests.directory.factories import jpeg_bytes
+
+MATRIX_PHOTO = "staff-photos/access-matrix.jpg"
+
+
+def build(world):
+    person = world.users["staff_a"]
+    if not default_storage.exists(MATRIX_PHOTO):  # a fixed name: runs do not pile files up
+        default_storage.save(MATRIX_PHOTO, ContentFile(jpeg_bytes((64, 64), exif=False)))
+    profile = person.staff_profile
+    profile.photo.name = MATRIX_PHOTO
+    profile.save(update_fields=["photo"])
+    world.person = person
+    tomorrow = timezone.localdate(timezone=world.site_a.zone) + datetime.timedelta(days=1)
+    world.shift = OnCallShift.objects.create(site=world.site_a, user=person, date=tomorrow)
+
+
+def _site_a(w):
+    return {"public_id": w.site_a.public_id}
+
+
+def _person(w):
+    return {"public_id": w.person.public_id}
+
+
+RULES = [
+    Rule("directory:search"),
+    Rule("directory:profile", _person),
+    Rule("directory:profile_photo", _person),
+    Rule("directory:profile_vcard", _person),
+    Rule("directory:profile_edit"),
+    Rule("directory:sites"),
+    Rule("directory:site_detail", _site_a),
+    Rule("directory:site_vcards", _site_a),
+    Rule("directory:site_csv", _site_a),
+    Rule("directory:oncall_roster", _site_a, note="read by all staff; the form is for the site's coordinators"),
+    Rule(
+        "directory:oncall_delete",
+        lambda w: {"public_id": w.shift.public_id},
+        expect(staff_a=403, staff_b=403, coordinator_a=302, group_admin=404),
+        method="post",
+        note="coordinator_a removes the entry (roles run in order), so it is gone for the group admin",
+    ),
+]
