@@ -1,0 +1,43 @@
+"""Demo residents and notes: plausible volumes, idempotent, the demo nurse's unit populated."""
+
+from django.db.models import Count
+
+from accounts import demo as accounts_demo
+from carehub.demo import DemoContext
+from coordination import demo, selectors
+from coordination.models import CareNote, Resident, ResidentAlert
+from directory import demo as directory_demo
+
+
+def _run(ctx):
+    for module in (directory_demo, accounts_demo, demo):
+        module.seed(ctx)
+
+
+def test_seed_is_plausible_and_idempotent(db):
+    ctx = DemoContext(sites=3, staff_per_site=12, residents_per_site=10, note_days=7)
+    _run(ctx)
+    assert Resident.objects.count() == 30
+    notes = CareNote.objects.count()
+    # ~15 per resident per week, the current day partly written.
+    assert 30 * 13 <= notes <= 30 * 18
+    assert CareNote.objects.filter(priority="urgent").exists()
+    assert CareNote.objects.family_visible().exists()
+    assert ResidentAlert.objects.exists()
+    per_target = dict(CareNote.objects.values_list("target__code").annotate(n=Count("id")))
+    assert len(per_target) >= 10
+    sample = CareNote.objects.filter(target__code="douleur").first()
+    assert "{" not in sample.data and sample.search_text == sample.search_text.lower()
+    # Shifts computed in each site's own zone (one demo site is in Cayenne).
+    assert set(CareNote.objects.values_list("shift", flat=True)) == {"morning", "afternoon", "night"}
+
+    again = DemoContext(sites=3, staff_per_site=12, residents_per_site=10, note_days=7)
+    _run(again)
+    assert Resident.objects.count() == 30 and CareNote.objects.count() == notes
+
+    nurse = ctx.accounts["nurse"]["user"]
+    unit = selectors.default_handover_unit(nurse)
+    assert unit is not None and unit.site == ctx.site_list[0]
+    handover = selectors.handover_build(nurse, unit=unit)
+    assert handover.residents and handover.groups
+    assert Resident.objects.filter(referents=nurse, unit=unit).exists()

@@ -1,0 +1,120 @@
+"""Full-text search over the notes a user may read (PostgreSQL French config, SQLite fallback)."""
+
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from carehub.models import AccessLog
+from coordination import selectors, services
+from tests.coordination.factories import CareNoteFactory, ResidentFactory, target
+from tests.factories import UnitFactory, make_staff
+
+
+@pytest.fixture
+def notes(site_a, unit_a, site_b, unit_b, staff_a, staff_b):
+    mine = ResidentFactory(site=site_a, unit=unit_a, last_name="Martin")
+    elsewhere = ResidentFactory(site=site_b, unit=unit_b, last_name="Ailleurs")
+    other_unit = ResidentFactory(site=site_a, unit=UnitFactory(site=site_a, name="Les Glycines"), last_name="Voisin")
+    return {
+        "hip": CareNoteFactory(resident=mine, author=staff_a, data="Douleur à la hanche gauche, grimaçante au lever."),
+        "fall": CareNoteFactory(
+            resident=mine, author=staff_a, target=target("chute"), data="Retrouvée au sol", priority="urgent"
+        ),
+        "meal": CareNoteFactory(
+            resident=other_unit,
+            author=staff_a,
+            target=target("alimentation"),
+            data="A mangé la moitié du repas.",
+            created_at=timezone.now() - timedelta(days=10),
+        ),
+        "hidden": CareNoteFactory(resident=elsewhere, author=staff_b, data="Douleur de la hanche droite"),
+    }
+
+
+def _search(user, **kw):
+    return list(selectors.note_search(user, selectors.SearchFilters(**kw), using_postgres=settings.IS_POSTGRES))
+
+
+def test_words_accents_and_case_do_not_matter(staff_a, notes):
+    assert _search(staff_a, query="HANCHE") == [notes["hip"]]
+    assert _search(staff_a, query="grimacante") == [notes["hip"]]  # typed without the cedilla
+    assert _search(staff_a, query="douleur hanche") == [notes["hip"]]
+
+
+def test_only_notes_the_user_may_read(staff_a, staff_b, notes):
+    assert notes["hidden"] not in _search(staff_a, query="hanche")
+    assert _search(staff_b, query="hanche") == [notes["hidden"]]
+
+
+def test_filters(staff_a, notes, unit_a):
+    assert _search(staff_a, target=target("chute")) == [notes["fall"]]
+    assert _search(staff_a, priority="urgent") == [notes["fall"]]
+    assert set(_search(staff_a, unit=unit_a)) == {notes["hip"], notes["fall"]}
+    assert _search(staff_a, date_to=timezone.localdate() - timedelta(days=5)) == [notes["meal"]]
+    assert notes["meal"] not in _search(staff_a, date_from=timezone.localdate() - timedelta(days=1))
+    assert set(_search(staff_a, author="Lefèvre")) == {notes["hip"], notes["fall"], notes["meal"]}
+
+
+def test_followup_text_is_searchable(staff_a, notes):
+    services.care_note_add_followup(note=notes["meal"], author=staff_a, result="Complément hyperprotéiné accepté")
+    assert _search(staff_a, query="hyperproteine") == [notes["meal"]]
+
+
+@pytest.mark.postgres
+def test_french_stemming_on_postgres(staff_a, notes):
+    # "douleurs" and "mangeait" find "Douleur" and "mangé" through the French stemmer.
+    assert _search(staff_a, query="douleurs") == [notes["hip"]]
+    assert notes["meal"] in _search(staff_a, query="repas")
+
+
+@pytest.mark.postgres
+def test_gin_index_exists_on_postgres(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'carenote_search_fr'")
+        (definition,) = cursor.fetchone()
+    assert "gin" in definition.lower() and "french" in definition
+
+
+def test_search_page_logs_and_escapes(verified_client, staff_a, notes, site_a, unit_a):
+    CareNoteFactory(resident=notes["hip"].resident, author=staff_a, data="<img src=x onerror=alert(1)> hanche")
+    client = verified_client(staff_a)
+    response = client.get(reverse("coordination:search"), {"q": "hanche"})
+    assert response.status_code == HTTPStatus.OK
+    content = response.content.decode()
+    assert "grimaçante" in content and "droite" not in content
+    assert "<img src=x" not in content
+    entry = AccessLog.objects.get(action=AccessLog.Action.SEARCH)
+    assert "hanche" in entry.query and entry.user == staff_a
+
+
+def test_empty_search_shows_form_only_and_logs_nothing(verified_client, staff_a):
+    response = verified_client(staff_a).get(reverse("coordination:search"))
+    assert response.status_code == HTTPStatus.OK
+    assert not AccessLog.objects.filter(action=AccessLog.Action.SEARCH).exists()
+
+
+def test_bad_dates_are_a_clear_400(verified_client, staff_a):
+    client = verified_client(staff_a)
+    response = client.get(reverse("coordination:search"), {"date_from": "2026-05-02", "date_to": "2026-05-01"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert (
+        client.get(reverse("coordination:search"), {"date_from": "pas une date"}).status_code == HTTPStatus.BAD_REQUEST
+    )
+
+
+def test_search_pagination(verified_client, staff_a, site_a, unit_a):
+    resident = ResidentFactory(site=site_a, unit=unit_a)
+    colleague = make_staff(site_a, unit=unit_a, email="c@carehub.test")
+    for i in range(30):
+        CareNoteFactory(resident=resident, author=colleague, data=f"Selles normales {i}")
+    client = verified_client(staff_a)
+    first = client.get(reverse("coordination:search"), {"q": "selles"}).content.decode()
+    assert first.count("note__title") == 25 and "page=2" in first
+    second = client.get(reverse("coordination:search"), {"q": "selles", "page": 2}).content.decode()
+    assert second.count("note__title") == 5
