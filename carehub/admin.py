@@ -24,7 +24,8 @@ from datetime import datetime, time, timedelta
 
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.admin.utils import get_fields_from_path, lookup_spawns_duplicates
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path, lookup_spawns_duplicates
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import ForeignKey, ManyToManyField
@@ -125,6 +126,35 @@ class SiteScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Nothing is deleted through CareHub: records are archived or deactivated.
         return False
+
+    def get_list_select_related(self, request):
+        """The related objects shown in the list are fetched with it, one query per page.
+
+        Besides what the subclass declares: every foreign key of ``list_display``,
+        and its own ``site`` (a unit is shown as "site — unit").
+        """
+        declared = super().get_list_select_related(request)
+        if declared is True:
+            return True
+        paths = list(declared or ())
+        for name in self.get_list_display(request):
+            if not isinstance(name, str):
+                continue
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                field = None  # a method or an annotation, not a field
+            if isinstance(field, ForeignKey):
+                paths.append(name)
+        for path in list(paths):
+            try:
+                related = get_fields_from_path(self.model, path)[-1].related_model
+            except (FieldDoesNotExist, NotRelationField):
+                related = None
+            site = related and next((f for f in related._meta.fields if f.name == "site" and f.is_relation), None)
+            if site is not None:
+                paths.append(f"{path}__site")
+        return tuple(dict.fromkeys(paths))
 
     def get_list_filter(self, request):
         """Plain relation filters ("site", "resident__site") become scoped ones.

@@ -19,7 +19,9 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -93,7 +95,7 @@ def _site_care_settings(w, site, unit):
 
 def _conversation(w, site, unit):
     Conversation = apps.get_model("messaging", "Conversation")
-    return Conversation.objects.create(kind="site", title=f"Canal {site.name}", site=site)
+    return Conversation.objects.create(kind="group", title=f"Groupe {_n()}", site=site)
 
 
 def _on_call(w, site, unit):
@@ -388,3 +390,20 @@ def test_staff_with_an_ended_assignment_at_a_is_still_listed_for_a(world):
         end_date=timezone.localdate() - datetime.timedelta(days=1),
     )
     assert former.pk in _changelist_pks(_client(world, "coordinator_a"), "accounts.user")
+
+
+@pytest.mark.parametrize("label", _site_scoped_labels())
+def test_changelist_queries_do_not_grow_with_rows(world, label):
+    """One more page row must not cost one more query (list_select_related, annotations)."""
+    factory = SITE_OBJECT_FACTORIES[label]
+    client = _client(world, "group_admin")
+    url = _url(label, "changelist")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == HTTPStatus.OK
+    for _ in range(4):
+        factory(world, world.site_a, world.unit_a)
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(url).status_code == HTTPStatus.OK
+    assert len(more.captured_queries) == len(few.captured_queries), (
+        f"{label}: {len(few.captured_queries)} queries, then {len(more.captured_queries)} with 4 more rows"
+    )
