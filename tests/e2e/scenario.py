@@ -84,11 +84,68 @@ def _journey_people(ctx: DemoContext) -> dict:
     )
     TOTPDevice.objects.filter(user=newcomer).delete()
     people["newcomer"] = _person(newcomer, None)
+    # Her colleague starting today: her whole first shift is journey 1.
+    first_shift = _newcomer(site, unit, "premier.poste", "Lucie", "Girard", "2102")
+    people["first_shift"] = _person(first_shift, None)
     return {
         "people": people,
         "site": {"name": site.name, "public_id": str(site.public_id)},
-        "unit": {"name": unit.name if unit else "", "id": unit.pk if unit else None},
+        "unit": {"name": unit.name, "public_id": str(unit.public_id)},
+        "residents": _residents(site, unit, nurse=ctx.accounts["nurse"]["user"]),
     }
+
+
+def _newcomer(site, unit, local: str, first: str, last: str, extension: str):
+    User = get_user_model()
+    user, _ = User.objects.get_or_create(
+        email=f"{local}@{DEMO_DOMAIN}", defaults={"first_name": first, "last_name": last, "kind": User.Kind.STAFF}
+    )
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    StaffProfile.objects.get_or_create(user=user, defaults={"job": Job.CARE_ASSISTANT, "phone_extension": extension})
+    Assignment.objects.get_or_create(
+        user=user, site=site, defaults={"role": Assignment.Role.STAFF, "unit": unit, "is_primary": True}
+    )
+    TOTPDevice.objects.filter(user=user).delete()
+    return user
+
+
+#: Residents of the journeys' unit (first name, last name, room).
+RESIDENTS = [("Marcel", "Dupuis", "12"), ("Odette", "Fabre", "14"), ("Lucien", "Garnier", "15")]
+
+
+def _residents(site, unit, *, nurse) -> list[dict]:
+    """Three residents in the unit, one with a note from the previous shift (the handover is not empty)."""
+    from coordination import services as coordination_services
+    from coordination.models import Resident, Target
+
+    out = []
+    for first, last, room in RESIDENTS:
+        resident, _ = Resident.objects.get_or_create(
+            site=site, unit=unit, first_name=first, last_name=last, defaults={"room": room}
+        )
+        out.append(
+            {
+                "name": f"{first} {last}",
+                "display": f"{last.upper()} {first}",
+                "first_name": first,
+                "last_name": last,
+                "room": room,
+                "public_id": str(resident.public_id),
+                "id": resident.pk,
+            }
+        )
+    marcel = Resident.objects.get(pk=out[0]["id"])
+    if not marcel.notes.exists():
+        coordination_services.care_note_create(
+            author=nurse,
+            resident=marcel,
+            target=Target.objects.active().order_by("sort_order").first(),
+            data="Se plaint de douleurs à la hanche gauche au lever.",
+            action="Antalgique donné selon prescription, position adaptée.",
+            result="Douleur calmée à 10 h.",
+        )
+    return out
 
 
 def main(out_path: str) -> None:
