@@ -197,6 +197,12 @@ def document_version_add(*, document: Document, uploaded, user, comment: str = "
     return version
 
 
+def _name_taken(parent: Folder, name: str, exclude: Folder | None = None) -> bool:
+    # Compared in Python: SQLite's case-insensitive match ignores accents' case ("Été"/"été").
+    siblings = parent.children.exclude(pk=exclude.pk if exclude else None).values_list("name", flat=True)
+    return any(sibling.casefold() == name.casefold() for sibling in siblings)
+
+
 @transaction.atomic
 def folder_create(
     *,
@@ -214,7 +220,7 @@ def folder_create(
         raise ValidationError({"name": _("Give the folder a name.")})
     if parent is not None:
         scope, site, unit, resident = parent.scope, parent.site, parent.unit, parent.resident
-        if parent.children.filter(name__iexact=name).exists():
+        if _name_taken(parent, name):
             raise ValidationError({"name": _("A folder with this name already exists here.")})
     elif scope == Folder.Scope.UNIT:
         site = unit.site
@@ -262,7 +268,7 @@ def folder_rename(*, folder: Folder, name: str) -> Folder:
     name = " ".join(name.split())[:150]
     if not name:
         raise ValidationError({"name": _("Give the folder a name.")})
-    if folder.parent_id and folder.parent.children.exclude(pk=folder.pk).filter(name__iexact=name).exists():
+    if folder.parent_id and _name_taken(folder.parent, name, exclude=folder):
         raise ValidationError({"name": _("A folder with this name already exists here.")})
     folder.name = name
     folder.save(update_fields=["name"])

@@ -154,8 +154,9 @@ def test_asgi_download_streams_with_an_async_iterator(coordinator_a, folder_a):
     chunks = asyncio.run(consume())
     assert len(chunks) > 1  # streamed in blocks, not read whole
     assert b"".join(chunks) == content
-    response.close()
     assert AccessLog.objects.filter(action=AccessLog.Action.DOWNLOAD, object_id=str(version.public_id)).count() == 1
+    for close in response._resource_closers:  # the file; response.close() would also end the test's DB connection
+        close()
 
 
 def test_default_storage_has_no_public_url(coordinator_a, folder_a):
