@@ -1,0 +1,188 @@
+"""Pages of the coordinators' panel outside the model admin: dashboard, exports, imports.
+
+Each view is for coordinators and group admins with a verified second factor
+(the admin site's own test); anyone else gets 403. Residents are fetched from
+``Resident.objects.managed_by(user)``: another site's resident answers 404.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import wraps
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from carehub.access_log import log_access
+from carehub.models import AccessLog
+
+from . import gdpr, imports
+from .charts import notes_chart
+from .forms import CsvUploadForm
+from .selectors import dashboard_figures
+
+SESSION_IMPORT_KEY = "backoffice_import"
+
+
+def coordinator_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not admin.site.has_permission(request):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _context(request, **extra):
+    return {**admin.site.each_context(request), **extra}
+
+
+def _managed_resident(request, public_id):
+    from coordination.models import Resident
+
+    return get_object_or_404(
+        Resident.objects.managed_by(request.user).select_related("site", "unit"), public_id=public_id
+    )
+
+
+def _filename(resident, suffix: str) -> str:
+    stamp = timezone.localdate().isoformat()
+    return f"{slugify(resident.last_name) or 'resident'}-{str(resident.public_id)[:8]}-{stamp}{suffix}"
+
+
+# --- Dashboard -------------------------------------------------------------------------------
+
+
+@require_GET
+@coordinator_required
+def dashboard(request):
+    figures = dashboard_figures(user=request.user)
+    for f in figures:
+        f.chart = notes_chart(f.notes_per_day, f.site) if f.notes_per_day is not None else None
+    return TemplateResponse(
+        request,
+        "backoffice/dashboard.html",
+        _context(request, title=_("Coordinator dashboard"), figures=figures),
+    )
+
+
+# --- A resident's access history and record --------------------------------------------------
+
+
+@require_GET
+@coordinator_required
+def resident_access_history_csv(request, public_id):
+    resident = _managed_resident(request, public_id)
+    content = gdpr.access_history_csv(resident)
+    log_access(request, AccessLog.Action.EXPORT, resident, query="access history (CSV)")
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(resident, "-access-history.csv")}"'
+    return response
+
+
+@require_GET
+@coordinator_required
+def resident_access_history_pdf(request, public_id):
+    resident = _managed_resident(request, public_id)
+    content = gdpr.access_history_pdf(resident)
+    log_access(request, AccessLog.Action.EXPORT, resident, query="access history (PDF)")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(resident, "-access-history.pdf")}"'
+    return response
+
+
+@require_GET
+@coordinator_required
+def resident_gdpr_export(request, public_id):
+    resident = _managed_resident(request, public_id)
+    archive = gdpr.resident_record_zip(resident=resident)
+    log_access(request, AccessLog.Action.EXPORT, resident, query="GDPR record export (ZIP)")
+    return FileResponse(
+        archive, as_attachment=True, filename=_filename(resident, "-record.zip"), content_type="application/zip"
+    )
+
+
+# --- CSV imports -----------------------------------------------------------------------------
+
+
+def _kind_or_404(kind: str) -> str:
+    if kind not in imports.KINDS:
+        raise Http404
+    if kind == "residents":
+        from django.apps import apps
+
+        if not apps.is_installed("coordination"):
+            raise Http404
+    return kind
+
+
+@require_http_methods(["GET", "POST"])
+@coordinator_required
+def import_upload(request, kind):
+    """Step 1 and 2: upload a CSV, see what would happen row by row (nothing written)."""
+    kind = _kind_or_404(kind)
+    form = CsvUploadForm(request.POST or None, request.FILES or None)
+    plan = None
+    if request.method == "POST" and form.is_valid():
+        text = form.cleaned_data["file"]
+        plan = imports.plan_import(kind=kind, text=text, user=request.user)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        # The checked file waits in the session for "apply" (signed, server-side, this user only).
+        request.session[SESSION_IMPORT_KEY] = {"kind": kind, "text": text, "digest": digest}
+    elif request.method == "POST":
+        request.session.pop(SESSION_IMPORT_KEY, None)
+    columns = imports.STAFF_COLUMNS if kind == "staff" else imports.RESIDENT_COLUMNS
+    return TemplateResponse(
+        request,
+        "backoffice/import.html",
+        _context(
+            request,
+            title=_("Import %(kind)s from a CSV file") % {"kind": imports.KINDS[kind]},
+            kind=kind,
+            form=form,
+            plan=plan,
+            digest=request.session.get(SESSION_IMPORT_KEY, {}).get("digest") if plan else None,
+            columns=[(name, ", ".join(aliases)) for name, aliases in columns.items()],
+            required=imports.REQUIRED[kind],
+        ),
+        status=400 if request.method == "POST" and not form.is_valid() else 200,
+    )
+
+
+@require_POST
+@coordinator_required
+def import_apply(request, kind):
+    """Step 3: write the rows of the file that was previewed (re-checked now)."""
+    kind = _kind_or_404(kind)
+    pending = request.session.get(SESSION_IMPORT_KEY)
+    if not pending or pending.get("kind") != kind or pending.get("digest") != request.POST.get("digest"):
+        messages.error(request, _("Nothing to import: upload the file again."))
+        return redirect("backoffice:import_upload", kind=kind)
+    plan = imports.apply_import(
+        kind=kind, text=pending["text"], user=request.user, send_welcome=request.POST.get("send_welcome") == "on"
+    )
+    request.session.pop(SESSION_IMPORT_KEY, None)
+    if plan.errors:
+        for error in plan.errors:
+            messages.error(request, error)
+        return redirect("backoffice:import_upload", kind=kind)
+    summary = plan.summary
+    messages.success(
+        request,
+        _("Import done: %(create)d created, %(update)d updated, %(unchanged)d unchanged, %(errors)d rows skipped.")
+        % summary,
+    )
+    target = "admin:accounts_user_changelist" if kind == "staff" else "admin:coordination_resident_changelist"
+    try:
+        return redirect(reverse(target))
+    except Exception:  # noqa: BLE001 - the residents admin may not be registered
+        return redirect("admin:index")

@@ -28,10 +28,12 @@ from django.contrib.admin.utils import NotRelationField, get_fields_from_path, l
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import ForeignKey, ManyToManyField
+from django.db.models import ForeignKey, ManyToManyField, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import policy
@@ -356,8 +358,6 @@ def access_log_search(queryset, term: str):
     except ValueError:
         as_uuid = None
     if as_uuid is not None:
-        from django.db.models import Q
-
         return queryset.filter(Q(subject_id=as_uuid) | Q(object_id=str(as_uuid)))
     if "@" in term:
         return queryset.filter(actor__iexact=term)
@@ -372,7 +372,7 @@ class AccessLogAdmin(admin.ModelAdmin):
     rows: ``show_full_result_count`` is off and the paginator estimates on PostgreSQL.
     """
 
-    list_display = ("at", "actor", "action", "object_type", "object_repr", "site_id", "ip")
+    list_display = ("at", "actor", "action", "object_type", "object_repr", "resident_history", "site_id", "ip")
     list_filter = (DateRangeFilter, "action", AccessLogSiteFilter, AccessLogObjectTypeFilter)
     search_fields = ("actor",)  # the real search is access_log_search (see get_search_results)
     search_help_text = _("An e-mail address (who), a resident's public id (whose file), or words of the object.")
@@ -389,10 +389,42 @@ class AccessLogAdmin(admin.ModelAdmin):
         if policy.is_group_admin(request.user):
             return qs
         allowed = policy.site_ids(request.user, policy.Scope.MANAGE)
-        return qs.filter(site_id__in=allowed) if allowed else qs.none()
+        if not allowed:
+            return qs.none()
+        # Entries about the sites, plus those tied to no site (sign-ins, 2FA) of people working there.
+        from directory.models import Assignment
+
+        staff = Assignment.objects.filter(site_id__in=allowed).values("user_id")
+        return qs.filter(Q(site_id__in=allowed) | Q(site_id__isnull=True, user_id__in=staff))
 
     def get_search_results(self, request, queryset, search_term):
         return access_log_search(queryset, search_term), False
+
+    @admin.display(description=_("resident's history"))
+    def resident_history(self, obj):
+        if not obj.subject_id:
+            return ""
+        url = reverse("admin:carehub_accesslog_changelist") + f"?subject_id__exact={obj.subject_id}"
+        return format_html('<a href="{}">{}</a>', url, _("all accesses"))
+
+    def changelist_view(self, request, extra_context=None):
+        """Filtered on one resident: offer the exports of their access history and record."""
+        extra_context = dict(extra_context or {})
+        subject = request.GET.get("subject_id__exact", "")
+        if subject and apps.is_installed("coordination"):
+            import uuid
+
+            try:
+                public_id = uuid.UUID(subject)
+            except ValueError:
+                public_id = None
+            if public_id is not None:
+                from coordination.models import Resident
+
+                extra_context["resident_exports"] = (
+                    Resident.objects.managed_by(request.user).filter(public_id=public_id).first()
+                )
+        return super().changelist_view(request, extra_context)
 
     def lookup_allowed(self, lookup, value, request=None):
         if lookup in self.EXTRA_LOOKUPS:

@@ -14,6 +14,8 @@ class CareHubAdminSite(admin.AdminSite):
     site_header = _("CareHub administration")
     site_title = _("CareHub administration")
     index_title = _("Coordination of the sites")
+    #: The index adds the coordinators' shortcuts (dashboard, imports, audit) above the models.
+    index_template = "backoffice/admin_index.html"
 
     def has_permission(self, request):
         user = request.user

@@ -1,0 +1,495 @@
+"""CSV imports of staff (HR software) and residents (admission software).
+
+Upload → dry run (every row checked, nothing written, errors per row) → apply.
+Applying is idempotent on the external id: a row whose id is already known
+updates that person; a new id creates one. Rows are limited to the sites the
+coordinator manages. Both steps run the same ``plan_import``: what is applied is
+what the preview showed, re-checked against the database of the moment.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from directory.models import Assignment, Job, Site, StaffProfile, Unit
+
+User = get_user_model()
+
+# Header names accepted for each field (lower case, accents kept): English first, then
+# the usual French column names of HR and admission software exports.
+STAFF_COLUMNS = {
+    "external_id": ("external_id", "matricule", "id", "identifiant"),
+    "email": ("email", "e-mail", "mail", "courriel"),
+    "last_name": ("last_name", "nom"),
+    "first_name": ("first_name", "prénom", "prenom"),
+    "job": ("job", "fonction", "emploi", "métier"),
+    "site": ("site", "établissement", "etablissement"),
+    "unit": ("unit", "unité", "unite", "service"),
+    "role": ("role", "rôle"),
+    "start_date": ("start_date", "date_debut", "date début", "date_entree", "date entrée"),
+    "end_date": ("end_date", "date_fin", "date fin", "date_sortie"),
+    "phone_extension": ("phone_extension", "poste", "extension"),
+}
+RESIDENT_COLUMNS = {
+    "external_id": ("external_id", "id", "identifiant", "ipp", "numéro", "numero"),
+    "last_name": ("last_name", "nom"),
+    "first_name": ("first_name", "prénom", "prenom"),
+    "birth_date": ("birth_date", "date_naissance", "date de naissance", "naissance"),
+    "site": ("site", "établissement", "etablissement"),
+    "unit": ("unit", "unité", "unite", "service"),
+    "room": ("room", "chambre"),
+    "admission_date": ("admission_date", "date_entree", "date entrée", "date d'entrée", "admission"),
+}
+REQUIRED = {
+    "staff": ("external_id", "email", "last_name", "first_name", "site"),
+    "residents": ("external_id", "last_name", "first_name", "site"),
+}
+KINDS = {"staff": gettext_lazy("staff"), "residents": gettext_lazy("residents")}
+JOB_ALIASES = {
+    **{str(code): code for code, _label in Job.choices},
+    **{str(label).lower(): code for code, label in Job.choices},
+    "as": Job.CARE_ASSISTANT,
+    "aide-soignant": Job.CARE_ASSISTANT,
+    "aide-soignante": Job.CARE_ASSISTANT,
+    "ide": Job.NURSE,
+    "infirmier": Job.NURSE,
+    "infirmière": Job.NURSE,
+    "idec": Job.NURSE_COORDINATOR,
+    "ash": Job.HOUSEKEEPING,
+    "médecin": Job.DOCTOR,
+    "medecin": Job.DOCTOR,
+    "aes": Job.SUPPORT_WORKER,
+    "amp": Job.SUPPORT_WORKER,
+    "psychologue": Job.PSYCHOLOGIST,
+    "kinésithérapeute": Job.PHYSIOTHERAPIST,
+    "ergothérapeute": Job.OCCUPATIONAL_THERAPIST,
+    "animateur": Job.ACTIVITY_LEAD,
+    "animatrice": Job.ACTIVITY_LEAD,
+    "diététicien": Job.DIETITIAN,
+    "diététicienne": Job.DIETITIAN,
+    "secrétaire": Job.SECRETARY,
+}
+
+
+@dataclass
+class RowPlan:
+    line: int
+    values: dict
+    action: str = ""  # "create", "update", "unchanged" or "" when the row has errors
+    errors: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    target: object = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ImportPlan:
+    kind: str
+    rows: list[RowPlan]
+    errors: list[str] = field(default_factory=list)  # problems of the file itself
+
+    @property
+    def valid_rows(self) -> list[RowPlan]:
+        return [r for r in self.rows if r.ok]
+
+    @property
+    def error_rows(self) -> list[RowPlan]:
+        return [r for r in self.rows if not r.ok]
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.ok and r.action == action)
+
+    @property
+    def summary(self) -> dict:
+        return {
+            "create": self.count("create"),
+            "update": self.count("update"),
+            "unchanged": self.count("unchanged"),
+            "errors": len(self.error_rows),
+        }
+
+
+def _read(text: str, columns: dict) -> tuple[list[tuple[int, dict]], list[str]]:
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
+    except csv.Error:
+        dialect = csv.excel
+        dialect.delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [_("The file is empty.")]
+    aliases = {alias: name for name, names in columns.items() for alias in names}
+    mapping = {}
+    for index, raw in enumerate(header):
+        name = aliases.get(raw.strip().lower().lstrip("\ufeff"))
+        if name and name not in mapping.values():
+            mapping[index] = name
+    rows = []
+    for line, record in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        rows.append((line, {name: (record[i].strip() if i < len(record) else "") for i, name in mapping.items()}))
+        if len(rows) > settings.BACKOFFICE_IMPORT_MAX_ROWS:
+            return [], [_("Too many rows: at most %(n)d per file.") % {"n": settings.BACKOFFICE_IMPORT_MAX_ROWS}]
+    return rows, [] if mapping else [_("No known column: check the first line of the file.")]
+
+
+def _date(value: str, label: str, errors: list[str]) -> datetime.date | None:
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y"):
+        try:
+            return datetime.datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a calendar date
+        except ValueError:
+            continue
+    errors.append(
+        _("%(field)s: “%(value)s” is not a date (YYYY-MM-DD or DD/MM/YYYY).") % {"field": label, "value": value}
+    )
+    return None
+
+
+class _Sites:
+    """The coordinator's sites and units, looked up by name or id (loaded once per import)."""
+
+    def __init__(self, user):
+        self.sites = list(Site.objects.managed_by(user).filter(is_active=True))
+        self.by_key = {}
+        for site in self.sites:
+            self.by_key[site.name.strip().lower()] = site
+            self.by_key[str(site.pk)] = site
+        self.units = {}
+        for unit in Unit.objects.filter(site__in=self.sites):
+            self.units[(unit.site_id, unit.name.strip().lower())] = unit
+
+    def site(self, value: str, errors: list[str]):
+        site = self.by_key.get(value.strip().lower())
+        if site is None:
+            errors.append(_("Site “%(value)s” is not one of the sites you manage.") % {"value": value})
+        return site
+
+    def unit(self, site, value: str, errors: list[str]):
+        if not value or site is None:
+            return None
+        unit = self.units.get((site.pk, value.strip().lower()))
+        if unit is None:
+            errors.append(_("Unit “%(value)s” does not exist at %(site)s.") % {"value": value, "site": site.name})
+        return unit
+
+
+def _required(kind, values, errors):
+    labels = {"external_id": _("external id"), "email": _("e-mail"), "last_name": _("last name")}
+    labels |= {"first_name": _("first name"), "site": _("site")}
+    for name in REQUIRED[kind]:
+        if not values.get(name):
+            errors.append(_("%(field)s is missing.") % {"field": labels.get(name, name)})
+
+
+def plan_import(*, kind: str, text: str, user) -> ImportPlan:
+    """Check every row against the database; write nothing."""
+    columns = STAFF_COLUMNS if kind == "staff" else RESIDENT_COLUMNS
+    rows, file_errors = _read(text, columns)
+    plan = ImportPlan(kind=kind, rows=[], errors=file_errors)
+    if file_errors:
+        return plan
+    sites = _Sites(user)
+    seen_ids: dict[str, int] = {}
+    planner = _plan_staff_row if kind == "staff" else _plan_resident_row
+    context = _staff_context(rows, user) if kind == "staff" else _resident_context(rows, user)
+    for line, values in rows:
+        row = RowPlan(line=line, values=values)
+        _required(kind, values, row.errors)
+        external_id = values.get("external_id", "")
+        if external_id and external_id in seen_ids:
+            row.errors.append(
+                _("External id %(id)s already on line %(line)d.") % {"id": external_id, "line": seen_ids[external_id]}
+            )
+        seen_ids.setdefault(external_id, line)
+        if not row.errors:
+            planner(row, sites, context, user)
+        plan.rows.append(row)
+    return plan
+
+
+# --- Staff ---------------------------------------------------------------------------------
+
+
+def _staff_context(rows, user):
+    ids = {v.get("external_id") for _line, v in rows if v.get("external_id")}
+    emails = {v.get("email", "").lower() for _line, v in rows if v.get("email")}
+    profiles = {p.external_id: p for p in StaffProfile.objects.filter(external_id__in=ids).select_related("user")}
+    users_by_email = {u.email.lower(): u for u in User.objects.filter(email__in=emails)}
+    managed = Site.objects.managed_by(user).values_list("pk", flat=True)
+    managed_users = set(
+        Assignment.objects.filter(site_id__in=managed, user__in=[p.user_id for p in profiles.values()]).values_list(
+            "user_id", flat=True
+        )
+    )
+    assignments = {
+        (a.user_id, a.site_id): a for a in Assignment.objects.filter(user_id__in=[p.user_id for p in profiles.values()])
+    }
+    return {
+        "profiles": profiles,
+        "users_by_email": users_by_email,
+        "managed_users": managed_users,
+        "assignments": assignments,
+    }
+
+
+def _plan_staff_row(row: RowPlan, sites: _Sites, ctx, user) -> None:
+    v, errors = row.values, row.errors
+    try:
+        validate_email(v["email"])
+    except ValidationError:
+        errors.append(_("“%(value)s” is not an e-mail address.") % {"value": v["email"]})
+    site = sites.site(v["site"], errors)
+    unit = sites.unit(site, v.get("unit", ""), errors)
+    job = Job.CARE_ASSISTANT
+    if v.get("job"):
+        job = JOB_ALIASES.get(v["job"].strip().lower())
+        if job is None:
+            errors.append(_("Job “%(value)s” is not known.") % {"value": v["job"]})
+    role = Assignment.Role.STAFF
+    if v.get("role"):
+        role = {
+            "staff": "staff",
+            "coordinator": "coordinator",
+            "coordinateur": "coordinator",
+            "coordinatrice": "coordinator",
+        }.get(v["role"].strip().lower())
+        if role is None:
+            errors.append(_("Role “%(value)s” must be staff or coordinator.") % {"value": v["role"]})
+    start = _date(v.get("start_date", ""), _("start date"), errors)
+    end = _date(v.get("end_date", ""), _("end date"), errors)
+    if start and end and end < start:
+        errors.append(_("The end date must not be before the start date."))
+    if errors:
+        return
+    email = v["email"].lower()
+    profile = ctx["profiles"].get(v["external_id"])
+    clean = {
+        "email": email,
+        "first_name": v["first_name"],
+        "last_name": v["last_name"],
+        "job": job,
+        "site": site,
+        "unit": unit,
+        "role": role,
+        "start_date": start,
+        "end_date": end,
+        "phone_extension": v.get("phone_extension", ""),
+    }
+    row.values = {**v, "_clean": clean}
+    if profile is None:
+        if email in ctx["users_by_email"]:
+            errors.append(_("%(email)s already has an account with another external id.") % {"email": email})
+            return
+        row.action = "create"
+        return
+    if profile.user_id not in ctx["managed_users"]:
+        errors.append(_("This external id belongs to someone who does not work at your sites."))
+        return
+    other = ctx["users_by_email"].get(email)
+    if other is not None and other.pk != profile.user_id:
+        errors.append(_("%(email)s is the address of another account.") % {"email": email})
+        return
+    u = profile.user
+    row.target = profile
+    for name, current, new in (
+        ("email", u.email, email),
+        ("first_name", u.first_name, v["first_name"]),
+        ("last_name", u.last_name, v["last_name"]),
+        ("job", profile.job, job),
+        ("phone_extension", profile.phone_extension, clean["phone_extension"]),
+    ):
+        if current != new:
+            row.changes.append(name)
+    assignment = ctx["assignments"].get((u.pk, site.pk))
+    if assignment is None or (assignment.unit_id, assignment.role, assignment.start_date, assignment.end_date) != (
+        unit.pk if unit else None,
+        role,
+        start,
+        end,
+    ):
+        row.changes.append("assignment")
+    row.action = "update" if row.changes else "unchanged"
+
+
+def _apply_staff_row(row: RowPlan, user, send_welcome: bool) -> None:
+    from .services import staff_create
+
+    c = row.values["_clean"]
+    if row.action == "create":
+        new_user = staff_create(
+            by=user,
+            email=c["email"],
+            first_name=c["first_name"],
+            last_name=c["last_name"],
+            job=c["job"],
+            site=c["site"],
+            unit=c["unit"],
+            role=c["role"],
+            start_date=c["start_date"],
+            end_date=c["end_date"],
+            external_id=row.values["external_id"],
+            phone_extension=c["phone_extension"],
+            send_welcome=send_welcome,
+        )
+        row.target = new_user.staff_profile
+        return
+    profile = StaffProfile.objects.select_related("user").get(pk=row.target.pk)
+    u = profile.user
+    u.email, u.first_name, u.last_name = c["email"], c["first_name"], c["last_name"]
+    u.save(update_fields=["email", "first_name", "last_name"])
+    profile.job, profile.phone_extension = c["job"], c["phone_extension"]
+    profile.save(update_fields=["job", "phone_extension"])
+    assignment, created = Assignment.objects.get_or_create(
+        user=u,
+        site=c["site"],
+        defaults={
+            "unit": c["unit"],
+            "role": c["role"],
+            "start_date": c["start_date"],
+            "end_date": c["end_date"],
+            "is_primary": not Assignment.objects.filter(user=u, is_primary=True).exists(),
+        },
+    )
+    if not created:
+        assignment.unit, assignment.role = c["unit"], c["role"]
+        assignment.start_date, assignment.end_date = c["start_date"], c["end_date"]
+        assignment.save(update_fields=["unit", "role", "start_date", "end_date"])
+    if c["role"] == "coordinator" and not u.is_staff:
+        u.is_staff = True
+        u.save(update_fields=["is_staff"])
+
+
+# --- Residents -------------------------------------------------------------------------------
+
+
+def _resident_context(rows, user):
+    from coordination.models import Resident
+
+    ids = {v.get("external_id") for _line, v in rows if v.get("external_id")}
+    existing = {}
+    for resident in Resident.objects.filter(external_id__in=ids):
+        existing.setdefault(resident.external_id, []).append(resident)
+    managed = set(Site.objects.managed_by(user).values_list("pk", flat=True))
+    return {"existing": existing, "managed": managed}
+
+
+def _plan_resident_row(row: RowPlan, sites: _Sites, ctx, user) -> None:
+    v, errors = row.values, row.errors
+    site = sites.site(v["site"], errors)
+    unit = sites.unit(site, v.get("unit", ""), errors)
+    birth = _date(v.get("birth_date", ""), _("date of birth"), errors)
+    admission = _date(v.get("admission_date", ""), _("admission date"), errors)
+    if birth and birth > datetime.date.today():  # noqa: DTZ011 - a calendar date
+        errors.append(_("The date of birth is in the future."))
+    if errors:
+        return
+    clean = {
+        "site": site,
+        "unit": unit,
+        "first_name": v["first_name"],
+        "last_name": v["last_name"],
+        "birth_date": birth,
+        "admission_date": admission,
+        "room": v.get("room", "")[:20],
+    }
+    row.values = {**v, "_clean": clean}
+    matches = ctx["existing"].get(v["external_id"], [])
+    if len(matches) > 1:
+        errors.append(_("Several residents already have this external id: correct them first."))
+        return
+    if not matches:
+        row.action = "create"
+        return
+    resident = matches[0]
+    if resident.site_id not in ctx["managed"]:
+        errors.append(_("This external id belongs to a resident of a site you do not manage."))
+        return
+    if resident.is_archived:
+        errors.append(_("This resident's file is archived (discharged or deceased): it is not changed by an import."))
+        return
+    row.target = resident
+    for name in ("first_name", "last_name", "birth_date", "admission_date", "room"):
+        if getattr(resident, name) != clean[name] and not (name == "admission_date" and clean[name] is None):
+            row.changes.append(name)
+    if resident.site_id != site.pk and unit is None:
+        errors.append(_("A move to another site needs the unit of the new site."))
+        return
+    if resident.site_id != site.pk or resident.unit_id != (unit.pk if unit else None):
+        row.changes.append("site/unit")
+    row.action = "update" if row.changes else "unchanged"
+
+
+def _apply_resident_row(row: RowPlan, user) -> None:
+    from coordination.models import Resident
+
+    c = row.values["_clean"]
+    if row.action == "create":
+        row.target = Resident.objects.create(
+            site=c["site"],
+            unit=c["unit"],
+            first_name=c["first_name"],
+            last_name=c["last_name"],
+            birth_date=c["birth_date"],
+            admission_date=c["admission_date"],
+            room=c["room"],
+            external_id=row.values["external_id"],
+        )
+        return
+    resident = Resident.objects.select_for_update().get(pk=row.target.pk)
+    fields = ["first_name", "last_name", "birth_date", "room"]
+    for name in fields:
+        setattr(resident, name, c[name])
+    if c["admission_date"] is not None:
+        resident.admission_date = c["admission_date"]
+        fields.append("admission_date")
+    if resident.site_id != c["site"].pk or resident.unit_id != (c["unit"].pk if c["unit"] else None):
+        _resident_move(resident, c["site"], c["unit"], user)
+    resident.save(update_fields=fields)
+
+
+def _resident_move(resident, site, unit, user) -> None:
+    """A transfer goes through the coordination service (the notes' site follows the resident)."""
+    from coordination.services import resident_transfer
+
+    if unit is not None:
+        resident_transfer(resident=resident, user=user, unit=unit)
+        resident.refresh_from_db()
+    else:  # same site, no unit any more (checked by the plan)
+        resident.unit = None
+        resident.save(update_fields=["unit"])
+
+
+@transaction.atomic
+def apply_import(*, kind: str, text: str, user, send_welcome: bool = False) -> ImportPlan:
+    """Re-check the file and write the valid rows, all in one transaction. Rows with errors are skipped."""
+    plan = plan_import(kind=kind, text=text, user=user)
+    if plan.errors:
+        return plan
+    for row in plan.valid_rows:
+        if row.action == "unchanged":
+            continue
+        if kind == "staff":
+            _apply_staff_row(row, user, send_welcome)
+        else:
+            _apply_resident_row(row, user)
+    return plan

@@ -1,0 +1,243 @@
+"""Reads of the coordinators' panel: a resident's access history, dashboard figures."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from carehub import policy
+from carehub.models import AccessLog
+from directory.models import Assignment, Site
+
+
+def resident_access_history(*, resident, limit: int | None = None):
+    """Who opened this resident's file, newest first: every entry whose subject is the resident."""
+    limit = limit or settings.BACKOFFICE_HISTORY_EXPORT_MAX_ROWS
+    return AccessLog.objects.filter(subject_id=resident.public_id).order_by("-at", "-id")[:limit]
+
+
+def access_history_rows(entries) -> list[list[str]]:
+    rows = []
+    for entry in entries:
+        when = timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S")
+        rows.append([when, entry.actor, entry.get_action_display(), entry.object_repr, entry.query, entry.ip or ""])
+    return rows
+
+
+def _model(label: str):
+    """A model of another app, or None while that app does not have it yet."""
+    app_label, model_name = label.split(".")
+    if not apps.is_installed(app_label):
+        return None
+    try:
+        return apps.get_model(app_label, model_name)
+    except LookupError:
+        return None
+
+
+#: Urgent notes and messages older than this are history, not "to do": not counted as pending.
+PENDING_WINDOW_DAYS = 7
+
+
+@dataclass
+class SiteFigures:
+    site: Site
+    staff_without_2fa: list = field(default_factory=list)
+    staff_count: int = 0
+    current_shift: object = None
+    urgent_notes_pending: int | None = None
+    urgent_messages_pending: int | None = None
+    handovers_missing: list | None = None
+    must_read_unread: int | None = None
+    family_accounts: int | None = None
+    notes_per_day: list[tuple[datetime.date, int]] | None = None
+
+
+def dashboard_figures(*, user, days: int | None = None) -> list[SiteFigures]:
+    """Per site the coordinator manages: what needs attention today.
+
+    A fixed number of queries whatever the number of sites (grouped by site).
+    Figures of apps not installed yet are None and not shown.
+    """
+    days = days or settings.BACKOFFICE_CHART_DAYS
+    sites = list(Site.objects.managed_by(user).filter(is_active=True).order_by("name"))
+    figures = {s.pk: SiteFigures(site=s) for s in sites}
+    if not figures:
+        return []
+    site_ids = list(figures)
+    today = timezone.localdate()
+    recent = timezone.now() - datetime.timedelta(days=PENDING_WINDOW_DAYS)
+
+    # Staff without 2FA: people with a current assignment at the site and no confirmed authenticator.
+    current = (
+        Assignment.objects.active()
+        .filter(site_id__in=site_ids, user__kind="staff")
+        .annotate(has_2fa=Exists(TOTPDevice.objects.filter(user=OuterRef("user_id"), confirmed=True)))
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    )
+    seen = set()
+    for assignment in current:
+        key = (assignment.site_id, assignment.user_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        figures[assignment.site_id].staff_count += 1
+        if not assignment.has_2fa:
+            figures[assignment.site_id].staff_without_2fa.append(assignment.user)
+
+    CareNote = _model("coordination.CareNote")
+    if CareNote is not None:
+        pending = (
+            CareNote.objects.filter(
+                site_id__in=site_ids, priority="urgent", acknowledged_at__isnull=True, created_at__gte=recent
+            )
+            .filter(retracted_at__isnull=True)
+            .values("site_id")
+            .annotate(n=Count("id"))
+        )
+        for f in figures.values():
+            f.urgent_notes_pending = 0
+        for row in pending:
+            figures[row["site_id"]].urgent_notes_pending = row["n"]
+        start = today - datetime.timedelta(days=days - 1)
+        zone = timezone.get_current_timezone()
+        since = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
+        per_day = (
+            CareNote.objects.filter(site_id__in=site_ids, created_at__gte=since)
+            .annotate(day=TruncDate("created_at", tzinfo=zone))
+            .values("site_id", "day")
+            .annotate(n=Count("id"))
+        )
+        counts = {(row["site_id"], row["day"]): row["n"] for row in per_day}
+        for f in figures.values():
+            f.notes_per_day = [
+                (start + datetime.timedelta(days=i), counts.get((f.site.pk, start + datetime.timedelta(days=i)), 0))
+                for i in range(days)
+            ]
+
+    Ack = _model("coordination.HandoverAcknowledgement")
+    if Ack is not None:
+        _handovers(figures, site_ids, Ack)
+
+    Message = _model("messaging.Message")
+    Acknowledgement = _model("messaging.Acknowledgement")
+    if Message is not None and Acknowledgement is not None and _has_fields(Message, "priority", "conversation"):
+        try:
+            urgent = (
+                Message.objects.filter(
+                    priority="urgent",
+                    conversation__site_id__in=site_ids,
+                    created_at__gte=recent,
+                    deleted_at__isnull=True,
+                )
+                .filter(~Exists(Acknowledgement.objects.filter(message=OuterRef("pk"))))
+                .values("conversation__site_id")
+                .annotate(n=Count("id"))
+            )
+            for f in figures.values():
+                f.urgent_messages_pending = 0
+            for row in urgent:
+                figures[row["conversation__site_id"]].urgent_messages_pending = row["n"]
+        except Exception:  # noqa: BLE001 - a figure of another app must not take the page down
+            for f in figures.values():
+                f.urgent_messages_pending = None
+
+    ReadingRequirement = _model("documents.ReadingRequirement")
+    ReadConfirmation = _model("documents.ReadConfirmation")
+    if ReadingRequirement is not None and ReadConfirmation is not None:
+        try:
+            _must_read(figures, site_ids, ReadingRequirement, ReadConfirmation)
+        except Exception:  # noqa: BLE001
+            for f in figures.values():
+                f.must_read_unread = None
+
+    FamilyLink = _model("portal.FamilyLink")
+    if FamilyLink is not None:
+        links = (
+            FamilyLink.objects.filter(
+                resident__site_id__in=site_ids, is_active=True, revoked_at__isnull=True, user__is_active=True
+            )
+            .values("resident__site_id")
+            .annotate(n=Count("user_id", distinct=True))
+        )
+        for f in figures.values():
+            f.family_accounts = 0
+        for row in links:
+            figures[row["resident__site_id"]].family_accounts = row["n"]
+
+    return [figures[s.pk] for s in sites]
+
+
+def _has_fields(model, *names) -> bool:
+    known = {f.name for f in model._meta.get_fields()}
+    return all(n in known for n in names)
+
+
+def _handovers(figures, site_ids, Ack):
+    """Units whose handover of the shift in progress nobody has taken yet (in each site's zone)."""
+    from coordination.models import SiteCareSettings
+    from coordination.shifts import shift_at
+    from directory.models import Unit
+
+    now = timezone.now()
+    stored = {s.site_id: s for s in SiteCareSettings.objects.filter(site_id__in=site_ids)}
+    slots = {}
+    for site_id, f in figures.items():
+        care_settings = stored.get(site_id) or SiteCareSettings(site=f.site)
+        care_settings.site = f.site
+        slots[site_id] = shift_at(now, care_settings.hours)
+        f.handovers_missing = []
+        f.current_shift = slots[site_id]
+    taken = set()
+    days = {slot.day for slot in slots.values()}
+    for site_id, unit_id, shift, day in Ack.objects.filter(site_id__in=site_ids, shift_date__in=days).values_list(
+        "site_id", "unit_id", "shift", "shift_date"
+    ):
+        if slots[site_id].shift == shift and slots[site_id].day == day:
+            taken.add(unit_id)
+    for unit in Unit.objects.filter(site_id__in=site_ids).order_by("name"):
+        if unit.pk not in taken:
+            figures[unit.site_id].handovers_missing.append(unit)
+
+
+def _must_read(figures, site_ids, ReadingRequirement, ReadConfirmation):
+    """Readings required of the site's current staff (unit, job) not confirmed on the current version."""
+    requirements = list(
+        ReadingRequirement.objects.filter(site_id__in=site_ids).values_list(
+            "site_id", "unit_id", "job", "document__current_version_id"
+        )
+    )
+    staff = list(
+        Assignment.objects.active()
+        .filter(site_id__in=site_ids, user__kind="staff")
+        .values_list("site_id", "unit_id", "user_id", "user__staff_profile__job")
+    )
+    versions = {r[3] for r in requirements if r[3]}
+    confirmed = set(ReadConfirmation.objects.filter(version_id__in=versions).values_list("version_id", "user_id"))
+    per_site: dict[int, int] = {}
+    for site_id, unit_id, job, version_id in requirements:
+        if not version_id:
+            continue
+        people = {
+            user_id
+            for s_id, u_id, user_id, user_job in staff
+            if s_id == site_id and (not unit_id or u_id == unit_id) and (not job or user_job == job)
+        }
+        per_site[site_id] = per_site.get(site_id, 0) + sum(1 for p in people if (version_id, p) not in confirmed)
+    for f in figures.values():
+        f.must_read_unread = per_site.get(f.site.pk, 0)
+
+
+def managed_site_ids(user):
+    return policy.site_ids(user, policy.Scope.MANAGE)
+
+
+__all__ = ["Q", "access_history_rows", "dashboard_figures", "resident_access_history"]

@@ -1,0 +1,37 @@
+"""Access rows for the coordinators' panel pages outside the model admin (dashboard, exports, imports).
+
+Coordinators of site A and group admins only; everyone else gets 403 (signed in)
+or the sign-in page. The resident belongs to site A.
+"""
+
+from tests.access.matrix import Rule, expect
+
+COORDINATORS_ONLY = expect(family=403, staff_a=403, staff_b=403)
+
+
+def build(world):
+    from coordination.models import Resident
+
+    world.backoffice_resident = Resident.objects.create(
+        site=world.site_a, unit=world.unit_a, first_name="Rose", last_name="Matrix", room="12"
+    )
+
+
+def _resident(w):
+    return {"public_id": w.backoffice_resident.public_id}
+
+
+RULES = [
+    Rule("backoffice:dashboard", statuses=COORDINATORS_ONLY),
+    Rule("backoffice:history_csv", kwargs=_resident, statuses=COORDINATORS_ONLY),
+    Rule("backoffice:history_pdf", kwargs=_resident, statuses=COORDINATORS_ONLY),
+    Rule("backoffice:gdpr_export", kwargs=_resident, statuses=COORDINATORS_ONLY),
+    Rule("backoffice:import_upload", kwargs=lambda w: {"kind": "staff"}, statuses=COORDINATORS_ONLY),
+    Rule(
+        "backoffice:import_apply",
+        kwargs=lambda w: {"kind": "residents"},
+        method="post",
+        statuses=expect(family=403, staff_a=403, staff_b=403, coordinator_a=302, group_admin=302),
+        note="nothing previewed: back to the upload page",
+    ),
+]
