@@ -28,7 +28,17 @@ def test_typing_helene_finds_helene_as_you_type(page, world, authenticator, chec
     expect(page).to_have_url(re.compile(r"[?&]q=helene"))
     check(page)
 
-    card.get_by_role("link", name=f"{helene['first_name']} {helene['last_name']}", exact=True).click()
+    # Starting a conversation from the result.
+    card.locator('a[href*="/messages/with/"]').click()
+    expect(page).to_have_url(re.compile(r"/messages/c/"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hélène Lefèvre")
+    expect(page.locator("[data-composer] textarea[name=body]")).to_be_editable()
+    check(page)
+
+    page.go_back()
+    page.locator("#directory-results li.person").filter(has_text="Lefèvre").get_by_role(
+        "link", name=f"{helene['first_name']} {helene['last_name']}", exact=True
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hélène Lefèvre")
     check(page)
 
