@@ -15,11 +15,19 @@ import zipfile
 from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .pdf import build_pdf
 from .selectors import access_history_rows, resident_access_history
 
-ACCESS_HEADERS = ("when", "who", "action", "object", "search terms", "IP address")
+ACCESS_HEADERS = (
+    gettext_lazy("when"),
+    gettext_lazy("who"),
+    gettext_lazy("action"),
+    gettext_lazy("object"),
+    gettext_lazy("search terms"),
+    gettext_lazy("IP address"),
+)
 
 
 def _csv(headers, rows) -> bytes:
@@ -38,7 +46,7 @@ def _csv_safe(value) -> str:
 
 
 def access_history_csv(resident) -> bytes:
-    return _csv([_(h) for h in ACCESS_HEADERS], access_history_rows(resident_access_history(resident=resident)))
+    return _csv([str(h) for h in ACCESS_HEADERS], access_history_rows(resident_access_history(resident=resident)))
 
 
 def access_history_pdf(resident) -> bytes:
@@ -49,7 +57,7 @@ def access_history_pdf(resident) -> bytes:
             _("Everyone who opened, downloaded, printed or exported this resident's record, newest first."),
             _("%(count)d entries.") % {"count": len(rows)},
         ],
-        sections=[(_("Accesses"), [_(h) for h in ACCESS_HEADERS], rows)],
+        sections=[(_("Accesses"), [str(h) for h in ACCESS_HEADERS], rows)],
     )
 
 
@@ -115,7 +123,16 @@ def _notes(resident) -> list[list[str]]:
     return rows
 
 
-NOTE_HEADERS = ("written", "author", "target", "priority", "data", "action", "result", "remark")
+NOTE_HEADERS = (
+    gettext_lazy("written"),
+    gettext_lazy("author"),
+    gettext_lazy("target"),
+    gettext_lazy("priority"),
+    gettext_lazy("data"),
+    gettext_lazy("action"),
+    gettext_lazy("result"),
+    gettext_lazy("remark"),
+)
 
 
 def _documents(resident):
@@ -125,7 +142,7 @@ def _documents(resident):
     except LookupError:
         return []
     documents = (
-        Document.objects.filter(folder__resident=resident)
+        Document.objects.filter(folder__resident=resident, binned_at__isnull=True)
         .select_related("current_version", "folder")
         .order_by("folder__name", "title")
     )
@@ -163,20 +180,20 @@ def resident_record_zip(*, resident) -> tempfile.SpooledTemporaryFile:
         sections=[
             (_("Identity"), [_("Field"), _("Value")], _identity_rows(resident)),
             (_("Alerts"), [_("Kind"), _("Detail"), _("Since"), _("Status")], alerts),
-            (_("Care notes"), [_(h) for h in NOTE_HEADERS], notes),
+            (_("Care notes"), [str(h) for h in NOTE_HEADERS], notes),
             (
                 _("Documents"),
                 [_("Folder"), _("Title"), _("File name"), _("Version"), _("Uploaded"), _("In this archive")],
                 document_rows,
             ),
-            (_("Access history"), [_(h) for h in ACCESS_HEADERS], history),
+            (_("Access history"), [str(h) for h in ACCESS_HEADERS], history),
         ],
     )
     spool = tempfile.SpooledTemporaryFile(max_size=20 * 1024 * 1024)  # noqa: SIM115 - returned open to the caller
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("summary.pdf", summary)
-        archive.writestr("care_notes.csv", _csv([_(h) for h in NOTE_HEADERS], notes))
-        archive.writestr("access_history.csv", _csv([_(h) for h in ACCESS_HEADERS], history))
+        archive.writestr("care_notes.csv", _csv([str(h) for h in NOTE_HEADERS], notes))
+        archive.writestr("access_history.csv", _csv([str(h) for h in ACCESS_HEADERS], history))
         archive.writestr("identity.csv", _csv([_("Field"), _("Value")], _identity_rows(resident)))
         for (_document, version), row in zip(documents, document_rows, strict=True):
             try:

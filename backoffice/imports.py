@@ -456,14 +456,14 @@ def _apply_resident_row(row: RowPlan, user) -> None:
         )
         return
     resident = Resident.objects.select_for_update().get(pk=row.target.pk)
+    if resident.site_id != c["site"].pk or resident.unit_id != (c["unit"].pk if c["unit"] else None):
+        _resident_move(resident, c["site"], c["unit"], user)
     fields = ["first_name", "last_name", "birth_date", "room"]
     for name in fields:
         setattr(resident, name, c[name])
     if c["admission_date"] is not None:
         resident.admission_date = c["admission_date"]
         fields.append("admission_date")
-    if resident.site_id != c["site"].pk or resident.unit_id != (c["unit"].pk if c["unit"] else None):
-        _resident_move(resident, c["site"], c["unit"], user)
     resident.save(update_fields=fields)
 
 

@@ -1,0 +1,115 @@
+"""GDPR export of a resident's record: ZIP with a PDF summary, notes, original files, access history; logged."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from http import HTTPStatus
+
+import pypdfium2
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from carehub.access_log import log_access
+from carehub.models import AccessLog
+from coordination.models import CareNote, Resident, Target
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": "/no-public-media/"},
+        },
+    }
+    return root
+
+
+@pytest.fixture
+def resident_a(site_a, unit_a):
+    return Resident.objects.create(
+        site=site_a, unit=unit_a, first_name="Rose", last_name="Martin", room="12", external_id="A-100"
+    )
+
+
+def _pdf_text(content: bytes) -> str:
+    pdf = pypdfium2.PdfDocument(content)
+    return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+
+
+def test_the_record_export_holds_summary_notes_files_and_history_and_is_logged(
+    coordinator_a, staff_a, resident_a, verified_client
+):
+    from documents.services import document_upload, resident_folder_get_or_create
+
+    target = Target.objects.get_or_create(code="gdpr-pain", defaults={"name_fr": "Douleur", "name_en": "Pain"})[0]
+    CareNote.objects.create(
+        resident=resident_a,
+        site=resident_a.site,
+        unit=resident_a.unit,
+        author=staff_a,
+        target=target,
+        data="Douleur à la hanche gauche",
+        action="Antalgique donné",
+        shift="morning",
+        shift_date=timezone.localdate(),
+    )
+    folder = resident_folder_get_or_create(resident=resident_a, user=coordinator_a)
+    document_upload(
+        folder=folder,
+        uploaded=SimpleUploadedFile("consignes.txt", b"Consignes de nuit\n", content_type="text/plain"),
+        user=coordinator_a,
+        title="Consignes",
+    )
+    log_access(None, AccessLog.Action.VIEW, resident_a, user=staff_a)
+
+    response = verified_client(coordinator_a).get(reverse("backoffice:gdpr_export", args=[resident_a.public_id]))
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    names = archive.namelist()
+    assert {"summary.pdf", "care_notes.csv", "access_history.csv", "identity.csv"} <= set(names)
+    files = [n for n in names if n.startswith("documents/")]
+    assert len(files) == 1 and files[0].endswith("consignes.txt")
+    assert archive.read(files[0]) == b"Consignes de nuit\n"
+    summary = " ".join(_pdf_text(archive.read("summary.pdf")).split())
+    assert "MARTIN Rose" in summary and "hanche gauche" in summary and "consignes.txt" in summary
+    assert staff_a.email in summary
+    notes = list(csv.reader(io.StringIO(archive.read("care_notes.csv").decode("utf-8-sig")), delimiter=";"))
+    assert notes[1][4] == "Douleur à la hanche gauche"
+    history = archive.read("access_history.csv").decode("utf-8-sig")
+    assert staff_a.email in history
+
+    export = AccessLog.objects.get(action=AccessLog.Action.EXPORT)
+    assert (export.user, export.subject_id) == (coordinator_a, resident_a.public_id)
+    assert "GDPR" in export.query
+
+
+def test_csv_cells_cannot_carry_spreadsheet_formulas(coordinator_a, resident_a, verified_client):
+    resident_a.room = '=HYPERLINK("http://x")'
+    resident_a.save()
+    response = verified_client(coordinator_a).get(reverse("backoffice:gdpr_export", args=[resident_a.public_id]))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    identity = archive.read("identity.csv").decode("utf-8-sig")
+    assert "'=HYPERLINK" in identity
+
+
+def test_another_sites_resident_cannot_be_exported(coordinator_a, site_b, unit_b, verified_client):
+    other = Resident.objects.create(site=site_b, unit=unit_b, first_name="Paul", last_name="Bernard")
+    response = verified_client(coordinator_a).get(reverse("backoffice:gdpr_export", args=[other.public_id]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert not AccessLog.objects.filter(action=AccessLog.Action.EXPORT).exists()
+
+
+@pytest.mark.parametrize("fixture", ["staff_a", "family_user"])
+def test_staff_and_families_cannot_export(request, fixture, resident_a, verified_client):
+    client = verified_client(request.getfixturevalue(fixture))
+    for name in ("backoffice:gdpr_export", "backoffice:history_csv", "backoffice:history_pdf"):
+        assert client.get(reverse(name, args=[resident_a.public_id])).status_code == HTTPStatus.FORBIDDEN
