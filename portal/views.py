@@ -43,7 +43,11 @@ from .models import FamilyLink, Invitation
 
 
 def family_required(view):
-    """Pages of the portal itself: family accounts only (staff have their own pages)."""
+    """The family's own account pages: family accounts only (403 for staff, who have their own).
+
+    Pages addressed by a resident need no decorator: ``selectors.family_link_for``
+    answers 404 to anyone without an active link, staff included.
+    """
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -79,7 +83,6 @@ def home(request):
     return render(request, "portal/home.html", {"links": links})
 
 
-@family_required
 @require_GET
 def news(request, public_id):
     link = selectors.family_link_for(request.user, public_id, right="news")
@@ -101,7 +104,6 @@ def news(request, public_id):
     return render(request, "portal/news.html", context)
 
 
-@family_required
 @require_GET
 def documents(request, public_id):
     link = selectors.family_link_for(request.user, public_id, right="documents")
@@ -110,7 +112,6 @@ def documents(request, public_id):
     return render(request, "portal/documents.html", _resident_context(link, "documents") | {"documents": docs})
 
 
-@family_required
 @require_GET
 def document_download(request, public_id, document_id):
     from documents.downloads import version_response
@@ -124,7 +125,6 @@ def document_download(request, public_id, document_id):
     return version_response(request, version, inline=False)
 
 
-@family_required
 @require_http_methods(["GET", "POST"])
 def thread(request, public_id):
     from messaging import services as messaging_services
@@ -166,7 +166,6 @@ def thread(request, public_id):
     return render(request, "portal/messages.html", context, status=status)
 
 
-@family_required
 @require_GET
 def practical(request, public_id):
     link = selectors.family_link_for(request.user, public_id)

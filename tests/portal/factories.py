@@ -74,3 +74,23 @@ def shared_note(resident, author, *, family_visible=True, created_at=None, **fie
 
 def family_user(email: str, **fields):
     return FamilyUserFactory(email=email, **fields)
+
+
+def shared_document(resident, uploader, *, title="Menu de la semaine", family_visible=True, name="menu.pdf"):
+    """A document in the resident's folder, through the documents services (real file, real checks)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents import services as documents_services
+    from documents.samples import text_pdf
+
+    folder = documents_services.resident_folder_get_or_create(resident=resident, user=uploader)
+    content = text_pdf([[f"{title} — {resident.first_name}"]])
+    document = documents_services.document_upload(
+        folder=folder,
+        uploaded=SimpleUploadedFile(name, content, content_type="application/pdf"),
+        user=uploader,
+        title=title,
+    )
+    if family_visible:
+        documents_services.document_set_family_visible(document=document, visible=True)
+    return document

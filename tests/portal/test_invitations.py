@@ -99,7 +99,9 @@ def test_without_family_2fa_the_portal_opens_right_after_acceptance(invited, mar
         (STRONG_PASSWORD, STRONG_PASSWORD + "x", "not the same"),
     ],
 )
-def test_a_weak_or_mismatched_password_is_refused_and_nothing_is_created(invited, password1, password2, message, settings):
+def test_a_weak_or_mismatched_password_is_refused_and_nothing_is_created(
+    invited, password1, password2, message, settings
+):
     settings.LANGUAGE_CODE = "en"
     invitation, token = invited
     response = Client(headers={"accept-language": "en"}).post(
@@ -279,7 +281,12 @@ def test_admin_invitation_is_made_by_the_service_and_mailed(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:portal_invitation_add"),
-            {"email": "admin.invite@famille.test", "resident": marie.pk, "relationship": "spouse", "may_see_news": "on"},
+            {
+                "email": "admin.invite@famille.test",
+                "resident": marie.pk,
+                "relationship": "spouse",
+                "may_see_news": "on",
+            },
         )
     assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:2000]
     invitation = Invitation.objects.get()

@@ -1,0 +1,147 @@
+"""The news feed: family-visible notes of the relative only, family-facing fields only."""
+
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from carehub.models import AccessLog
+from tests.factories import make_staff
+from tests.portal.factories import shared_note
+
+
+def news_url(resident, **query):
+    url = reverse("portal:news", kwargs={"public_id": resident.public_id})
+    if query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return url
+
+
+@pytest.fixture
+def nurse_a(site_a, unit_a):
+    from directory.models import Job
+
+    return make_staff(
+        site_a, unit=unit_a, job=Job.NURSE, email="ide.a@carehub.test", first_name="Sophie", last_name="Garnier"
+    )
+
+
+def test_feed_shows_shared_notes_with_first_name_and_job_only(family_a, nurse_a, verified_client):
+    shared_note(family_a.resident, nurse_a, data="Marie a fait une belle promenade au jardin.", priority="urgent")
+    response = verified_client(family_a.user).get(news_url(family_a.resident))
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert "Marie a fait une belle promenade au jardin." in html
+    assert "Sophie" in html and "Garnier" not in html
+    assert "IDE" in html or "Nurse" in html or "Infirmier" in html
+    assert "urgent" not in html.lower().replace("urgence", "")
+
+
+def test_feed_never_shows_unshared_retracted_or_other_residents_notes(
+    family_a, family_b, nurse_a, staff_b, verified_client
+):
+    shared_note(family_a.resident, nurse_a, data="Texte partagé avec la famille.")
+    shared_note(family_a.resident, nurse_a, family_visible=False, data="Note interne de l'équipe.")
+    retracted = shared_note(family_a.resident, nurse_a, data="Note retirée par la coordinatrice.")
+    retracted.retracted_at = timezone.now()
+    retracted.retracted_by = nurse_a
+    retracted.retraction_reason = "erreur de résident"
+    retracted.save()
+    shared_note(family_b.resident, staff_b, data="Nouvelles de Louis pour sa famille.")
+    html = verified_client(family_a.user).get(news_url(family_a.resident)).content.decode()
+    assert "Texte partagé avec la famille." in html
+    assert "Note interne de l'équipe." not in html
+    assert "Note retirée" not in html
+    assert "Nouvelles de Louis" not in html
+
+
+def test_flipping_the_family_flag_makes_the_note_vanish(family_a, nurse_a, verified_client):
+    note = shared_note(family_a.resident, nurse_a, data="Anniversaire fêté avec les autres résidents.")
+    client = verified_client(family_a.user)
+    assert "Anniversaire fêté" in client.get(news_url(family_a.resident)).content.decode()
+    note.is_family_visible = False
+    note.save(update_fields=["is_family_visible"])
+    assert "Anniversaire fêté" not in client.get(news_url(family_a.resident)).content.decode()
+
+
+def test_every_feed_read_is_in_the_access_log(family_a, verified_client):
+    verified_client(family_a.user).get(news_url(family_a.resident))
+    entry = AccessLog.objects.filter(user=family_a.user, action=AccessLog.Action.VIEW).first()
+    assert entry.subject_id == family_a.resident.public_id
+    assert entry.site_id == family_a.resident.site_id
+
+
+def test_cursor_pagination_walks_every_note_once(family_a, nurse_a, verified_client, settings):
+    settings.PORTAL_FEED_PAGE_SIZE = 10
+    base = timezone.now() - timedelta(days=3)
+    # Two notes at the very same instant: the cursor's id tie-break keeps both.
+    notes = [
+        shared_note(
+            family_a.resident, nurse_a, data=f"Nouvelle {i:02d}", created_at=base + timedelta(minutes=i // 2 * 2)
+        )
+        for i in range(25)
+    ]
+    client = verified_client(family_a.user)
+    seen, url, pages = [], news_url(family_a.resident), 0
+    while url:
+        response = client.get(url)
+        page = response.context["page"]
+        seen += [item.data for item in page.items]
+        pages += 1
+        url = news_url(family_a.resident, before=page.next_cursor) if page.next_cursor else None
+    assert pages == 3
+    assert sorted(seen) == sorted(n.data for n in notes)
+    assert len(seen) == len(set(seen)) == 25
+    assert seen[0] == "Nouvelle 24" or seen[0] == "Nouvelle 23"
+
+
+def test_jump_to_a_day(family_a, nurse_a, verified_client):
+    now = timezone.now()
+    shared_note(family_a.resident, nurse_a, data="Ancienne nouvelle", created_at=now - timedelta(days=10))
+    shared_note(family_a.resident, nurse_a, data="Nouvelle récente", created_at=now)
+    day = (timezone.localdate() - timedelta(days=5)).isoformat()
+    html = verified_client(family_a.user).get(news_url(family_a.resident, day=day)).content.decode()
+    assert "Ancienne nouvelle" in html and "Nouvelle récente" not in html
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "1.2.3", "99999999999999999999999999.1", ""])
+def test_a_malformed_cursor_or_day_is_not_a_server_error(family_a, verified_client, cursor):
+    client = verified_client(family_a.user)
+    assert client.get(news_url(family_a.resident, before=cursor)).status_code == HTTPStatus.OK
+    assert client.get(news_url(family_a.resident, day="2026-13-45")).status_code == HTTPStatus.OK
+
+
+def test_feed_runs_a_fixed_number_of_queries(
+    family_a, nurse_a, staff_a, verified_client, django_assert_max_num_queries
+):
+    client = verified_client(family_a.user)
+    shared_note(family_a.resident, nurse_a)
+    client.get(news_url(family_a.resident))  # warm the session and caches
+    with django_assert_max_num_queries(24) as small:
+        client.get(news_url(family_a.resident))
+    for i in range(30):
+        shared_note(family_a.resident, staff_a if i % 2 else nurse_a, data=f"n{i}")
+    with django_assert_max_num_queries(len(small.captured_queries)) as large:
+        response = client.get(news_url(family_a.resident))
+    assert len(response.context["page"].items) == 20
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_without_the_news_right_the_feed_is_404(family_a, verified_client):
+    family_a.link.may_see_news = False
+    family_a.link.save(update_fields=["may_see_news"])
+    assert verified_client(family_a.user).get(news_url(family_a.resident)).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_home_lists_followed_residents(family_a, verified_client, site_a):
+    from tests.portal.factories import ResidentFactory, link
+
+    robert = ResidentFactory(site=site_a, first_name="Robert", last_name="Durand")
+    link(family_a.user, robert, may_see_documents=False)
+    response = verified_client(family_a.user).get(reverse("portal:home"))
+    html = response.content.decode()
+    assert "Marie" in html and "Robert" in html
+    assert reverse("portal:documents", kwargs={"public_id": robert.public_id}) not in html
+    assert reverse("portal:documents", kwargs={"public_id": family_a.resident.public_id}) in html

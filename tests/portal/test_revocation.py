@@ -1,0 +1,170 @@
+"""Revoking a link or deactivating the account ends access at once: sessions and sockets included."""
+
+from http import HTTPStatus
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+
+from messaging.models import Membership
+from portal import services
+from portal.models import FamilyLink, FamilySession
+from tests.conftest import login_verified
+from tests.factories import FamilyUserFactory
+from tests.portal.factories import link
+
+
+def news_url(resident):
+    return reverse("portal:news", kwargs={"public_id": resident.public_id})
+
+
+def test_sign_in_records_the_family_session(family_a):
+    client = login_verified(Client(), family_a.user)
+    key = client.cookies["sessionid"].value
+    assert FamilySession.objects.filter(user=family_a.user, session_key=key).exists()
+
+
+def test_staff_sessions_are_not_recorded(staff_a):
+    login_verified(Client(), staff_a)
+    assert not FamilySession.objects.exists()
+
+
+def test_revoking_the_link_signs_the_relative_out_everywhere(family_a, coordinator_a, verified_client, marie):
+    phone, laptop = verified_client(family_a.user), verified_client(family_a.user)
+    sister = FamilyUserFactory(email="soeur@famille.test")
+    link(sister, marie)
+    sister_client = verified_client(sister)
+    assert phone.get(news_url(marie)).status_code == HTTPStatus.OK
+    response = verified_client(coordinator_a).post(
+        reverse("portal:link_revoke", kwargs={"public_id": family_a.link.public_id})
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    family_a.link.refresh_from_db()
+    assert not family_a.link.is_active and family_a.link.revoked_by == coordinator_a
+    for client in (phone, laptop):
+        response = client.get(news_url(marie))
+        assert response.status_code == HTTPStatus.FOUND and reverse("account_login") in response.url
+    assert not FamilySession.objects.filter(user=family_a.user).exists()
+    assert not Membership.objects.filter(user=family_a.user).exists()
+    # Another relative of the same resident keeps their access.
+    assert sister_client.get(news_url(marie)).status_code == HTTPStatus.OK
+
+
+def test_after_revocation_signing_in_again_shows_nothing(family_a, coordinator_a, verified_client, marie):
+    services.family_link_revoke(actor=coordinator_a, link=family_a.link)
+    client = verified_client(family_a.user)
+    assert client.get(news_url(marie)).status_code == HTTPStatus.NOT_FOUND
+    assert "Marie" not in client.get(reverse("portal:home")).content.decode()
+
+
+def test_a_session_never_recorded_still_loses_access_at_once(family_a, coordinator_a, marie):
+    """The policy decides per request: even a session missing from the index reads nothing more."""
+    client = login_verified(Client(), family_a.user)
+    FamilySession.objects.all().delete()
+    services.family_link_revoke(actor=coordinator_a, link=family_a.link)
+    assert client.get(news_url(marie)).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_deactivating_the_account_ends_its_sessions(family_a, coordinator_a, verified_client, marie):
+    client = verified_client(family_a.user)
+    key = client.cookies["sessionid"].value
+    services.family_account_deactivate(actor=coordinator_a, user=family_a.user)
+    family_a.user.refresh_from_db()
+    assert not family_a.user.is_active
+    assert not Session.objects.filter(session_key=key).exists()
+    assert not FamilySession.objects.filter(user=family_a.user).exists()
+    response = client.get(news_url(marie))
+    assert response.status_code == HTTPStatus.FOUND and reverse("account_login") in response.url
+
+
+def test_deactivation_from_anywhere_ends_sessions(family_a, verified_client):
+    """A group admin unticks "active" in the user admin: the signal ends the sessions too."""
+    client = verified_client(family_a.user)
+    key = client.cookies["sessionid"].value
+    family_a.user.is_active = False
+    family_a.user.save()
+    assert not Session.objects.filter(session_key=key).exists()
+
+
+def test_a_coordinator_of_another_site_cannot_deactivate(family_b, coordinator_a):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.family_account_deactivate(actor=coordinator_a, user=family_b.user)
+    family_b.user.refresh_from_db()
+    assert family_b.user.is_active
+
+
+def test_revocation_tells_the_users_channel_group(family_a, coordinator_a, django_capture_on_commit_callbacks):
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(f"user.{family_a.user.pk}", channel)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.family_link_revoke(actor=coordinator_a, link=family_a.link)
+    message = async_to_sync(layer.receive)(channel)
+    assert message == {"type": "session.revoked"}
+
+
+def test_staff_of_another_site_cannot_revoke(family_a, staff_b, coordinator_a, verified_client):
+    for user in (staff_b,):
+        response = verified_client(user).post(
+            reverse("portal:link_revoke", kwargs={"public_id": family_a.link.public_id})
+        )
+        assert response.status_code == HTTPStatus.NOT_FOUND
+    assert FamilyLink.objects.get(pk=family_a.link.pk).is_active
+
+
+def test_coordinator_changes_rights_from_the_family_page(family_a, coordinator_a, verified_client):
+    prefix = str(family_a.link.public_id)
+    response = verified_client(coordinator_a).post(
+        reverse("portal:link_update", kwargs={"public_id": family_a.link.public_id}), {f"{prefix}-may_see_news": "on"}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    family_a.link.refresh_from_db()
+    assert (family_a.link.may_see_news, family_a.link.may_see_documents, family_a.link.may_see_messages) == (
+        True,
+        False,
+        False,
+    )
+    assert not Membership.objects.filter(user=family_a.user).exists()
+
+
+# --- Open sockets --------------------------------------------------------------------------------
+
+
+async def _family_socket(user):
+    def cookie():
+        return login_verified(Client(), user).cookies["sessionid"].value
+
+    from carehub.asgi import application
+
+    value = await sync_to_async(cookie)()
+    comm = WebsocketCommunicator(
+        application,
+        "/ws/messages/",
+        headers=[(b"origin", b"http://testserver"), (b"cookie", f"sessionid={value}".encode())],
+    )
+    ok, _ = await comm.connect(timeout=3)
+    assert ok
+    hello = await comm.receive_json_from(timeout=3)
+    assert hello["type"] == "hello"
+    return comm
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_revocation_closes_the_relatives_open_socket(family_a, coordinator_a):
+    comm = await _family_socket(family_a.user)
+    await sync_to_async(services.family_link_revoke)(actor=coordinator_a, link=family_a.link)
+    closed = False
+    for _ in range(10):
+        output = await comm.receive_output(timeout=3)
+        if output["type"] == "websocket.close":
+            closed = True
+            break
+    assert closed
+    await comm.disconnect()
