@@ -456,6 +456,8 @@ DOCUMENTS_CLAMD_URL = env.str("DOCUMENTS_CLAMD_URL", default="")
 if DOCUMENTS_CLAMD_URL and not DOCUMENTS_CLAMD_URL.startswith(("tcp://", "unix://")):
     raise ImproperlyConfigured("DOCUMENTS_CLAMD_URL must start with tcp:// or unix://")
 DOCUMENTS_CLAMD_TIMEOUT = _positive_int("DOCUMENTS_CLAMD_TIMEOUT", 60)
+#: Behind nginx: an ``internal`` location serving MEDIA_ROOT (e.g. /protected-media/); nginx sends the files.
+DOCUMENTS_X_ACCEL_REDIRECT = env.str("DOCUMENTS_X_ACCEL_REDIRECT", default="")
 CELERY_BEAT_SCHEDULE["documents-purge-bin"] = {
     "task": "documents.tasks.purge_bin",
     "schedule": 6 * 3600,  # seconds; the task erases only what is past retention

@@ -4,14 +4,19 @@ Memory stays flat whatever the file size: under WSGI the file object is read
 in blocks (or handed to the server's file wrapper); under ASGI (Daphne) it is
 read in a thread by an asynchronous iterator, because Django would otherwise
 turn a synchronous iterator into a list, i.e. the whole file in memory.
+Daphne has no back-pressure towards slow clients, so production behind nginx
+should set DOCUMENTS_X_ACCEL_REDIRECT and let nginx send the bytes (README.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import quote
 
+from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
+from django.utils.http import content_disposition_header
 
 from carehub.access_log import log_access
 from carehub.models import AccessLog
@@ -34,6 +39,14 @@ async def _aiter_file(fileobj, block_size: int = BLOCK_SIZE):
         yield chunk
 
 
+def _secure(response, *, inline: bool):
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = INLINE_CSP if inline else ATTACHMENT_CSP
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN" if inline else "DENY"
+    return response
+
+
 def stream_file(request, fileobj, *, filename: str, content_type: str, inline: bool) -> FileResponse:
     response = FileResponse(fileobj, as_attachment=not inline, filename=filename, content_type=content_type)
     response.block_size = BLOCK_SIZE
@@ -42,11 +55,19 @@ def stream_file(request, fileobj, *, filename: str, content_type: str, inline: b
         response.streaming_content = _aiter_file(fileobj)
         if length:
             response.headers["Content-Length"] = length
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = INLINE_CSP if inline else ATTACHMENT_CSP
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "SAMEORIGIN" if inline else "DENY"
-    return response
+    return _secure(response, inline=inline)
+
+
+def accel_redirect(storage_name: str, *, filename: str, content_type: str, inline: bool) -> HttpResponse:
+    """Let the reverse proxy send the file (nginx ``X-Accel-Redirect`` to an ``internal`` location).
+
+    Django still decides who may download and writes the access log; the proxy
+    only copies bytes, with back-pressure, whatever the application server.
+    """
+    response = HttpResponse(content_type=content_type)
+    response.headers["X-Accel-Redirect"] = quote(settings.DOCUMENTS_X_ACCEL_REDIRECT.rstrip("/") + "/" + storage_name)
+    response.headers["Content-Disposition"] = content_disposition_header(not inline, filename)
+    return _secure(response, inline=inline)
 
 
 def version_response(request, version: DocumentVersion, *, inline: bool, user=None) -> FileResponse:
@@ -63,11 +84,10 @@ def version_response(request, version: DocumentVersion, *, inline: bool, user=No
         version,
         user=user,
     )
+    content_type = kind.mime if kind else "application/octet-stream"
+    if settings.DOCUMENTS_X_ACCEL_REDIRECT:
+        return accel_redirect(
+            version.file.name, filename=version.original_name, content_type=content_type, inline=inline
+        )
     fileobj = version.file.storage.open(version.file.name, "rb")
-    return stream_file(
-        request,
-        fileobj,
-        filename=version.original_name,
-        content_type=kind.mime if kind else "application/octet-stream",
-        inline=inline,
-    )
+    return stream_file(request, fileobj, filename=version.original_name, content_type=content_type, inline=inline)

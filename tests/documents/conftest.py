@@ -5,6 +5,12 @@ from tests.documents.factories import FolderFactory, ResidentFactory
 
 
 @pytest.fixture(autouse=True)
+def english(settings):
+    """Assertions read the English source strings, whatever the French catalogue holds."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Every test writes its files under its own temporary directory."""
     root = tmp_path / "media"

@@ -166,3 +166,19 @@ def test_default_storage_has_no_public_url(coordinator_a, folder_a):
 
     assert Client().get(default_storage.url(version.file.name)).status_code in (HTTPStatus.FOUND, HTTPStatus.NOT_FOUND)
     assert DocumentVersion.objects.count() == 1
+
+
+def test_x_accel_redirect_hands_the_file_to_nginx_after_the_checks(
+    settings, verified_client, staff_a, staff_b, coordinator_a, folder_a
+):
+    settings.DOCUMENTS_X_ACCEL_REDIRECT = "/protected-media/"
+    version = make_document(folder_a, coordinator_a, name="Procédure.pdf").current_version
+    url = reverse("documents:version_download", kwargs={"public_id": version.public_id})
+    response = verified_client(staff_a).get(url)
+    assert response.status_code == HTTPStatus.OK
+    assert response["X-Accel-Redirect"] == f"/protected-media/{version.file.name}"
+    assert response.content == b""
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert AccessLog.objects.filter(action=AccessLog.Action.DOWNLOAD, user=staff_a).count() == 1
+    assert verified_client(staff_b).get(url).status_code == HTTPStatus.NOT_FOUND
