@@ -21,7 +21,7 @@ class CoordinationConfig(AppConfig):
         )
 
         auditlog.register(Resident, m2m_fields={"referents"})
-        auditlog.register(CareNote, exclude_fields=["search_text"])
+        auditlog.register(CareNote, exclude_fields=["search_text", "search_vector"])
         for model in (
             CareNoteFollowUp,
             CareNoteRevision,

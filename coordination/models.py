@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -405,6 +406,9 @@ class CareNote(models.Model):
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     client_token = models.UUIDField(_("submission token"), null=True, blank=True, editable=False)
     search_text = models.TextField(editable=False, blank=True)
+    # PostgreSQL only: kept equal to to_tsvector('french', search_text) by a trigger
+    # (migration 0005), so that searching never recomputes it row by row. NULL elsewhere.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = CareNoteQuerySet.as_manager()
 

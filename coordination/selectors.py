@@ -26,9 +26,11 @@ from .models import (
 )
 from .shifts import ShiftSlot, shift_at, shift_start
 
-#: Must match the expression of the GIN index (migration 0004).
-NOTE_TSVECTOR = "to_tsvector('french'::regconfig, coordination_carenote.search_text)"
+#: The GIN-indexed column kept by a trigger (migration 0005), PostgreSQL only.
+NOTE_TSVECTOR = "coordination_carenote.search_vector"
 QUIET_AFTER = timedelta(hours=24)
+#: Columns only the search reads: never loaded with notes.
+SEARCH_FIELDS = ("search_text", "search_vector")
 
 
 # --- targets ----------------------------------------------------------------------------------
@@ -129,7 +131,8 @@ def note_queryset(user) -> QuerySet:
     return (
         CareNote.objects.visible_to(user)
         .select_related("target", "author", "resident", "amends", "retracted_by", "acknowledged_by")
-        .prefetch_related(_followups_prefetch(), "amendments")
+        .prefetch_related(_followups_prefetch(), Prefetch("amendments", CareNote.objects.defer(*SEARCH_FIELDS)))
+        .defer(*SEARCH_FIELDS, *(f"amends__{f}" for f in SEARCH_FIELDS))
     )
 
 
@@ -142,6 +145,7 @@ def open_targets(user, resident_ids) -> QuerySet:
         CareNote.objects.visible_to(user)
         .open_targets()
         .filter(resident_id__in=resident_ids)
+        .defer(*SEARCH_FIELDS)
         .select_related("target", "author", "resident")
         .prefetch_related(_followups_prefetch())
         .order_by("resident_id", "created_at")

@@ -100,7 +100,13 @@ def test_timeline_fixed_number_of_queries(
 ):
     client = verified_client(staff_a)
     url = reverse("coordination:resident_detail", args=[resident.public_id])
-    CareNoteFactory(resident=resident, author=staff_a, is_open_target=True)
+    # One of everything, so that each prefetch runs at both sizes.
+    from coordination.services import care_note_add_followup, care_note_amend
+
+    note = CareNoteFactory(resident=resident, author=staff_a, is_open_target=True)
+    care_note_add_followup(note=note, author=staff_a, result="Suivi")
+    care_note_amend(original=note, author=staff_a, target=note.target, data="Précision")
+    ResidentAlertFactory(resident=resident)
     client.get(url)
     with django_assert_max_num_queries(40) as small:
         client.get(url)
@@ -108,9 +114,8 @@ def test_timeline_fixed_number_of_queries(
     for i in range(30):
         note = CareNoteFactory(resident=resident, author=colleague if i % 2 else staff_a, is_open_target=i % 5 == 0)
         if i % 3 == 0:
-            from coordination.services import care_note_add_followup
-
             care_note_add_followup(note=note, author=colleague, result="Suivi")
+            care_note_amend(original=note, author=colleague, target=note.target, data="Précision")
     ResidentAlertFactory(resident=resident)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(url)

@@ -76,9 +76,21 @@ def test_gin_index_exists_on_postgres(db):
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'carenote_search_fr'")
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'carenote_search_vector_fr'")
         (definition,) = cursor.fetchone()
-    assert "gin" in definition.lower() and "french" in definition
+    assert "gin" in definition.lower() and "search_vector" in definition
+
+
+@pytest.mark.postgres
+def test_trigger_keeps_the_vector_in_step(staff_a, notes):
+    from coordination.models import CareNote
+
+    def vector(note):
+        return CareNote.objects.values_list("search_vector", flat=True).get(pk=note.pk)
+
+    assert "chut" in vector(notes["fall"])  # French stem of "chute"
+    services.care_note_add_followup(note=notes["fall"], author=staff_a, result="Radiographie demandée")
+    assert "radiograph" in vector(notes["fall"])
 
 
 def test_search_page_logs_and_escapes(verified_client, staff_a, notes, site_a, unit_a):
