@@ -137,6 +137,13 @@ def user_sessions_end(*, user) -> int:
     UserSession.objects.filter(user=user, session_key__in=keys).delete()
     user_id = user.pk
     transaction.on_commit(lambda: sockets_close(user_id=user_id))
+    try:
+        from messaging import realtime
+    except ImportError:  # a partial installation without messaging
+        realtime = None
+    if realtime is not None:
+        # The messaging consumer also listens on its own per-user group ("msg.user.<id>").
+        realtime.close_on_commit(user_id)
     return len(keys)
 
 

@@ -80,6 +80,34 @@ def dashboard(request):
 
 @require_GET
 @coordinator_required
+def resident_records(request):
+    """Find a resident of the coordinator's sites, then open or export their access history and record."""
+    from django.core.paginator import Paginator
+    from django.db.models import Q
+
+    from coordination.models import Resident
+
+    query = request.GET.get("q", "").strip()[:100]
+    residents = (
+        Resident.objects.managed_by(request.user).select_related("site", "unit").order_by("last_name", "first_name")
+    )
+    if query:
+        residents = residents.filter(
+            Q(last_name__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(room__iexact=query)
+            | Q(external_id=query)
+        )
+    page = Paginator(residents, 50).get_page(request.GET.get("page"))
+    return TemplateResponse(
+        request,
+        "backoffice/resident_records.html",
+        _context(request, title=_("Residents' access history and records"), page=page, query=query),
+    )
+
+
+@require_GET
+@coordinator_required
 def resident_access_history_csv(request, public_id):
     resident = _managed_resident(request, public_id)
     content = gdpr.access_history_csv(resident)

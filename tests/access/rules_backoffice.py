@@ -23,6 +23,7 @@ def _resident(w):
 
 RULES = [
     Rule("backoffice:dashboard", statuses=COORDINATORS_ONLY),
+    Rule("backoffice:resident_records", statuses=COORDINATORS_ONLY),
     Rule("backoffice:history_csv", kwargs=_resident, statuses=COORDINATORS_ONLY),
     Rule("backoffice:history_pdf", kwargs=_resident, statuses=COORDINATORS_ONLY),
     Rule("backoffice:gdpr_export", kwargs=_resident, statuses=COORDINATORS_ONLY),

@@ -113,3 +113,16 @@ def test_staff_and_families_cannot_export(request, fixture, resident_a, verified
     client = verified_client(request.getfixturevalue(fixture))
     for name in ("backoffice:gdpr_export", "backoffice:history_csv", "backoffice:history_pdf"):
         assert client.get(reverse(name, args=[resident_a.public_id])).status_code == HTTPStatus.FORBIDDEN
+
+
+def test_resident_records_page_finds_only_managed_residents(coordinator_a, resident_a, site_b, unit_b, verified_client):
+    other = Resident.objects.create(site=site_b, unit=unit_b, first_name="Rosa", last_name="Martinez")
+    client = verified_client(coordinator_a)
+    response = client.get(reverse("backoffice:resident_records"), {"q": "mart"})
+    assert response.status_code == HTTPStatus.OK
+    assert list(response.context["page"]) == [resident_a]
+    page = response.content.decode()
+    assert reverse("backoffice:gdpr_export", args=[resident_a.public_id]) in page
+    assert str(other.public_id) not in page
+    response = client.get(reverse("backoffice:resident_records"), {"q": "A-100"})
+    assert list(response.context["page"]) == [resident_a]

@@ -135,6 +135,10 @@ def test_deactivation_ends_sessions_and_tells_sockets_at_once(
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(f"user.{staff_a.pk}", channel)
+    from messaging.models import user_group
+
+    chat_channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(user_group(staff_a.pk), chat_channel)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = _action(verified_client(coordinator_a), "deactivate", [staff_a])
@@ -144,6 +148,7 @@ def test_deactivation_ends_sessions_and_tells_sockets_at_once(
     assert not Session.objects.filter(session_key=key).exists()
     assert not UserSession.objects.filter(user=staff_a).exists()
     assert async_to_sync(layer.receive)(channel) == {"type": "session.revoked"}
+    assert async_to_sync(layer.receive)(chat_channel) == {"type": "chat.close"}
     # The nurse's browser is signed out on its next request.
     response = nurse_client.get("/")
     assert response.status_code == HTTPStatus.FOUND
