@@ -36,11 +36,22 @@ def _assert_security_headers(response):
 
 @pytest.mark.parametrize(
     "path",
-    ["/accounts/login/", "/", "/healthz", "/accounts/password/reset/", "/does-not-exist/", "/static/css/carehub.css"],
+    ["/accounts/login/", "/", "/healthz", "/accounts/password/reset/", "/does-not-exist/"],
 )
 def test_anonymous_responses_carry_the_security_headers(db, path):
     response = fresh_client().get(path)
     assert response.status_code in (HTTPStatus.OK, HTTPStatus.FOUND, HTTPStatus.NOT_FOUND)
+    _assert_security_headers(response)
+
+
+@pytest.mark.parametrize("path", ["/static/css/carehub.css", "/static/img/favicon.svg", "/static/js/carehub.js"])
+def test_static_files_served_by_whitenoise_carry_the_security_headers(db, settings, path):
+    # As after collectstatic: WhiteNoise answers before Django's views.
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+    response = fresh_client().get(path)
+    assert response.status_code == HTTPStatus.OK
+    assert "whitenoise" in type(response).__module__
     _assert_security_headers(response)
 
 
