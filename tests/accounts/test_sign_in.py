@@ -166,3 +166,17 @@ def test_over_long_login_is_a_form_error_not_a_crash(db):
     response = sign_in(fresh_client(), "a" * 5000 + "@carehub.test", "x" * 5000)
     assert response.status_code == HTTPStatus.OK
     assert response.context["form"].errors
+
+
+def test_too_many_sign_in_attempts_from_one_address_get_429(staff_a, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "3/m/ip"}
+    client = fresh_client()
+    for _attempt in range(3):
+        assert sign_in(client, staff_a.email, "wrong-password-123").status_code == HTTPStatus.OK
+    response = sign_in(client, staff_a.email, DEFAULT_PASSWORD)
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert "_auth_user_id" not in client.session
+    # CareHub's own page, in the interface language, not allauth's bare English fallback.
+    assert "429.html" in [t.name for t in response.templates]
+    assert fr("Too many attempts") in page_text(response)
+    assert '<html lang="fr">' in response.content.decode()

@@ -3,6 +3,7 @@
 from http import HTTPStatus
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from carehub.models import AccessLog
@@ -139,3 +140,19 @@ def test_expired_htmx_request_is_told_where_to_go(staff_a, verified_client, cloc
     clock.advance(minutes=16)
     response = client.get("/", headers={"hx-request": "true"})
     assert response.headers["HX-Redirect"].startswith(reverse("account_login"))
+
+
+def test_pages_tell_the_idle_warning_script_the_timeout(staff_a, family_user, verified_client, settings):
+    settings.IDLE_TIMEOUT_STAFF = 10 * 60
+    html = verified_client(staff_a).get("/").content.decode()
+    assert 'data-idle-timeout="600"' in html
+    assert 'data-idle-warning="60"' in html
+    assert f'data-keepalive-url="{reverse("session_keepalive")}"' in html
+    assert 'id="idle-warning"' in html and "hidden" in html.split('id="idle-warning"')[1].split(">")[0]
+    family_html = verified_client(family_user).get("/").content.decode()
+    assert f'data-idle-timeout="{settings.IDLE_TIMEOUT_FAMILY}"' in family_html
+
+
+def test_anonymous_pages_have_no_idle_warning(db):
+    html = Client().get(reverse("account_login")).content.decode()
+    assert "data-idle-timeout" not in html and 'id="idle-warning"' not in html
