@@ -688,9 +688,13 @@ def search(request):
         )
         if not filters.is_empty:
             searched = True
-            qs = selectors.note_search(user, filters, using_postgres=settings.IS_POSTGRES)
-            start = (page_number - 1) * SEARCH_RESULTS_PER_PAGE
-            results = list(qs[start : start + SEARCH_RESULTS_PER_PAGE + 1])
+            results = selectors.note_search_page(
+                user,
+                filters,
+                using_postgres=settings.IS_POSTGRES,
+                offset=(page_number - 1) * SEARCH_RESULTS_PER_PAGE,
+                limit=SEARCH_RESULTS_PER_PAGE + 1,
+            )
             has_next = len(results) > SEARCH_RESULTS_PER_PAGE
             results = results[:SEARCH_RESULTS_PER_PAGE]
             log_access(request, AccessLog.Action.SEARCH, query=_describe_search(request.GET))

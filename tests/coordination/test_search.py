@@ -36,7 +36,9 @@ def notes(site_a, unit_a, site_b, unit_b, staff_a, staff_b):
 
 
 def _search(user, **kw):
-    return list(selectors.note_search(user, selectors.SearchFilters(**kw), using_postgres=settings.IS_POSTGRES))
+    return selectors.note_search_page(
+        user, selectors.SearchFilters(**kw), using_postgres=settings.IS_POSTGRES, limit=100
+    )
 
 
 def test_words_accents_and_case_do_not_matter(staff_a, notes):
