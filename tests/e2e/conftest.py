@@ -84,6 +84,20 @@ class World:
     def person(self, name: str) -> dict:
         return self.data["people"][name]
 
+    def shell(self, code: str) -> str:
+        """Run Python in the server's database (a subprocess: Playwright's sync API forbids the ORM here)."""
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "--no-imports", "-v", "0", "-c", code],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if result.returncode:
+            raise RuntimeError(f"manage.py shell failed:\n{result.stderr[-3000:]}")
+        return result.stdout.strip()
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -96,7 +110,8 @@ def _server_env(tmp: Path, **extra) -> dict:
     env.update(
         SQLITE_PATH=str(tmp / "carehub.sqlite3"),
         MEDIA_ROOT=str(tmp / "media"),
-        EMAIL_URL=f"filemail://{tmp / 'mail'}",
+        # django-environ drops the first "/" of a filemail path: "filemail:///" + "/abs/path".
+        EMAIL_URL=f"filemail:///{tmp / 'mail'}",
         CAREHUB_TESTING="0",
         DEBUG="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",

@@ -137,15 +137,46 @@ def _residents(site, unit, *, nurse) -> list[dict]:
         )
     marcel = Resident.objects.get(pk=out[0]["id"])
     if not marcel.notes.exists():
+        targets = list(Target.objects.active().order_by("sort_order"))
         coordination_services.care_note_create(
             author=nurse,
             resident=marcel,
-            target=Target.objects.active().order_by("sort_order").first(),
+            target=targets[0],
             data="Se plaint de douleurs à la hanche gauche au lever.",
             action="Antalgique donné selon prescription, position adaptée.",
             result="Douleur calmée à 10 h.",
         )
+        # What the team chose to share with the family: one note, one document.
+        coordination_services.care_note_create(
+            author=nurse,
+            resident=marcel,
+            target=targets[-1],
+            data="A participé à l'atelier chant avec plaisir et a chanté avec le groupe.",
+            is_family_visible=True,
+        )
+        _resident_documents(marcel, author=nurse)
     return out
+
+
+#: Titles of Marcel's documents: the first shared with his family, the second not.
+SHARED_DOCUMENT = "Menu de la semaine"
+PRIVATE_DOCUMENT = "Bilan infirmier de chute"
+
+
+def _resident_documents(resident, *, author) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents import services as documents_services
+    from documents.samples import text_pdf
+
+    folder = documents_services.resident_folder_get_or_create(resident=resident, user=author)
+    for title, shared in ((SHARED_DOCUMENT, True), (PRIVATE_DOCUMENT, False)):
+        upload = SimpleUploadedFile(
+            title.replace(" ", "-") + ".pdf", text_pdf([[title]], title=title), content_type="application/pdf"
+        )
+        document = documents_services.document_upload(folder=folder, uploaded=upload, user=author, title=title)
+        if shared:
+            documents_services.document_set_family_visible(document=document, visible=True)
 
 
 def main(out_path: str) -> None:
