@@ -41,6 +41,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(process) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 def wait_port(port: int, timeout: float = 30.0) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -241,13 +250,16 @@ def main():
     # --- CareHub: one Daphne with channels_redis
     port = free_port()
     env = dict(os.environ)
+    log_path = ROOT / "var" / "bench_messaging_daphne.log"
+    log = open(log_path, "wb")  # noqa: SIM115 — closed after the run
     daphne = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "carehub.asgi:application"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=log,
     )
+    print(f"Daphne log: {log_path}")
     carehub_stats = Stats()
     try:
         wait_port(port)
@@ -294,8 +306,9 @@ def main():
 
         asyncio.run(carehub_run())
     finally:
-        daphne.terminate()
-        daphne.wait(timeout=10)
+        stop(daphne)
+        log.close()
+    report("CareHub (Daphne + channels_redis, saved in PostgreSQL first)", carehub_stats)
 
     # --- the floor: raw websockets broadcast
     port = free_port()
@@ -322,9 +335,9 @@ def main():
             )
         )
     finally:
-        raw.terminate()
-        raw.wait(timeout=10)
+        stop(raw)
 
+    print("\n--- summary ---")
     carehub_median = report("CareHub (Daphne + channels_redis, saved in PostgreSQL first)", carehub_stats)
     raw_median = report("Floor (raw websockets broadcast, nothing saved)", raw_stats)
     if carehub_median and raw_median:

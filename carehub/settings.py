@@ -477,6 +477,13 @@ if MESSAGING_RETENTION_DAYS < 0:
 MESSAGING_PRESENCE_TTL = _positive_int("MESSAGING_PRESENCE_TTL", 70)
 MESSAGING_HEARTBEAT = _positive_int("MESSAGING_HEARTBEAT", 25)
 MESSAGING_REPLAY_LIMIT = _positive_int("MESSAGING_REPLAY_LIMIT", 500)
+if REDIS_URL:
+    # redis-py 8 reads with a 5 s socket timeout by default, and channels_redis waits on
+    # BZPOPMIN for 5 s: an idle socket's receive loop then dies with "Timeout reading"
+    # (close 1011) after about 5 s. Give blocking reads room (tests/messaging/test_cluster.py).
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
+        {"address": REDIS_URL, "socket_timeout": _positive_int("CHANNEL_REDIS_SOCKET_TIMEOUT", 30)}
+    ]
 CELERY_BEAT_SCHEDULE["messaging-escalate-overdue"] = {
     "task": "messaging.tasks.escalate_overdue_urgent_messages",
     "schedule": 60.0,

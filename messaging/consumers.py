@@ -23,7 +23,7 @@ import json
 import logging
 import time
 
-from channels.db import database_sync_to_async
+from channels.db import database_sync_to_async as _database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
@@ -35,6 +35,14 @@ from . import presence, selectors, services
 from .models import Conversation, Message, conversation_group, user_group
 
 logger = logging.getLogger(__name__)
+
+
+def database_sync_to_async(func):
+    """Run ORM work in the thread pool rather than the one shared "thread-sensitive" thread:
+    sends of different sockets then wait on PostgreSQL in parallel. Each socket still
+    handles its frames one after the other (the consumer awaits each), so its order holds."""
+    return _database_sync_to_async(func, thread_sensitive=False)
+
 
 #: Close codes (4000-4999 are the application's).
 CLOSE_UNAUTHENTICATED = 4401

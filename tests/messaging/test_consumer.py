@@ -16,7 +16,7 @@ from tests.conftest import login_verified
 from tests.messaging.factories import group_with
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-TIMEOUT = 3
+TIMEOUT = 10  # generous: CI machines are shared
 
 
 def session_cookie(user, *, verified=True) -> str:
