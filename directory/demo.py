@@ -8,6 +8,7 @@ import unicodedata
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from faker import Faker
 
 from . import search
 from .models import Assignment, Job, OnCallShift, Site, StaffProfile, Unit
@@ -93,8 +94,12 @@ def seed(ctx) -> None:
     rng = random.Random(ctx.seed)
     unusable = make_password(None)  # generated staff cannot sign in; only demo accounts can
     created_sites = 0
+    site_faker = Faker("fr_FR")
     for index in range(ctx.sites):
-        name, kind, address, postal_code, city, phone, tz = _site_spec(index, ctx.faker)
+        # Each site's details come from its own seed: a second run finds the same names
+        # (and so creates nothing twice) although it skips the staff of existing sites.
+        site_faker.seed_instance(ctx.seed * 100_003 + index)
+        name, kind, address, postal_code, city, phone, tz = _site_spec(index, site_faker)
         site, created = Site.objects.get_or_create(
             name=name,
             defaults={

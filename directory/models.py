@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -137,12 +137,13 @@ class StaffProfileQuerySet(models.QuerySet):
     def in_directory(self):
         """Profiles listed in the directory: active staff accounts working somewhere today.
 
-        Head-office staff (group admins) are listed even without a site assignment.
+        Head-office staff appear once assigned to the head-office site (Site.Kind.HEAD_OFFICE):
+        a listing needs a place to show and a site's colleagues to rank by.
         """
-        current = Assignment.objects.active().filter(user_id=models.OuterRef("user_id"))
-        return self.filter(user__is_active=True, user__kind="staff").filter(
-            Q(Exists(current)) | Q(user__is_group_admin=True)
-        )
+        # A plain EXISTS (no OR around it) lets PostgreSQL turn it into a semi-join:
+        # index probes for a few matches, one hash for many.
+        working = Assignment.objects.in_force().filter(user_id=models.OuterRef("user_id"))
+        return self.filter(models.Exists(working), user__is_active=True, user__kind="staff")
 
     def visible_to(self, user):
         """The directory as ``user`` may see it (the DIRECTORY scope of the policy)."""
@@ -153,8 +154,7 @@ class StaffProfileQuerySet(models.QuerySet):
         if not allowed:
             return listed.none()
         # Should the policy ever narrow the directory, keep the people working there.
-        working_there = Assignment.objects.active().filter(user_id=models.OuterRef("user_id"), site_id__in=allowed)
-        return listed.filter(Exists(working_there))
+        return listed.filter(user_id__in=Assignment.objects.in_force().filter(site_id__in=allowed).values("user_id"))
 
 
 class StaffProfile(models.Model):
@@ -201,6 +201,16 @@ class AssignmentQuerySet(models.QuerySet):
             Q(start_date__isnull=True) | Q(start_date__lte=day),
             Q(end_date__isnull=True) | Q(end_date__gte=day),
             user__is_active=True,
+            site__is_active=True,
+        )
+
+    def in_force(self, on=None):
+        """``active()`` without the check of the user's account, for subqueries whose outer
+        query checks it already (saves a join over every user of the group)."""
+        day = on or timezone.localdate()
+        return self.filter(
+            Q(start_date__isnull=True) | Q(start_date__lte=day),
+            Q(end_date__isnull=True) | Q(end_date__gte=day),
             site__is_active=True,
         )
 

@@ -246,9 +246,18 @@ def test_photo_is_private_to_staff(verified_client, client, staff_a, family_user
     assert client.get(url).status_code == HTTPStatus.FOUND  # anonymous: to the sign-in page
 
 
-def test_head_office_profile_without_site(verified_client, staff_a, group_admin):
-    response = verified_client(staff_a).get(_profile_url(group_admin))
+def test_head_office_staff_are_listed_once_assigned_to_the_head_office(verified_client, staff_a, group_admin):
+    from directory.models import Site
+
+    client = verified_client(staff_a)
+    assert client.get(_profile_url(group_admin)).status_code == HTTPStatus.NOT_FOUND
+    head_office = SiteFactory(name="Siège", kind=Site.Kind.HEAD_OFFICE)
+    AssignmentFactory(user=group_admin, site=head_office)
+    response = client.get(_profile_url(group_admin))
     assert response.status_code == HTTPStatus.OK
+    assert "Siège" in response.content.decode()
+    # A group admin reaches the directory with or without an assignment.
+    assert verified_client(group_admin).get(reverse("directory:search")).status_code == HTTPStatus.OK
 
 
 def test_site_coordinators_ignore_other_sites_and_leavers(site_a):

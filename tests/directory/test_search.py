@@ -236,8 +236,13 @@ def test_staff_without_current_assignment_is_refused(verified_client, site_a):
     assert verified_client(leaver).get(URL).status_code == HTTPStatus.FORBIDDEN
 
 
-def test_group_admin_without_site_is_listed(verified_client, staff_a, group_admin):
-    assert "Paul" in " ".join(names(verified_client(staff_a).get(URL, {"q": "paul"})))
+def test_head_office_staff_found_through_the_head_office_site(verified_client, staff_a, group_admin):
+    from directory.models import Site
+
+    assert names(verified_client(staff_a).get(URL, {"q": "paul"})) == []
+    AssignmentFactory(user=group_admin, site=SiteFactory(name="Siège du groupe", kind=Site.Kind.HEAD_OFFICE))
+    found = names(verified_client(staff_a).get(URL, {"q": "siege"}))
+    assert len(found) == 1 and found[0].startswith("Paul")
 
 
 class FakePresence(types.ModuleType):
