@@ -264,15 +264,20 @@ def _render_note_form(request, *, resident, form, mode, note=None, preview=None,
     )
 
 
-def _family_preview(form) -> dict | None:
-    """What the family would see, from the form as it stands (valid or not)."""
+def _family_preview(form, user) -> dict | None:
+    """What the family would see (as the portal's news feed shows a note), from the form as it stands."""
     data = form.data
     if not data.get("is_family_visible"):
         return None
+    from directory.models import StaffProfile
+
     from .models import Target
 
     target = Target.objects.active().filter(code=data.get("target", "")).first()
+    profile = StaffProfile.objects.filter(user=user).first()
     return {
+        "author_first_name": user.first_name,
+        "author_job": profile.get_job_display() if profile else _("Care team"),
         "target": target.label if target else "",
         "target_detail": data.get("target_detail", "").strip(),
         "data": data.get("data", "").strip(),
@@ -296,7 +301,7 @@ def note_create(request, public_id):
         )
     form = CareNoteForm(request.POST or None, targets=selectors.targets_for_author(user))
     if request.method == "POST" and "_preview" in request.POST:
-        preview = _family_preview(form)
+        preview = _family_preview(form, user)
         if request.htmx:
             return render(request, "coordination/partials/family_preview.html", {"preview": preview})
         form.is_valid()

@@ -265,6 +265,7 @@ def test_family_preview_fragment_for_htmx(verified_client, staff_a, resident):
     )
     assert response.status_code == HTTPStatus.OK
     assert "<html" not in response.content.decode() and "Bonne journée" in response.content.decode()
+    assert "Hélène, " in response.content.decode()  # first name and job, as the portal shows them
     response = client.post(url, {"target": "douleur", "data": "Bonne journée", "_preview": "1"}, HTTP_HX_REQUEST="true")
     assert "family-preview__card" not in response.content.decode()  # off: nothing is shared
 
