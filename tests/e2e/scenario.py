@@ -92,6 +92,8 @@ def _journey_people(ctx: DemoContext) -> dict:
         "site": {"name": site.name, "public_id": str(site.public_id)},
         "unit": {"name": unit.name, "public_id": str(unit.public_id)},
         "residents": _residents(site, unit, nurse=ctx.accounts["nurse"]["user"]),
+        # The demo family account signs in with a printed backup code, as a newcomer would.
+        "family_backup_code": ctx.accounts["family member"]["codes"][0],
     }
 
 
