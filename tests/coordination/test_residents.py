@@ -184,3 +184,43 @@ def test_transfer_to_a_site_not_managed_is_refused(verified_client, coordinator_
     assert response.status_code == HTTPStatus.BAD_REQUEST
     resident.refresh_from_db()
     assert resident.site_id != unit_b.site_id
+
+
+def test_photo_served_only_through_the_policy(verified_client, staff_a, staff_b, resident, settings, tmp_path):
+    import base64
+
+    from django.core.files.base import ContentFile
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    )
+    resident.photo.save("photo.png", ContentFile(png))
+    url = reverse("coordination:resident_photo", args=[resident.public_id])
+    response = verified_client(staff_a).get(url)
+    assert response.status_code == HTTPStatus.OK
+    assert b"".join(response.streaming_content) == png
+    assert verified_client(staff_b).get(url).status_code == HTTPStatus.NOT_FOUND
+    page = verified_client(staff_a).get(reverse("coordination:resident_detail", args=[resident.public_id]))
+    assert url in page.content.decode()
+
+
+def test_target_names_follow_the_language(verified_client, staff_a, resident):
+    from django.utils import translation
+
+    from tests.coordination.factories import target
+
+    with translation.override("en"):
+        assert target("peau-escarre").label == "Skin / pressure ulcer"
+    with translation.override("fr"):
+        assert target("peau-escarre").label == "Peau / escarre"
+
+
+def test_group_admin_chooses_a_unit(verified_client, group_admin, unit_a, unit_b):
+    response = verified_client(group_admin).get(reverse("coordination:handover"))
+    assert response.status_code == HTTPStatus.OK
+    content = response.content.decode()
+    assert str(unit_a.public_id) in content and str(unit_b.public_id) in content
