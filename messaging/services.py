@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -164,9 +164,53 @@ def family_thread_get_or_create(*, resident) -> Conversation:
     """The thread between a resident's family and the care team (used by the portal).
 
     Family users join with :func:`family_member_add`; staff of the resident's
-    site reach it by the access policy.
+    site reach it by the access policy, and the resident's care team finds it in
+    their list (see :func:`care_team_memberships_ensure`).
     """
-    return _get_or_create_unique(Kind.FAMILY, site_id=resident.site_id, resident=resident, title=str(resident))
+    conversation = _get_or_create_unique(Kind.FAMILY, site_id=resident.site_id, resident=resident, title=str(resident))
+    care_team_memberships_ensure(conversation=conversation)
+    return conversation
+
+
+def care_team_of(resident) -> list[int]:
+    """Ids of the resident's care team: staff assigned today to the resident's unit
+    (all the site's staff when the resident has no unit), staff assigned to the whole
+    site, the site's coordinators, and the resident's referents still working there."""
+    from directory.models import Assignment
+
+    assignments = Assignment.objects.active().filter(site_id=resident.site_id, user__kind="staff")
+    if resident.unit_id:
+        assignments = assignments.filter(
+            Q(unit_id=resident.unit_id) | Q(unit__isnull=True) | Q(role=Assignment.Role.COORDINATOR)
+        )
+    team = set(assignments.values_list("user_id", flat=True))
+    referents = set(resident.referents.values_list("pk", flat=True))
+    on_site = set(
+        Assignment.objects.active()
+        .filter(site_id=resident.site_id, user_id__in=referents)
+        .values_list("user_id", flat=True)
+    )
+    return sorted(team | on_site)
+
+
+def care_team_memberships_ensure(*, conversation: Conversation) -> None:
+    """Put a resident or family thread in the list of the resident's care team, so that
+    a message there is seen (unread badge, live delivery) without anyone opening it first."""
+    if conversation.kind not in (Kind.RESIDENT, Kind.FAMILY) or not conversation.resident_id:
+        return
+    team = care_team_of(conversation.resident)
+    already = set(
+        Membership.objects.filter(conversation=conversation, user_id__in=team).values_list("user_id", flat=True)
+    )
+    new = [user_id for user_id in team if user_id not in already]
+    if not new:
+        return
+    Membership.objects.bulk_create(
+        [Membership(conversation=conversation, user_id=user_id, last_read_message_id=0) for user_id in new],
+        ignore_conflicts=True,
+    )
+    for user_id in new:
+        realtime.resync_on_commit(user_id)
 
 
 @transaction.atomic
@@ -343,6 +387,8 @@ def _message_create(conversation, sender, body, token, urgent, duty_role, reache
     Membership.objects.filter(pk=membership.pk, last_read_message_id__lt=message.pk).update(
         last_read_message_id=message.pk
     )
+    # Resident and family threads reach the resident's care team as it is today.
+    care_team_memberships_ensure(conversation=conversation)
     mentioned = _mentions(conversation, message)
     if mentioned:
         message.mentioned.set(mentioned)

@@ -326,3 +326,24 @@ def test_retention_purge(settings, staff_a):
 def test_factories_make_valid_messages(staff_a):
     message = MessageFactory(sender=staff_a, conversation=group_with(staff_a))
     assert message.pk
+
+
+def test_family_and_resident_threads_reach_the_care_team_list(site_a, unit_a, staff_a, coordinator_a, family_user):
+    from messaging import selectors
+    from tests.factories import UnitFactory
+    from tests.messaging.factories import ResidentFactory
+
+    other_unit = UnitFactory(site=site_a, name="Les Roses")
+    elsewhere = make_staff(site_a, unit=other_unit)
+    resident = ResidentFactory(site=site_a, unit=unit_a)
+    thread = services.family_thread_get_or_create(resident=resident)
+    services.family_member_add(conversation=thread, user=family_user)
+    listed = set(thread.memberships.values_list("user_id", flat=True))
+    assert {staff_a.pk, coordinator_a.pk, family_user.pk} <= listed
+    assert elsewhere.pk not in listed, "another unit's staff may open it, but it is not in their list"
+    send(thread, family_user, body="Je viendrai voir papa samedi")
+    assert selectors.unread_counts(staff_a) == {thread.pk: 1}
+    # A resident thread opened by one nurse: the first message puts it in the team's list.
+    resident_thread = services.resident_thread_open(resident=resident, user=staff_a)
+    send(resident_thread, staff_a, body="Bilan à prévoir")
+    assert selectors.unread_counts(coordinator_a).get(resident_thread.pk) == 1
