@@ -140,7 +140,8 @@ class ScopedLogEntryAdmin(AuditlogLogEntryAdmin):
     search_help_text = _("A name, or the e-mail address of who made the change.")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    list_per_page = 100
+    list_per_page = 50
+    ordering = ("-timestamp", "-id")
     EXTRA_LOOKUPS = ("actor__id__exact", "object_id__exact", "content_type__id__exact")
 
     def get_queryset(self, request):

@@ -213,7 +213,7 @@ def main():
     sites, admin, coordinator, staff = seed_people()
     seed_log(args.rows, sites, staff)
     total = AccessLog.objects.count()
-    print(f"\naccess log: {total:,} entries; first page of /admin/carehub/accesslog/ (100 rows)")
+    print(f"\naccess log: {total:,} entries; first page of /admin/carehub/accesslog/ (50 rows)")
 
     url = reverse("admin:carehub_accesslog_changelist")
     admin_client = verified_client(admin)

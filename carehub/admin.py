@@ -379,7 +379,10 @@ class AccessLogAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    list_per_page = 100
+    list_per_page = 50
+    # Newest first by time, not by id: a date range then walks the "at" index
+    # (0.2 ms) instead of scanning the ids backwards past every later entry.
+    ordering = ("-at", "-id")
     readonly_fields = [f.name for f in AccessLog._meta.fields]
     #: Filters reached by links (a resident's or a user's history), not listed in the sidebar.
     EXTRA_LOOKUPS = ("subject_id__exact", "user__id__exact", "user__public_id__exact", "site_id__exact")

@@ -223,3 +223,24 @@ def test_staff_changelists_run_a_fixed_number_of_queries(coordinator_a, site_a, 
     large = _count_queries(client, url)
     assert large == small, f"{url}: {small} queries at 50 rows, {large} at 5,000"
     assert large <= 20
+
+
+def test_residents_changelist_runs_a_fixed_number_of_queries(coordinator_a, site_a, unit_a, verified_client):
+    from coordination.models import Resident
+
+    def residents(start, count):
+        Resident.objects.bulk_create(
+            [
+                Resident(site=site_a, unit=unit_a, first_name=f"Rose{n}", last_name=f"Martin{n:05d}", room=str(n))
+                for n in range(start, start + count)
+            ],
+            batch_size=500,
+        )
+
+    client = verified_client(coordinator_a)
+    url = reverse("admin:coordination_resident_changelist")
+    residents(0, 50)
+    small = _count_queries(client, url)
+    residents(50, 4950)
+    large = _count_queries(client, url)
+    assert large == small, f"{small} queries at 50 residents, {large} at 5,000"
