@@ -7,6 +7,7 @@ WSGI server) on a throw-away SQLite database and media directory, signs in a
 coordinator (session with a passed second factor), then:
 
 1. uploads a SIZE MB file through the upload view (multipart, streamed from disk),
+   then again in 1 MB pieces as the drag-and-drop page does,
 2. downloads it back and checks its SHA-256,
 3. sends a file larger than the 25 MB default limit to a server with that limit,
    and reports how much of it the server read before refusing.
@@ -98,13 +99,14 @@ StaffProfile.objects.get_or_create(user=user)
 Assignment.objects.get_or_create(user=user, site=site, defaults={"role": "coordinator", "is_primary": True})
 device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
 folder, _ = Folder.objects.get_or_create(scope="site", site=site, parent=None, name="Bench")
+pieces, _ = Folder.objects.get_or_create(scope="site", site=site, parent=None, name="Bench pieces")
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session[DEVICE_ID_SESSION_KEY] = device.persistent_id
 session.create()
-print(json.dumps({"session": session.session_key, "folder": str(folder.public_id)}))
+print(json.dumps({"session": session.session_key, "folder": str(folder.public_id), "pieces": str(pieces.public_id)}))
 """
 
 
@@ -204,6 +206,43 @@ def upload(port: int, state: dict, path: Path, csrf: str, *, single: bool = True
     return status, body + f" (client sent {sent // CHUNK} MB of the file)".encode(), time.monotonic() - started
 
 
+def upload_chunked(port: int, state: dict, path: Path, csrf: str) -> tuple[int, dict, float]:
+    """The drag-and-drop page's protocol: 1 MB pieces, one request each."""
+    import json
+    from urllib.parse import quote
+
+    size = path.stat().st_size
+    upload_id = secrets.token_hex(16)
+    url = f"/documents/folders/{state['pieces']}/upload/chunk/"  # another folder: not a duplicate
+    started = time.monotonic()
+    offset, answer, status = 0, {}, 0
+    with path.open("rb") as f:
+        while offset < size:
+            piece = f.read(CHUNK)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+            conn.request(
+                "POST",
+                url,
+                body=piece,
+                headers={
+                    **headers_for(state, csrf),
+                    "Content-Type": "application/octet-stream",
+                    "Accept": "application/json",
+                    "X-Upload-Id": upload_id,
+                    "X-Upload-Offset": str(offset),
+                    "X-Upload-Total": str(size),
+                    "X-Upload-Name": quote("chunked-" + path.name),
+                },
+            )
+            response = conn.getresponse()
+            status, answer = response.status, json.loads(response.read())
+            conn.close()
+            if status != 200:
+                break
+            offset += len(piece)
+    return status, answer, time.monotonic() - started
+
+
 def download(port: int, path: str, headers: dict) -> tuple[int, str, int, float]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
     started = time.monotonic()
@@ -243,6 +282,23 @@ def run(kind: str, size_mb: int, workdir: Path, data: Path, expected_sha: str) -
             f"(peak growth {after_upload['VmHWM'] - idle['VmRSS']} MB)"
         )
         document_url = result["url"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    # The drag-and-drop path (pieces of 1 MB), on a fresh server.
+    server = start_server(kind, env, port)
+    try:
+        get(port, f"/documents/folders/{state['folder']}/", headers_for(state, csrf))
+        idle_chunked = proc_memory(server.pid)
+        status, answer, seconds = upload_chunked(port, state, data, csrf)
+        after = proc_memory(server.pid)
+        ok = status == 200 and answer.get("results", [{}])[0].get("ok")
+        print(
+            f"upload {size_mb} MB in 1 MB pieces (drag and drop): HTTP {status} {'ok' if ok else answer} "
+            f"in {seconds:.1f} s ({size_mb / seconds:.0f} MB/s); server RSS {after['VmRSS']} MB, "
+            f"peak {after['VmHWM']} MB (peak growth {after['VmHWM'] - idle_chunked['VmRSS']} MB)"
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -14,5 +14,7 @@ def make_preview(version_id: int) -> str:
 def purge_bin() -> int:
     """Erase documents whose time in the bin is over (scheduled by CELERY_BEAT_SCHEDULE)."""
     from .services import bin_purge
+    from .uploads import partial_cleanup
 
+    partial_cleanup()  # pieces of drag-and-drop uploads abandoned for a day
     return bin_purge()

@@ -9,7 +9,12 @@ whose declared length is already too large before reading a byte of it.
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+import tempfile
+import time
 import unicodedata
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
@@ -86,3 +91,75 @@ def sanitize_filename(name: str, *, max_length: int = 180) -> str:
         else:
             name = name[:max_length]
     return name or "document"
+
+
+# --- Chunked uploads (the drag-and-drop page) -------------------------------------------
+#
+# Daphne reads a whole request body into memory before Django runs (see
+# documents/README.md), so the drag-and-drop page sends each file in pieces of
+# CHUNK_SIZE, one request each; the pieces are appended to a partial file on
+# local disk, and the file is checked and stored when the last one arrives.
+# Several application nodes need sticky sessions or a shared FILE_UPLOAD_TEMP_DIR.
+
+CHUNK_SIZE = 1024 * 1024
+PARTIAL_MAX_AGE = 24 * 3600
+_UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class ChunkError(Exception):
+    def __init__(self, status: int, message: str, offset: int | None = None):
+        super().__init__(message)
+        self.status = status
+        self.offset = offset
+
+
+def partial_dir() -> Path:
+    base = Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir()) / "carehub-partial-uploads"
+    base.mkdir(mode=0o700, exist_ok=True)
+    return base
+
+
+def partial_path(user_pk: int, upload_id: str) -> Path:
+    if not _UPLOAD_ID.match(upload_id or ""):
+        raise ChunkError(400, "bad upload id")
+    return partial_dir() / f"{int(user_pk)}-{upload_id}.part"
+
+
+def append_chunk(path: Path, stream, *, offset: int, length: int, total: int) -> int:
+    """Append one piece read from ``stream``; returns the new size of the partial file.
+
+    The offset must be the current size (a retried piece is answered with the
+    size to resume from); nothing past ``total`` is accepted.
+    """
+    current = path.stat().st_size if path.exists() else 0
+    if offset != current:
+        raise ChunkError(409, "offset mismatch", offset=current)
+    if length > CHUNK_SIZE + 1024 or offset + length > total:
+        raise ChunkError(400, "piece too large")
+    received = 0
+    with path.open("ab") as out:
+        while received < length:
+            block = stream.read(min(64 * 1024, length - received))
+            if not block:
+                break
+            out.write(block)
+            received += len(block)
+    if received != length:
+        with path.open("r+b") as out:  # an interrupted piece: drop it, the client resends it
+            out.truncate(current)
+        raise ChunkError(400, "incomplete piece", offset=current)
+    return current + received
+
+
+def partial_cleanup(max_age: int = PARTIAL_MAX_AGE) -> int:
+    """Remove pieces of uploads abandoned for a day (called by the bin purge task)."""
+    limit = time.time() - max_age
+    removed = 0
+    for path in partial_dir().glob("*.part"):
+        try:
+            if path.stat().st_mtime < limit:
+                os.unlink(path)
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed

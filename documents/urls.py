@@ -13,6 +13,7 @@ urlpatterns = [
     path("folders/<uuid:public_id>/new/", views.folder_new_child, name="folder_new_child"),
     path("folders/<uuid:public_id>/edit/", views.folder_edit, name="folder_edit"),
     path("folders/<uuid:public_id>/upload/", views.folder_upload, name="folder_upload"),
+    path("folders/<uuid:public_id>/upload/chunk/", views.folder_upload_chunk, name="folder_upload_chunk"),
     path("residents/<uuid:public_id>/", views.resident_folder, name="resident_folder"),
     path("d/<uuid:public_id>/", views.document_detail, name="document_detail"),
     path("d/<uuid:public_id>/edit/", views.document_edit, name="document_edit"),

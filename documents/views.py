@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -33,7 +35,15 @@ from .forms import (
 )
 from .models import Document, DocumentVersion, Folder, ReadingRequirement
 from .scanning import get_scanner
-from .uploads import LimitedUploadHandler, declared_length, max_request_size
+from .uploads import (
+    CHUNK_SIZE,
+    ChunkError,
+    LimitedUploadHandler,
+    append_chunk,
+    declared_length,
+    max_request_size,
+    partial_path,
+)
 
 
 def _require_staff(user) -> None:
@@ -311,6 +321,50 @@ def _store_one(request, folder, uploaded, comment) -> dict:
         "url": document.get_absolute_url(),
         "message": _("“%(title)s” was added.") % {"title": document.title},
     }
+
+
+@require_POST
+def folder_upload_chunk(request, public_id):
+    """One piece of a file sent by the drag-and-drop page (see uploads.append_chunk).
+
+    Headers: X-Upload-Id (32 hex characters), X-Upload-Offset, X-Upload-Total,
+    X-Upload-Name and X-Upload-Comment (URL-encoded); the body is the raw piece.
+    Answers {"offset": n} until the last piece, then the same result as an upload.
+    """
+    folder = _folder(request.user, public_id)
+    if not permissions.can_upload(request.user, folder):
+        raise PermissionDenied
+    name = unquote(request.headers.get("X-Upload-Name", ""))[:500]
+    try:
+        offset = int(request.headers.get("X-Upload-Offset", ""))
+        total = int(request.headers.get("X-Upload-Total", ""))
+        path = partial_path(request.user.pk, request.headers.get("X-Upload-Id", ""))
+    except (ValueError, ChunkError):
+        return JsonResponse(
+            {"results": [{"name": name, "ok": False, "message": _("The upload request was not understood.")}]},
+            status=HTTPStatus.BAD_REQUEST,
+        )
+    if total > settings.DOCUMENTS_MAX_UPLOAD_SIZE:
+        return JsonResponse(
+            {"results": [{"name": name, "ok": False, "message": _too_large(name)}]},
+            status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        )
+    if total <= 0 or offset < 0:
+        message = _("“%(name)s” is empty.") % {"name": name}
+        return JsonResponse({"results": [{"name": name, "ok": False, "message": message}]}, status=400)
+    try:
+        size = append_chunk(path, request, offset=offset, length=declared_length(request), total=total)
+    except ChunkError as exc:
+        return JsonResponse({"error": str(exc), "offset": exc.offset}, status=exc.status)
+    if size < total:
+        return JsonResponse({"offset": size, "chunk_size": CHUNK_SIZE})
+    try:
+        with path.open("rb") as handle:
+            comment = unquote(request.headers.get("X-Upload-Comment", ""))[:500]
+            result = _store_one(request, folder, File(handle, name=name), comment)
+    finally:
+        path.unlink(missing_ok=True)
+    return JsonResponse({"results": [result]}, status=HTTPStatus.OK if result["ok"] else HTTPStatus.BAD_REQUEST)
 
 
 @csrf_exempt

@@ -1,4 +1,5 @@
-// Drag-and-drop upload with progress, one request per file. Progressive
+// Drag-and-drop upload with progress: each file goes in 1 MB pieces (so no
+// server ever holds a whole file in memory), two files at a time. Progressive
 // enhancement: without JavaScript the same form posts all files at once.
 (function () {
   "use strict";
@@ -37,43 +38,79 @@
     }
   }
 
-  function sendOne(form, file, ui, comment) {
+  var CHUNK = 1024 * 1024;
+
+  function uploadId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  // One piece per request (the server appends it); resumes from the offset the
+  // server reports, so a piece lost on a flaky Wi-Fi is simply sent again.
+  function sendPiece(form, file, id, offset, ui, comment) {
     return new Promise(function (resolve) {
-      var data = new FormData();
-      data.append("csrfmiddlewaretoken", csrfToken(form));
-      data.append("comment", comment);
-      data.append("files", file, file.name);
+      var end = Math.min(offset + CHUNK, file.size);
       var xhr = new XMLHttpRequest();
-      xhr.open("POST", form.action + "?single=1");
+      xhr.open("POST", form.dataset.chunkUrl);
       xhr.setRequestHeader("Accept", "application/json");
+      xhr.setRequestHeader("Content-Type", "application/octet-stream");
       xhr.setRequestHeader("X-CSRFToken", csrfToken(form));
+      xhr.setRequestHeader("X-Upload-Id", id);
+      xhr.setRequestHeader("X-Upload-Offset", String(offset));
+      xhr.setRequestHeader("X-Upload-Total", String(file.size));
+      xhr.setRequestHeader("X-Upload-Name", encodeURIComponent(file.name));
+      xhr.setRequestHeader("X-Upload-Comment", encodeURIComponent(comment));
       xhr.upload.addEventListener("progress", function (event) {
-        if (event.lengthComputable) {
-          ui.bar.value = Math.round((event.loaded / event.total) * 100);
+        if (event.lengthComputable && file.size) {
+          ui.bar.value = Math.round(((offset + event.loaded) / file.size) * 100);
         }
       });
       xhr.addEventListener("load", function () {
-        var result = null;
+        var data = null;
         try {
-          result = JSON.parse(xhr.responseText).results[0];
+          data = JSON.parse(xhr.responseText);
         } catch (e) {
-          result = null;
+          data = null;
         }
-        if (result) {
-          ui.bar.value = 100;
-          showResult(ui, result.ok, result.message, result.url, form.dataset.msgOpen);
-          resolve(result.ok);
-        } else {
-          showResult(ui, false, form.dataset.msgFailed + " (" + xhr.status + ")");
-          resolve(false);
-        }
+        resolve({ status: xhr.status, data: data });
       });
       xhr.addEventListener("error", function () {
-        showResult(ui, false, form.dataset.msgFailed);
-        resolve(false);
+        resolve({ status: 0, data: null });
       });
-      xhr.send(data);
+      xhr.send(file.slice(offset, end));
     });
+  }
+
+  function sendOne(form, file, ui, comment) {
+    var id = uploadId();
+    var retries = 0;
+    function step(offset) {
+      return sendPiece(form, file, id, offset, ui, comment).then(function (answer) {
+        var data = answer.data;
+        if (data && data.results) {
+          var result = data.results[0];
+          ui.bar.value = result.ok ? 100 : ui.bar.value;
+          showResult(ui, result.ok, result.message, result.url, form.dataset.msgOpen);
+          return result.ok;
+        }
+        if (data && typeof data.offset === "number" && (answer.status === 200 || retries < 5)) {
+          if (answer.status !== 200) {
+            retries++;
+          }
+          return step(data.offset);
+        }
+        if (answer.status === 0 && retries < 5) {
+          retries++;
+          return step(offset);
+        }
+        showResult(ui, false, form.dataset.msgFailed + (answer.status ? " (" + answer.status + ")" : ""));
+        return false;
+      });
+    }
+    return step(0);
   }
 
   function uploadAll(form, files) {
@@ -113,7 +150,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("doc-upload-form");
-    if (!form || !window.FormData || !window.XMLHttpRequest) {
+    if (!form || !window.FormData || !window.XMLHttpRequest || !window.crypto || !window.Blob) {
       return;
     }
     var zone = document.getElementById("doc-dropzone");

@@ -58,6 +58,13 @@ RULES = [
     Rule("documents:folder_edit", lambda w: {"public_id": w.doc_folder.public_id}, SITE_A_MANAGE),
     Rule("documents:folder_upload", lambda w: {"public_id": w.doc_folder.public_id}, SITE_A_MANAGE),
     Rule(
+        "documents:folder_upload_chunk",
+        lambda w: {"public_id": w.doc_folder.public_id},
+        expect(family=404, staff_b=404, staff_a=403, coordinator_a=400, group_admin=400),
+        method="post",
+        note="allowed callers get 400: the matrix sends no upload headers",
+    ),
+    Rule(
         "documents:resident_folder",
         lambda w: {"public_id": w.doc_resident.public_id},
         expect(family=404, staff_b=404, staff_a=302, coordinator_a=302, group_admin=302),
