@@ -136,7 +136,8 @@ def news_page(user, resident, *, cursor: str | None = None, day: date | None = N
     position = decode_cursor(cursor)
     if position is not None:
         at, pk = position
-        qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+        # The plain range on created_at lets the (resident, -created_at) index bound the scan.
+        qs = qs.filter(Q(created_at__lte=at), Q(created_at__lt=at) | Q(id__lt=pk))
     elif day is not None:
         # "From this day back", the day as the resident's site counts it.
         end_of_day = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=resident.site.zone)

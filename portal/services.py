@@ -73,6 +73,7 @@ def _send_invitation_email(invitation_id: int, token: str) -> None:
         "site": invitation.resident.site,
         "url": invitation_url(token),
         "valid_days": settings.PORTAL_INVITATION_VALID_DAYS,
+        "has_account": get_user_model().objects.filter(email__iexact=invitation.email).exists(),
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string("portal/email/invitation_subject.txt", context).strip()
@@ -175,7 +176,10 @@ def invitation_for_token(token: str, *, lock: bool = False) -> Invitation:
         raise InvitationError(_("This invitation was withdrawn by the care home. Contact them for a new one."))
     if invitation.expires_at <= timezone.now():
         raise InvitationError(
-            _("This invitation has expired. Ask the care home to send it again: the new link is valid for 7 days.")
+            _(
+                "This invitation has expired. Ask the care home to send it again: the new link is valid for %(days)d days."
+            )
+            % {"days": settings.PORTAL_INVITATION_VALID_DAYS}
         )
     return invitation
 

@@ -192,6 +192,7 @@ def test_a_relative_with_an_account_follows_a_second_resident(
     with django_capture_on_commit_callbacks(execute=True):
         invite(verified_client(coordinator_a), husband, email=family_a.user.email.upper())
     token = token_from_mail(mail.outbox[-1])
+    assert "already have an account" in mail.outbox[-1].body
     url = reverse("portal:invitation_accept", kwargs={"token": token})
     anonymous = Client().get(url)
     assert anonymous.status_code == HTTPStatus.OK

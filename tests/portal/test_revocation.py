@@ -168,3 +168,50 @@ async def test_revocation_closes_the_relatives_open_socket(family_a, coordinator
             break
     assert closed
     await comm.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_the_relatives_socket_reaches_only_their_family_thread(family_a, family_b, staff_a):
+    import uuid
+
+    from messaging import services as messaging_services
+    from messaging.models import Conversation, Kind, Message
+
+    def others():
+        group = messaging_services.conversation_group_create(creator=staff_a, title="Équipe", members=[])
+        channel = messaging_services.site_channel_get_or_create(site=family_a.resident.site)
+        resident_thread = messaging_services.resident_thread_open(resident=family_a.resident, user=staff_a)
+        other_family = Conversation.objects.get(kind=Kind.FAMILY, resident=family_b.resident)
+        own = Conversation.objects.get(kind=Kind.FAMILY, resident=family_a.resident)
+        return [group, channel, resident_thread, other_family], own
+
+    forbidden, own = await sync_to_async(others)()
+    comm = await _family_socket(family_a.user)
+    for conversation in forbidden:
+        await comm.send_json_to(
+            {
+                "type": "send",
+                "conversation": str(conversation.public_id),
+                "body": "Bonjour",
+                "client_token": str(uuid.uuid4()),
+            }
+        )
+        frame = await comm.receive_json_from(timeout=3)
+        assert frame["type"] == "error", frame
+    await comm.send_json_to(
+        {
+            "type": "send",
+            "conversation": str(own.public_id),
+            "body": "Bonjour l'équipe",
+            "client_token": str(uuid.uuid4()),
+        }
+    )
+    for _ in range(5):
+        frame = await comm.receive_json_from(timeout=3)
+        if frame["type"] == "sent":
+            break
+    assert frame["type"] == "sent"
+    senders = await sync_to_async(lambda: list(Message.objects.values_list("conversation_id", flat=True)))()
+    assert senders == [own.pk]
+    await comm.disconnect()
