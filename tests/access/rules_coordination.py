@@ -1,7 +1,7 @@
 """Access rows for residents, care notes, handover and search (coordination)."""
 
 from coordination.targets import ensure_default_targets
-from tests.access.matrix import LOGIN, Rule, expect
+from tests.access.matrix import Rule, expect
 from tests.coordination.factories import CareNoteFactory, ResidentAlertFactory, ResidentFactory
 
 #: A site-A page: staff of site B get 404 (absent); families are refused every staff page (403).
@@ -98,5 +98,3 @@ RULES = [
         note="the author cannot acknowledge their own urgent note",
     ),
 ]
-
-assert LOGIN == 302
