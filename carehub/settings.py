@@ -512,6 +512,10 @@ CELERY_BEAT_SCHEDULE["portal-family-digests"] = {
     "task": "portal.tasks.send_family_digests",
     "schedule": 3600.0,  # hourly; each period is sent once per person (SentDigest unique key)
 }
+CELERY_BEAT_SCHEDULE["portal-prune-family-sessions"] = {
+    "task": "portal.tasks.prune_family_sessions",
+    "schedule": 6 * 3600.0,
+}
 # [backoffice]
 #: Largest CSV accepted by the staff and resident imports (bytes).
 BACKOFFICE_IMPORT_MAX_BYTES = _positive_int("BACKOFFICE_IMPORT_MAX_BYTES", 2 * 1024 * 1024)

@@ -373,6 +373,13 @@ def family_session_record(*, user, session_key: str | None) -> None:
     FamilySession.objects.get_or_create(session_key=session_key, defaults={"user": user})
 
 
+def family_sessions_prune() -> int:
+    """Forget recorded keys older than the absolute session lifetime (those sessions are over)."""
+    horizon = timezone.now() - timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME)
+    deleted, _detail = FamilySession.objects.filter(created_at__lt=horizon).delete()
+    return deleted
+
+
 def family_session_forget(*, session_key: str | None) -> None:
     if session_key:
         FamilySession.objects.filter(session_key=session_key).delete()

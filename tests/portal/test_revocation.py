@@ -215,3 +215,19 @@ async def test_the_relatives_socket_reaches_only_their_family_thread(family_a, f
     senders = await sync_to_async(lambda: list(Message.objects.values_list("conversation_id", flat=True)))()
     assert senders == [own.pk]
     await comm.disconnect()
+
+
+def test_old_session_records_are_pruned(family_a, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal import tasks
+
+    login_verified(Client(), family_a.user)
+    FamilySession.objects.update(created_at=timezone.now() - timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME + 1))
+    login_verified(Client(), family_a.user)
+    assert tasks.prune_family_sessions() == 0  # the second sign-in already forgot the expired key
+    FamilySession.objects.update(created_at=timezone.now() - timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME + 1))
+    assert tasks.prune_family_sessions() == 1
+    assert not FamilySession.objects.exists()
