@@ -57,6 +57,10 @@ class FolderQuerySet(models.QuerySet):
     def roots(self):
         return self.filter(parent__isnull=True)
 
+    def managed_by(self, user):
+        """Folders whose tree a user manages (admin pickers): their sites' folders; everything for group admins."""
+        return policy.restrict(self, user, policy.Scope.MANAGE, "site")
+
 
 class Folder(models.Model):
     class Scope(models.TextChoices):
