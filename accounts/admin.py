@@ -43,8 +43,7 @@ class UserAdmin(SiteScopedAdmin, DjangoUserAdmin):
     ordering = ("last_name", "first_name")
     list_display = (
         "email",
-        "first_name",
-        "last_name",
+        "full_name",
         "job",
         "primary_site",
         "two_factor",
@@ -52,7 +51,7 @@ class UserAdmin(SiteScopedAdmin, DjangoUserAdmin):
         "last_login",
         "history_link",
     )
-    list_filter = ("is_active", TwoFactorFilter, "kind", "is_group_admin")
+    list_filter = ("is_active", TwoFactorFilter, "assignments__site", "kind", "is_group_admin")
     list_select_related = ("staff_profile",)
     search_fields = ("email", "first_name", "last_name", "staff_profile__external_id")
     readonly_fields = ("public_id", "last_login", "date_joined")
@@ -128,8 +127,14 @@ class UserAdmin(SiteScopedAdmin, DjangoUserAdmin):
         obj._state.db = user._state.db
 
     def save_related(self, request, form, formsets, change):
-        if change:
-            super().save_related(request, form, formsets, change)
+        if not change:
+            return
+        super().save_related(request, form, formsets, change)
+        # A coordinator assignment given on this page opens the panel to the person.
+        user = form.instance
+        if not user.is_staff and user.assignments.filter(role=Assignment.Role.COORDINATOR).exists():
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -138,6 +143,10 @@ class UserAdmin(SiteScopedAdmin, DjangoUserAdmin):
         return fields
 
     # --- Columns ---------------------------------------------------------------------
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def full_name(self, obj):
+        return f"{obj.last_name.upper()} {obj.first_name}".strip() or "—"
 
     @admin.display(description=_("job"), ordering="staff_profile__job")
     def job(self, obj):

@@ -45,7 +45,7 @@ def bar_chart_svg(points: Sequence[tuple[datetime.date, int]], *, title: str, ch
     desc = "; ".join(f"{date_format(day, 'SHORT_DATE_FORMAT')}: {n}" for day, n in points)
     summary = ngettext("%(total)d in all.", "%(total)d in all.", total) % {"total": total}
     parts.append(f'<desc id="{chart_id}-desc">{escape(summary)} {escape(desc)}</desc>')
-    for fraction in (0, 0.5, 1):
+    for fraction in (0, 0.5, 1) if top % 2 == 0 else (0, 1):
         y = TOP + plot_h * (1 - fraction)
         value = round(top * fraction)
         parts.append(f'<line class="bar-chart__grid" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>')
@@ -59,7 +59,8 @@ def bar_chart_svg(points: Sequence[tuple[datetime.date, int]], *, title: str, ch
             f'<rect class="bar-chart__bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}">'
             f"<title>{label}</title></rect>"
         )
-        if i % 7 == 0 or i == len(points) - 1:
+        last = len(points) - 1
+        if i % 7 == 0 or (i == last and last % 7 >= 3):
             parts.append(
                 f'<text class="bar-chart__axis" x="{x + bar_w / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle">'
                 f"{escape(date_format(day, 'd/m'))}</text>"

@@ -28,11 +28,13 @@ class StaffCreationForm(forms.ModelForm):
         initial=Assignment.Role.STAFF,
         help_text=_("Coordinators manage the site in this panel."),
     )
-    start_date = forms.DateField(label=_("Start date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label=_("Start date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     end_date = forms.DateField(
         label=_("End date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("For temporary and agency staff: access ends on its own after this day."),
     )
     external_id = forms.CharField(label=_("HR identifier"), max_length=64, required=False)
@@ -54,7 +56,11 @@ class StaffCreationForm(forms.ModelForm):
             self.fields[name].required = True
 
     def for_user(self, user) -> StaffCreationForm:
-        self.fields["site"].queryset = Site.objects.managed_by(user).filter(is_active=True)
+        sites = Site.objects.managed_by(user).filter(is_active=True)
+        self.fields["site"].queryset = sites
+        only = list(sites[:2])
+        if len(only) == 1:
+            self.fields["site"].initial = only[0].pk  # a coordinator of one site has nothing to choose
         self.fields["unit"].queryset = Unit.objects.managed_by(user).select_related("site")
         return self
 

@@ -378,6 +378,7 @@ class AccessLogAdmin(admin.ModelAdmin):
     search_help_text = _("An e-mail address (who), a resident's public id (whose file), or words of the object.")
     list_select_related = ("user",)
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # one COUNT per filter choice over millions of rows: never
     paginator = EstimatedCountPaginator
     list_per_page = 50
     # Newest first by time, not by id: a date range then walks the "at" index

@@ -244,3 +244,10 @@ def test_residents_changelist_runs_a_fixed_number_of_queries(coordinator_a, site
     residents(50, 4950)
     large = _count_queries(client, url)
     assert large == small, f"{small} queries at 50 residents, {large} at 5,000"
+
+
+def test_site_filter_lists_only_managed_sites(coordinator_a, site_a, site_b, staff_a, staff_b, verified_client):
+    response = verified_client(coordinator_a).get(LIST_URL, {"assignments__site__id__exact": site_a.pk})
+    assert response.status_code == HTTPStatus.OK
+    assert staff_a.pk in {u.pk for u in response.context["cl"].result_list}
+    assert site_b.name not in response.content.decode()
