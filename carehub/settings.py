@@ -397,8 +397,9 @@ DIRECTORY_PAGE_SIZE = _positive_int("DIRECTORY_PAGE_SIZE", 25)
 DIRECTORY_PHOTO_MAX_BYTES = _positive_int("DIRECTORY_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 DIRECTORY_PHOTO_SIZE = _positive_int("DIRECTORY_PHOTO_SIZE", 400)  # longest side of a stored photo, in pixels
 try:
-    # pg_trgm word similarity from which a query word matches a name despite a typo (0 < t < 1).
-    DIRECTORY_TYPO_THRESHOLD = env.float("DIRECTORY_TYPO_THRESHOLD", default=0.5)
+    # pg_trgm strict word similarity from which a query word matches a name despite a typo:
+    # 0.38 forgives one wrong letter in names of six letters or more ("dupomt" scores 0.4).
+    DIRECTORY_TYPO_THRESHOLD = env.float("DIRECTORY_TYPO_THRESHOLD", default=0.38)
 except ValueError as exc:
     raise ImproperlyConfigured("DIRECTORY_TYPO_THRESHOLD must be a number") from exc
 if not 0 < DIRECTORY_TYPO_THRESHOLD < 1:

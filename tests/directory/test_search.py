@@ -108,6 +108,8 @@ def test_one_typo_is_tolerated_on_postgresql(verified_client, staff_a, people):
     assert "Marc Dupont" in names(verified_client(staff_a).get(URL, {"q": "Dupon"}))
     assert "Marc Dupont" in names(verified_client(staff_a).get(URL, {"q": "dupomt"}))
     assert "Hélène Lefèvre" in names(verified_client(staff_a).get(URL, {"q": "lefebvre"}))
+    assert "Hélène Lefèvre" in names(verified_client(staff_a).get(URL, {"q": "lefevte"}))
+    assert names(verified_client(staff_a).get(URL, {"q": "dumas"})) == []  # not a typo of anyone
     # An exact match still comes before a fuzzy one.
     make_staff(staff_a.assignments.first().site, first_name="Paul", last_name="Dupon", email="dupon@t.test")
     assert names(verified_client(staff_a).get(URL, {"q": "dupon"}))[:2] == ["Paul Dupon", "Marc Dupont"]
