@@ -78,6 +78,35 @@ def dashboard(request):
 # --- A resident's access history and record --------------------------------------------------
 
 
+def _retention() -> list[tuple[str, str]]:
+    """How long each kind of data is kept, from the settings in force (shown to coordinators)."""
+    from django.conf import settings
+
+    def days(value):
+        return _("%(n)d days") % {"n": value}
+
+    messages_days = getattr(settings, "MESSAGING_RETENTION_DAYS", 0)
+    return [
+        (_("Care notes, their corrections and amendments"), _("kept: a medico-legal record, never deleted")),
+        (_("Access log (who opened what)"), _("kept: append-only and hash-chained")),
+        (_("Change history"), _("kept")),
+        (
+            _("Messages"),
+            days(messages_days) + " (MESSAGING_RETENTION_DAYS)"
+            if messages_days
+            else _("kept (MESSAGING_RETENTION_DAYS=0)"),
+        ),
+        (
+            _("Documents in the bin"),
+            days(getattr(settings, "DOCUMENTS_BIN_RETENTION_DAYS", 30)) + " (DOCUMENTS_BIN_RETENTION_DAYS)",
+        ),
+        (
+            _("Sign-in sessions, at most"),
+            _("%(n)d hours") % {"n": settings.SESSION_ABSOLUTE_LIFETIME // 3600} + " (SESSION_ABSOLUTE_LIFETIME)",
+        ),
+    ]
+
+
 @require_GET
 @coordinator_required
 def resident_records(request):
@@ -102,7 +131,13 @@ def resident_records(request):
     return TemplateResponse(
         request,
         "backoffice/resident_records.html",
-        _context(request, title=_("Residents' access history and records"), page=page, query=query),
+        _context(
+            request,
+            title=_("Residents' access history and records"),
+            page=page,
+            query=query,
+            retention=_retention(),
+        ),
     )
 
 

@@ -124,5 +124,6 @@ def test_resident_records_page_finds_only_managed_residents(coordinator_a, resid
     page = response.content.decode()
     assert reverse("backoffice:gdpr_export", args=[resident_a.public_id]) in page
     assert str(other.public_id) not in page
+    assert "DOCUMENTS_BIN_RETENTION_DAYS" in page  # retention documented for coordinators
     response = client.get(reverse("backoffice:resident_records"), {"q": "A-100"})
     assert list(response.context["page"]) == [resident_a]
