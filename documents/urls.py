@@ -22,6 +22,7 @@ urlpatterns = [
     path("d/<uuid:public_id>/bin/", views.document_bin, name="document_bin"),
     path("d/<uuid:public_id>/restore/", views.document_restore, name="document_restore"),
     path("d/<uuid:public_id>/versions/new/", views.document_new_version, name="document_new_version"),
+    path("d/<uuid:public_id>/versions/chunk/", views.document_version_chunk, name="document_version_chunk"),
     path("d/<uuid:public_id>/reading/", views.document_reading, name="document_reading"),
     path("d/<uuid:public_id>/read/", views.document_read_confirm, name="document_read_confirm"),
     path("reading/<uuid:public_id>/remove/", views.reading_remove, name="reading_remove"),

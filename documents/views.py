@@ -323,17 +323,14 @@ def _store_one(request, folder, uploaded, comment) -> dict:
     }
 
 
-@require_POST
-def folder_upload_chunk(request, public_id):
-    """One piece of a file sent by the drag-and-drop page (see uploads.append_chunk).
+def _receive_piece(request, store) -> JsonResponse:
+    """One piece of a file sent in pieces by the page's JavaScript (see uploads.append_chunk).
 
     Headers: X-Upload-Id (32 hex characters), X-Upload-Offset, X-Upload-Total,
     X-Upload-Name and X-Upload-Comment (URL-encoded); the body is the raw piece.
-    Answers {"offset": n} until the last piece, then the same result as an upload.
+    Answers {"offset": n} until the last piece, then ``store(file, name, comment)``'s
+    result, as {"results": [result]}.
     """
-    folder = _folder(request.user, public_id)
-    if not permissions.can_upload(request.user, folder):
-        raise PermissionDenied
     name = unquote(request.headers.get("X-Upload-Name", ""))[:500]
     try:
         offset = int(request.headers.get("X-Upload-Offset", ""))
@@ -361,10 +358,45 @@ def folder_upload_chunk(request, public_id):
     try:
         with path.open("rb") as handle:
             comment = unquote(request.headers.get("X-Upload-Comment", ""))[:500]
-            result = _store_one(request, folder, File(handle, name=name), comment)
+            result = store(File(handle, name=name), name, comment)
     finally:
         path.unlink(missing_ok=True)
     return JsonResponse({"results": [result]}, status=HTTPStatus.OK if result["ok"] else HTTPStatus.BAD_REQUEST)
+
+
+@require_POST
+def folder_upload_chunk(request, public_id):
+    """The drag-and-drop page: a new document, sent in pieces."""
+    folder = _folder(request.user, public_id)
+    if not permissions.can_upload(request.user, folder):
+        raise PermissionDenied
+    return _receive_piece(request, lambda file, name, comment: _store_one(request, folder, file, comment))
+
+
+@require_POST
+def document_version_chunk(request, public_id):
+    """The new-version form with JavaScript: the file sent in pieces."""
+    document = _document(request.user, public_id)
+    if not permissions.can_upload(request.user, document.folder):
+        raise PermissionDenied
+
+    def store(file, name, comment):
+        try:
+            version = services.document_version_add(
+                document=document, uploaded=file, user=request.user, comment=comment
+            )
+        except services.UploadRefused as exc:
+            return {"name": name, "ok": False, "message": str(exc)}
+        except services.Duplicate as dup:
+            message = _("This file is identical to version %(number)s; it was not stored twice.") % {
+                "number": dup.version.number if dup.version else "?"
+            }
+            return {"name": name, "ok": False, "duplicate": True, "message": message}
+        message = _("Version %(number)s added.") % {"number": version.number}
+        messages.success(request, message)  # shown on the document page the script opens next
+        return {"name": name, "ok": True, "url": document.get_absolute_url(), "message": message}
+
+    return _receive_piece(request, store)
 
 
 @csrf_exempt

@@ -28,6 +28,7 @@
   }
 
   function showResult(ui, ok, message, url, openLabel) {
+    ui.url = ok ? url : null;
     ui.status.textContent = message;
     ui.status.className = "doc-progress__status " + (ok ? "is-ok" : "is-error");
     if (url) {
@@ -114,7 +115,7 @@
   }
 
   function uploadAll(form, files) {
-    var list = form.querySelector("#doc-progress");
+    var list = form.querySelector(".doc-progress");
     var limit = parseInt(form.dataset.maxSize, 10) * 1024 * 1024;
     var comment = (form.querySelector("[name=comment]") || { value: "" }).value;
     var queue = [];
@@ -148,9 +149,41 @@
     });
   }
 
+  // The new-version form: one file, in pieces; the document page opens when done.
+  function enhanceVersionForm(form) {
+    var input = form.querySelector("input[type=file]");
+    form.addEventListener("submit", function (event) {
+      if (!input || !input.files.length) {
+        return; // the server says "choose the file"
+      }
+      event.preventDefault();
+      var file = input.files[0];
+      var list = form.querySelector(".doc-progress");
+      list.textContent = "";
+      var ui = row(list, file, form.dataset.msgWaiting);
+      if (file.size > parseInt(form.dataset.maxSize, 10) * 1024 * 1024) {
+        showResult(ui, false, form.dataset.msgTooLarge);
+        return;
+      }
+      var comment = (form.querySelector("[name=comment]") || { value: "" }).value;
+      var button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      sendOne(form, file, ui, comment).then(function (ok) {
+        button.disabled = false;
+        if (ok && ui.url) {
+          window.location.assign(ui.url);
+        }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    if (!window.FormData || !window.XMLHttpRequest || !window.crypto || !window.Blob) {
+      return;
+    }
+    Array.prototype.forEach.call(document.querySelectorAll(".doc-version-form"), enhanceVersionForm);
     var form = document.getElementById("doc-upload-form");
-    if (!form || !window.FormData || !window.XMLHttpRequest || !window.crypto || !window.Blob) {
+    if (!form) {
       return;
     }
     var zone = document.getElementById("doc-dropzone");

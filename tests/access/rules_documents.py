@@ -95,6 +95,13 @@ RULES = [
         note="restored by the coordinator, so no longer in the bin for the group admin",
     ),
     Rule("documents:document_new_version", _doc, SITE_A_MANAGE),
+    Rule(
+        "documents:document_version_chunk",
+        _doc,
+        expect(family=404, staff_b=404, staff_a=403, coordinator_a=400, group_admin=400),
+        method="post",
+        note="allowed callers get 400: the matrix sends no upload headers",
+    ),
     Rule("documents:document_reading", _doc, SITE_A_MANAGE),
     Rule(
         "documents:document_read_confirm",

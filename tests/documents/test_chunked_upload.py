@@ -164,3 +164,57 @@ def test_abandoned_pieces_are_cleaned_up(verified_client, coordinator_a, folder_
     os.utime(partial, (old, old))
     assert partial_cleanup() == 1
     assert not partial.exists()
+
+
+def test_new_version_in_pieces(verified_client, coordinator_a, folder_a):
+    from tests.documents.factories import make_document
+
+    document = make_document(folder_a, coordinator_a, content=pdf_bytes("v1"))
+    client = verified_client(coordinator_a)
+    url = reverse("documents:document_version_chunk", kwargs={"public_id": document.public_id})
+    content = pdf_bytes("v2") + b"%" + b"2" * (CHUNK_SIZE + 10)
+
+    def send(piece, offset, body=content):
+        return client.generic(
+            "POST",
+            url,
+            piece,
+            content_type="application/octet-stream",
+            HTTP_X_UPLOAD_ID=upload_id,
+            HTTP_X_UPLOAD_OFFSET=str(offset),
+            HTTP_X_UPLOAD_TOTAL=str(len(body)),
+            HTTP_X_UPLOAD_NAME=quote("v2.pdf"),
+            HTTP_X_UPLOAD_COMMENT=quote("corrigée"),
+        )
+
+    upload_id = secrets.token_hex(16)
+    assert send(content[:CHUNK_SIZE], 0).json() == {"offset": CHUNK_SIZE, "chunk_size": CHUNK_SIZE}
+    result = send(content[CHUNK_SIZE:], CHUNK_SIZE).json()["results"][0]
+    assert result["ok"] is True and result["url"] == document.get_absolute_url()
+    document.refresh_from_db()
+    assert (document.current_version.number, document.current_version.comment) == (2, "corrigée")
+    # The same bytes again: noticed, not stored.
+    upload_id = secrets.token_hex(16)
+    send(content[:CHUNK_SIZE], 0)
+    again = send(content[CHUNK_SIZE:], CHUNK_SIZE)
+    assert again.status_code == HTTPStatus.BAD_REQUEST
+    assert "identical to version 2" in again.json()["results"][0]["message"]
+    assert document.versions.count() == 2
+
+
+@pytest.mark.parametrize(("who", "status"), [("staff_a", 403), ("staff_b", 404), ("family_user", 404)])
+def test_version_chunk_permissions(request, verified_client, coordinator_a, folder_a, who, status):
+    from tests.documents.factories import make_document
+
+    document = make_document(folder_a, coordinator_a)
+    response = verified_client(request.getfixturevalue(who)).generic(
+        "POST",
+        reverse("documents:document_version_chunk", kwargs={"public_id": document.public_id}),
+        b"x",
+        content_type="application/octet-stream",
+        HTTP_X_UPLOAD_ID=secrets.token_hex(16),
+        HTTP_X_UPLOAD_OFFSET="0",
+        HTTP_X_UPLOAD_TOTAL="1",
+    )
+    assert response.status_code == status
+    assert document.versions.count() == 1
