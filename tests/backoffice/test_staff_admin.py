@@ -251,3 +251,12 @@ def test_site_filter_lists_only_managed_sites(coordinator_a, site_a, site_b, sta
     assert response.status_code == HTTPStatus.OK
     assert staff_a.pk in {u.pk for u in response.context["cl"].result_list}
     assert site_b.name not in response.content.decode()
+
+
+def test_password_page_of_site_b_staff_is_absent(coordinator_a, staff_b, verified_client):
+    url = reverse("admin:auth_user_password_change", args=[staff_b.pk])
+    client = verified_client(coordinator_a)
+    assert client.get(url).status_code == HTTPStatus.NOT_FOUND
+    client.post(url, {"password1": "Un-mot-de-passe-pirate-1", "password2": "Un-mot-de-passe-pirate-1"})
+    staff_b.refresh_from_db()
+    assert not staff_b.check_password("Un-mot-de-passe-pirate-1")
