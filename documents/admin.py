@@ -22,6 +22,8 @@ class FolderAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if "scope" not in self.fields:  # an existing folder: its place is read-only
+            return cleaned
         parent, unit, resident = cleaned.get("parent"), cleaned.get("unit"), cleaned.get("resident")
         if parent is not None:
             # A sub-folder belongs where its parent does.
@@ -44,6 +46,13 @@ class FolderAdmin(SiteScopedAdmin):
     list_select_related = ("site", "unit", "resident", "parent")
     search_fields = ("name",)
     readonly_fields = ("created_by", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a folder would leave its sub-folders and documents behind in the old
+        # site's scope: an existing folder keeps its place (documents move one by one).
+        if obj is not None:
+            return (*self.readonly_fields, "scope", "parent", "site", "unit", "resident")
+        return self.readonly_fields
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

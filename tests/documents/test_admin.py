@@ -44,3 +44,22 @@ def test_coordinator_sees_only_their_sites_folders(verified_client, coordinator_
     content = verified_client(coordinator_a).get(reverse("admin:documents_folder_changelist")).content.decode()
     assert folder_a.name in content
     assert other.name not in content
+
+
+def test_an_existing_folder_keeps_its_place(verified_client, coordinator_a, folder_a, site_a):
+    from documents.models import Folder as FolderModel
+
+    other = FolderModel.objects.create(scope="site", site=site_a, name="Autre")
+    response = verified_client(coordinator_a).post(
+        reverse("admin:documents_folder_change", args=[folder_a.pk]),
+        {"name": "Protocoles renommés", "parent": other.pk, "scope": "group", "staff_may_upload": "on"},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    folder_a.refresh_from_db()
+    assert (folder_a.name, folder_a.parent, folder_a.scope, folder_a.site) == (
+        "Protocoles renommés",
+        None,
+        "site",
+        site_a,
+    )
+    assert folder_a.staff_may_upload is True
