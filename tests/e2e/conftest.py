@@ -224,22 +224,32 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
-def page_errors(context):
-    """JavaScript errors and CSP refusals seen in any page of the test's default context."""
-    errors: list[str] = []
+def page_errors() -> list[str]:
+    """JavaScript errors and CSP refusals seen in any page of any browser context of the test."""
+    return []
 
-    def on_console(message):
-        if message.type == "error" and "Content Security Policy" in message.text:
-            errors.append(f"CSP: {message.text}")
+
+@pytest.fixture
+def new_context(new_context, page_errors):
+    """pytest-playwright's new_context, each context watched for script errors and CSP refusals."""
 
     def watch(page):
-        page.on("pageerror", lambda exc: errors.append(f"JS error on {page.url}: {exc}"))
-        page.on("console", on_console)
+        page.on("pageerror", lambda exc: page_errors.append(f"JS error on {page.url}: {exc}"))
+        page.on(
+            "console",
+            lambda message: (
+                page_errors.append(f"CSP on {page.url}: {message.text}")
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
 
-    context.on("page", watch)
-    for page in context.pages:
-        watch(page)
-    return errors
+    def make(**kwargs):
+        context = new_context(**kwargs)
+        context.on("page", watch)
+        return context
+
+    return make
 
 
 @pytest.fixture
