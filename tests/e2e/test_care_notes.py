@@ -97,3 +97,35 @@ def test_a_missing_observation_is_refused_and_nothing_typed_is_lost(page, world,
     check(page)
     page.goto(f"/residents/{lucien['public_id']}/")
     expect(timeline(page)).not_to_contain_text("Pansement refait au talon droit.")
+
+
+def test_a_note_is_written_with_the_keyboard_only(page, world, authenticator, check):
+    odette = world.data["residents"][1]
+    sign_in(page, world.person("nurse"), authenticator)
+    page.goto(f"/residents/{odette['public_id']}/")
+    form = note_form(page)
+    form.locator("select[name=target]").focus()
+    page.keyboard.press("ArrowDown")
+    expect(form.locator("select[name=target]")).not_to_have_value("")
+
+    # Tab goes through the form in reading order: detail, data, action, result, then on to the button.
+    order = []
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.name || document.activeElement.type || ''")
+        order.append(focused)
+        if focused == "data":
+            page.keyboard.type("Se lève seule, marche avec le déambulateur.")
+        if page.evaluate("document.activeElement.matches('button[type=submit]:not([name=_preview])')"):
+            break
+    else:
+        raise AssertionError(f"the save button is never reached with Tab: {order}")
+    assert [name for name in order if name in ("target_detail", "data", "action", "result")] == [
+        "target_detail",
+        "data",
+        "action",
+        "result",
+    ], order
+    page.keyboard.press("Enter")
+    expect(timeline(page)).to_contain_text("Se lève seule, marche avec le déambulateur.")
+    check(page)
