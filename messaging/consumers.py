@@ -113,6 +113,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         self.joined_user_group = True
         await self._resubscribe()
+        await database_sync_to_async(presence.presence_beat)(self.user.pk, self.channel_name, presence.ONLINE)
         unread = await database_sync_to_async(selectors.unread_counts)(self.user)
         await self.send_json(
             {
@@ -122,7 +123,6 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
                 "unread": {self.subscribed[c]: n for c, n in unread.items() if c in self.subscribed},
             }
         )
-        await database_sync_to_async(presence.presence_beat)(self.user.pk, self.channel_name, presence.ONLINE)
 
     def _connect_checks(self) -> bool:
         return _second_factor_ok(self.user, self.scope.get("session")) and _may_use_messaging(self.user)

@@ -3,6 +3,7 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
@@ -45,7 +46,8 @@ def _staff_queryset(user):
     sites = policy.restrict(Site.objects.filter(is_active=True), user, policy.Scope.DIRECTORY, "pk")
     active = Assignment.objects.active().filter(site__in=sites)
     return (
-        User.objects.filter(is_active=True, kind=User.Kind.STAFF, pk__in=active.values("user_id"))
+        User.objects.filter(is_active=True, kind=User.Kind.STAFF)
+        .filter(Q(pk__in=active.values("user_id")) | Q(is_group_admin=True))
         .exclude(pk=user.pk)
         .order_by("last_name", "first_name")
     )
