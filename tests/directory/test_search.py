@@ -177,6 +177,7 @@ def test_htmx_gets_the_results_fragment_plain_get_the_page(verified_client, staf
     body = fragment.content.decode()
     assert "<html" not in body and "Hélène Lefèvre" in names(fragment)
     assert 'hx-swap-oob="true"' in body  # the unit picker follows the chosen site
+    assert '<span id="directory-count" hx-swap-oob="innerHTML">' in body  # the count, in its status region
     assert "HX-Request" in fragment["Vary"]
     restore = client.get(URL, {"q": "helene"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
     assert "<html" in restore.content.decode()
