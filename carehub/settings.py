@@ -394,6 +394,7 @@ if TESTING:
 # --- App settings: each app owns its section below (append-only between apps) ---
 # [directory]
 DIRECTORY_PAGE_SIZE = _positive_int("DIRECTORY_PAGE_SIZE", 25)
+DIRECTORY_SITES_PAGE_SIZE = _positive_int("DIRECTORY_SITES_PAGE_SIZE", 24)
 DIRECTORY_PHOTO_MAX_BYTES = _positive_int("DIRECTORY_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 DIRECTORY_PHOTO_SIZE = _positive_int("DIRECTORY_PHOTO_SIZE", 400)  # longest side of a stored photo, in pixels
 try:

@@ -11,7 +11,19 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import TrigramStrictWordSimilarity
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, FloatField, IntegerField, Prefetch, Q, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    Prefetch,
+    Q,
+    Value,
+    When,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -19,7 +31,7 @@ from django.utils import timezone
 from carehub import policy
 
 from . import search
-from .models import Assignment, Job, OnCallShift, Site, StaffProfile
+from .models import Assignment, Job, OnCallShift, Site, StaffProfile, Unit
 
 User = get_user_model()
 
@@ -436,10 +448,22 @@ def _set_typo_tolerance() -> None:
 
 
 # --- Sites ----------------------------------------------------------------------------------------
-def sites_overview(*, viewer) -> list[dict]:
-    """Every visible site with its units, leads and today's on-call staff: four queries."""
-    sites = list(Site.objects.visible_to(viewer).prefetch_related("units"))
-    leads = coordinators_by_site([s.pk for s in sites])
+def sites_matching(*, viewer, query: str = "") -> list[Site]:
+    """Visible sites whose name, city or postal code hold every word of ``query`` (one query)."""
+    sites = list(Site.objects.visible_to(viewer))
+    words = search.tokens(query)
+    if not words:
+        return sites
+    return [
+        s for s in sites if all(f" {w}" in f" {search.normalise(f'{s.name} {s.city} {s.postal_code}')}" for w in words)
+    ]
+
+
+def sites_overview(*, sites) -> list[dict]:
+    """These sites with their units, leads and today's on-call staff: three queries."""
+    sites = list(sites)
+    prefetch_related_objects(sites, Prefetch("units", queryset=Unit.objects.order_by("name")))
+    leads = coordinators_by_site([s.pk for s in sites]) if sites else {}
     on_call = on_call_today_by_site(sites)
     return [{"site": s, "coordinators": leads.get(s.pk, []), "on_call": on_call.get(s.pk, [])} for s in sites]
 

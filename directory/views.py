@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from carehub.access_log import log_access
 from carehub.models import AccessLog
 
 from . import exports, selectors, services
-from .forms import DirectorySearchForm, OnCallShiftForm, StaffProfileForm
+from .forms import MAX_QUERY_LENGTH, DirectorySearchForm, OnCallShiftForm, StaffProfileForm
 from .models import OnCallShift, Site, Unit
 
 ROSTER_DAYS = 14
@@ -203,7 +204,22 @@ def _download(text: str, filename: str, content_type: str) -> HttpResponse:
 @require_GET
 @directory_access
 def sites(request):
-    return render(request, "directory/sites.html", {"overview": selectors.sites_overview(viewer=request.user)})
+    """Every site, a page at a time (a group may have hundreds), filtered by name or city."""
+    query = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
+    matching = selectors.sites_matching(viewer=request.user, query=query)
+    page = Paginator(matching, settings.DIRECTORY_SITES_PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "directory/sites.html",
+        {
+            "overview": selectors.sites_overview(sites=page.object_list),
+            "page": page,
+            "query": query,
+            "query_string": params.urlencode(),
+        },
+    )
 
 
 def _visible_site(request, public_id) -> Site:

@@ -244,3 +244,21 @@ def test_exports_refused_to_families(verified_client, family_user, site_a):
     client = verified_client(family_user)
     for name in ("site_vcards", "site_csv"):
         assert client.get(reverse(f"directory:{name}", args=[site_a.public_id])).status_code == HTTPStatus.FORBIDDEN
+
+
+def test_sites_page_filters_and_pages(verified_client, staff_a, site_a, site_b, settings):
+    settings.DIRECTORY_SITES_PAGE_SIZE = 2
+    SiteFactory(name="MAS Les Capucines", city="Rennes", postal_code="35000")
+    SiteFactory(name="FAM Le Colombier", city="Dijon", postal_code="21000")
+    client = verified_client(staff_a)
+    first = client.get(reverse("directory:sites")).content.decode()
+    assert "page=2" in first
+    main = first[first.index("<main") :]
+    assert main.count('class="card site-card"') == 2
+    found = client.get(reverse("directory:sites"), {"q": "rennes"}).content.decode()
+    main = found[found.index("<main") :]
+    assert "MAS Les Capucines" in main and "FAM Le Colombier" not in main
+    assert "Capucines" in client.get(reverse("directory:sites"), {"q": "35"}).content.decode()
+    assert "Oliviers" in client.get(reverse("directory:sites"), {"q": "residence oliv"}).content.decode()
+    last = client.get(reverse("directory:sites"), {"page": "99"})
+    assert last.status_code == HTTPStatus.OK
