@@ -82,14 +82,17 @@ def test_an_invited_relative_sees_only_what_is_shared_and_writes_to_the_team(
     response = family.goto(f"/residents/{marcel['public_id']}/")
     assert response.status in (403, 404)
 
-    # A nurse of the site keeps the family thread open (reached by its address: see the test below).
+    # A nurse of the unit finds the family thread in her conversations and keeps it open.
     thread = world.shell(
         "from messaging.models import Conversation; "
         f"print(Conversation.objects.get(kind='family', resident__public_id='{marcel['public_id']}').public_id)"
     )
     staff = new_context().new_page()
     sign_in(staff, world.person("nurse"), authenticator)
-    staff.goto(f"/messages/c/{thread}/")
+    staff.locator('nav.site-nav a[href$="/messages/"]').click()
+    staff.locator(f'main li[data-conversation="{thread}"] a').click()
+    expect(staff).to_have_url(re.compile(rf"/messages/c/{thread}/"))
+    check(staff)
     expect(staff.locator("[data-live-status]")).not_to_be_empty(timeout=LIVE_TIMEOUT)
     staff.evaluate("window.__carehubNoReload = true")
 
@@ -104,12 +107,7 @@ def test_an_invited_relative_sees_only_what_is_shared_and_writes_to_the_team(
     assert staff.evaluate("window.__carehubNoReload === true")
 
 
-@pytest.mark.xfail(
-    reason="no way in for staff: a family thread is listed only for its members (the relatives), and neither the "
-    "resident page, the family contacts page nor a notification links to it",
-    strict=False,
-)
-def test_staff_reach_the_family_thread_from_the_resident(page, world, authenticator):
+def test_the_care_team_reaches_the_family_thread_from_its_pages(page, world, authenticator):
     marcel = world.data["residents"][0]
     thread = world.shell(
         "from messaging.models import Conversation; "
