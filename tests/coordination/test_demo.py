@@ -41,3 +41,15 @@ def test_seed_is_plausible_and_idempotent(db):
     handover = selectors.handover_build(nurse, unit=unit)
     assert handover.residents and handover.groups
     assert Resident.objects.filter(referents=nurse, unit=unit).exists()
+
+
+def test_targets_come_back_after_a_flush(db):
+    """A flush (between transactional tests, or manage.py flush) must not leave the list empty."""
+    from django.core.management.sql import emit_post_migrate_signal
+
+    from coordination.models import Target
+
+    Target.objects.all().delete()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert Target.objects.filter(code="douleur", name_en="Pain").exists()
+    assert Target.objects.count() >= 19
