@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .access_log import log_access
 from .models import AccessLog
@@ -59,8 +60,12 @@ class SessionLifetimeMiddleware:
             if now - started > settings.SESSION_ABSOLUTE_LIFETIME:
                 reason = _("Your session reached its maximum length. Please sign in again.")
             elif now - last_seen > idle_timeout_for(user):
-                minutes = idle_timeout_for(user) // 60
-                reason = _("You were signed out after %(minutes)d minutes without activity.") % {"minutes": minutes}
+                minutes = max(1, round(idle_timeout_for(user) / 60))
+                reason = ngettext(
+                    "You were signed out after %(minutes)d minute without activity.",
+                    "You were signed out after %(minutes)d minutes without activity.",
+                    minutes,
+                ) % {"minutes": minutes}
             if reason:
                 log_access(request, AccessLog.Action.SESSION_EXPIRED)
                 logout(request)

@@ -85,11 +85,6 @@ def test_the_family_portal_on_a_tablet(page, world, screenshot_dir, check):
     check(page)
 
 
-@pytest.mark.xfail(
-    reason="carehub nav_current marks every link whose URL is a prefix of the page: on /residents/handover/ "
-    "both 'Relève' (/residents/handover/) and 'Résidents' (/residents/) say aria-current=page",
-    strict=False,
-)
 def test_one_navigation_item_is_current(page, world, authenticator):
     sign_in(page, world.person("nurse"), authenticator)
     page.goto("/residents/handover/")
