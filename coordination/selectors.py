@@ -378,7 +378,7 @@ def note_search_page(user, filters: SearchFilters, *, using_postgres: bool, offs
     )
     if not ids:
         return []
-    notes = {n.pk: n for n in note_queryset(user).filter(id__in=ids)}
+    notes = {n.pk: n for n in note_queryset(user).select_related("site").filter(id__in=ids)}
     return [notes[i] for i in ids if i in notes]
 
 

@@ -132,3 +132,15 @@ def test_search_pagination(verified_client, staff_a, site_a, unit_a):
     assert first.count("note__title") == 25 and "page=2" in first
     second = client.get(reverse("coordination:search"), {"q": "selles", "page": 2}).content.decode()
     assert second.count("note__title") == 5
+
+
+def test_results_show_each_note_at_its_site_time(verified_client, group_admin, site_b, unit_b, staff_b):
+    from datetime import UTC, datetime
+
+    resident = ResidentFactory(site=site_b, unit=unit_b)
+    # 22:30 UTC is 19:30 in Cayenne (and 23:30 or 00:30 in Paris).
+    CareNoteFactory(
+        resident=resident, author=staff_b, data="Toux nocturne", created_at=datetime(2026, 6, 10, 22, 30, tzinfo=UTC)
+    )
+    content = verified_client(group_admin).get(reverse("coordination:search"), {"q": "toux"}).content.decode()
+    assert "19:30" in content
