@@ -397,8 +397,9 @@ def _close_sockets(user_id: int) -> None:
         from messaging import realtime
     except ImportError:  # pragma: no cover - messaging is part of CareHub; kept for partial installs
         return
-    # The messaging consumer listens on its own per-user group: ask it to close as well.
-    realtime._send(realtime.user_group(user_id), {"type": realtime.CLOSE})
+    # The messaging consumer listens on its own per-user group: ask it to close as well
+    # (outside a transaction, as here, "on commit" means now).
+    realtime.close_on_commit(user_id)
 
 
 def family_sessions_end(*, user) -> int:

@@ -145,3 +145,14 @@ def test_home_lists_followed_residents(family_a, verified_client, site_a):
     assert "Marie" in html and "Robert" in html
     assert reverse("portal:documents", kwargs={"public_id": robert.public_id}) not in html
     assert reverse("portal:documents", kwargs={"public_id": family_a.resident.public_id}) in html
+
+
+def test_times_are_shown_in_the_time_zone_of_the_residents_home(family_b, staff_b, verified_client):
+    from datetime import UTC, datetime
+
+    # Louis lives in Cayenne (UTC-3): a note written at 12:00 UTC was written at 09:00 there.
+    shared_note(
+        family_b.resident, staff_b, data="Sieste au calme.", created_at=datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    )
+    html = verified_client(family_b.user).get(news_url(family_b.resident)).content.decode()
+    assert "09:00" in html and "13:00" not in html
