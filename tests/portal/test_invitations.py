@@ -185,9 +185,10 @@ def test_mail_failure_leaves_the_invitation_marked_not_sent(
 
 
 def test_a_relative_with_an_account_follows_a_second_resident(
-    family_a, coordinator_a, verified_client, django_capture_on_commit_callbacks, site_a
+    family_a, coordinator_a, verified_client, django_capture_on_commit_callbacks, site_a, settings
 ):
     """A couple in the same home: the same relative follows both."""
+    settings.LANGUAGE_CODE = "en"
     husband = ResidentFactory(site=site_a, first_name="Robert", last_name="Durand")
     with django_capture_on_commit_callbacks(execute=True):
         invite(verified_client(coordinator_a), husband, email=family_a.user.email.upper())
