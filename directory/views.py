@@ -207,6 +207,8 @@ def sites(request):
     """Every site, a page at a time (a group may have hundreds), filtered by name or city."""
     query = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
     matching = selectors.sites_matching(viewer=request.user, query=query)
+    if query.strip():
+        log_access(request, AccessLog.Action.SEARCH, query=f"sites: {query.strip()}")
     page = Paginator(matching, settings.DIRECTORY_SITES_PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

@@ -258,6 +258,8 @@ def test_sites_page_filters_and_pages(verified_client, staff_a, site_a, site_b, 
     found = client.get(reverse("directory:sites"), {"q": "rennes"}).content.decode()
     main = found[found.index("<main") :]
     assert "MAS Les Capucines" in main and "FAM Le Colombier" not in main
+    entry = AccessLog.objects.filter(action=AccessLog.Action.SEARCH).order_by("-id").first()
+    assert (entry.user, entry.query) == (staff_a, "sites: rennes")
     assert "Capucines" in client.get(reverse("directory:sites"), {"q": "35"}).content.decode()
     assert "Oliviers" in client.get(reverse("directory:sites"), {"q": "residence oliv"}).content.decode()
     last = client.get(reverse("directory:sites"), {"page": "99"})
