@@ -11,7 +11,6 @@ import hashlib
 from functools import wraps
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -21,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from carehub import policy
 from carehub.access_log import log_access
 from carehub.models import AccessLog
 
@@ -36,7 +36,7 @@ def coordinator_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not admin.site.has_permission(request):
-            raise PermissionDenied
+            policy.refuse(request)
         return view(request, *args, **kwargs)
 
     return wrapper

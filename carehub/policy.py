@@ -19,7 +19,9 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 if TYPE_CHECKING:
@@ -173,3 +175,16 @@ def get_visible_or_404(queryset_or_model, user, **lookup) -> Model:
 
 def can_view(user: User, obj: Model) -> bool:
     return type(obj)._default_manager.visible_to(user).filter(pk=obj.pk).exists()
+
+
+def refuse(request) -> None:
+    """Refuse a page the user may not open: raise 404 or 403.
+
+    A family member gets 404 on a staff page addressed by an id, exactly as for
+    an object that does not exist, so that nothing leaks about other
+    residents; elsewhere the refusal is a plain 403.
+    """
+    match = getattr(request, "resolver_match", None)
+    if request.user.is_authenticated and request.user.is_family and match is not None and match.kwargs:
+        raise Http404
+    raise PermissionDenied

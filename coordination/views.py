@@ -48,7 +48,7 @@ def staff_required(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not policy.is_active_staff(request.user):
-            raise PermissionDenied
+            policy.refuse(request)
         return view(request, *args, **kwargs)
 
     return wrapper

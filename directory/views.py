@@ -30,12 +30,12 @@ ROSTER_DAYS = 14
 
 
 def directory_access(view):
-    """Current staff only: families and people without an assignment get 403."""
+    """Current staff only: families and people without an assignment are refused (policy.refuse)."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not policy.is_active_staff(request.user) or not policy.site_ids(request.user, policy.Scope.DIRECTORY):
-            raise PermissionDenied
+            policy.refuse(request)
         return view(request, *args, **kwargs)
 
     return wrapper

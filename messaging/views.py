@@ -25,11 +25,12 @@ from .forms import DutyRoleForm, EditForm, GroupForm, MemberAddForm, MessageForm
 from .models import Conversation, Kind, Message
 
 
-def _require_messaging_staff(user) -> None:
+def _require_messaging_staff(request) -> None:
     """Staff pages of messaging: current staff only (families use their portal)."""
+    user = request.user
     policy.forget(user)
     if user.is_family or not policy.is_active_staff(user):
-        raise PermissionDenied
+        policy.refuse(request)
 
 
 def _conversation_or_404(user, public_id) -> Conversation:
@@ -41,7 +42,7 @@ def _conversation_or_404(user, public_id) -> Conversation:
 
 @require_GET
 def index(request):
-    _require_messaging_staff(request.user)
+    _require_messaging_staff(request)
     services.channel_memberships_sync(user=request.user)
     conversations = selectors.conversation_list(request.user)
     others = [c.other_user.pk for c in conversations if c.kind == Kind.DIRECT and c.other_user]
@@ -64,7 +65,7 @@ def index(request):
 def conversation(request, public_id):
     if request.user.is_family:
         raise Http404  # the family thread is shown by the family portal
-    _require_messaging_staff(request.user)
+    _require_messaging_staff(request)
     convo = _conversation_or_404(request.user, public_id)
     form = MessageForm(request.POST or None)
     status = HTTPStatus.OK
@@ -148,7 +149,7 @@ def _direct_title(convo, memberships, viewer) -> str:
 @require_GET
 def start_direct(request, public_id):
     """Open (or create once) the direct conversation with a colleague; linked from the directory."""
-    _require_messaging_staff(request.user)
+    _require_messaging_staff(request)
     User = get_user_model()
     other = User.objects.filter(public_id=public_id, is_active=True, kind=User.Kind.STAFF).first()
     if other is None:
@@ -164,7 +165,7 @@ def start_direct(request, public_id):
 @require_GET
 def resident_thread(request, public_id):
     """The care team's thread about a resident; linked from the resident page."""
-    _require_messaging_staff(request.user)
+    _require_messaging_staff(request)
     from coordination.models import Resident
 
     policy.forget(request.user)
@@ -175,7 +176,7 @@ def resident_thread(request, public_id):
 
 @require_POST
 def group_create(request):
-    _require_messaging_staff(request.user)
+    _require_messaging_staff(request)
     form = GroupForm(request.POST, user=request.user)
     if form.is_valid():
         try:
@@ -192,7 +193,7 @@ def group_create(request):
 @require_http_methods(["GET", "POST"])
 def duty_send(request):
     """Address a message to a duty role, resolved now (GET shows the form alone)."""
-    _require_messaging_staff(request.user)
+    _require_messaging_staff(request)
     form = DutyRoleForm(request.POST or None, user=request.user)
     status = HTTPStatus.OK
     if request.method == "POST":
@@ -224,7 +225,7 @@ def duty_send(request):
 
 @require_POST
 def member_add(request, public_id):
-    _require_messaging_staff(request.user)
+    _require_messaging_staff(request)
     convo = _conversation_or_404(request.user, public_id)
     form = MemberAddForm(request.POST, user=request.user)
     if form.is_valid():
@@ -241,7 +242,7 @@ def member_add(request, public_id):
 
 @require_POST
 def member_remove(request, public_id, user_public_id):
-    _require_messaging_staff(request.user)
+    _require_messaging_staff(request)
     convo = _conversation_or_404(request.user, public_id)
     User = get_user_model()
     member = User.objects.filter(public_id=user_public_id, conversation_memberships__conversation=convo).first()
@@ -271,7 +272,7 @@ def _message_or_404(user, public_id) -> Message:
 
 @require_POST
 def acknowledge(request, public_id):
-    _require_messaging_staff(request.user)
+    _require_messaging_staff(request)
     message = _message_or_404(request.user, public_id)
     try:
         services.message_acknowledge(message=message, user=request.user)
@@ -284,7 +285,7 @@ def acknowledge(request, public_id):
 
 @require_http_methods(["GET", "POST"])
 def message_edit(request, public_id):
-    _require_messaging_staff(request.user)
+    _require_messaging_staff(request)
     message = _message_or_404(request.user, public_id)
     if message.sender_id != request.user.pk:
         raise PermissionDenied
@@ -307,7 +308,7 @@ def message_edit(request, public_id):
 
 @require_POST
 def message_delete(request, public_id):
-    _require_messaging_staff(request.user)
+    _require_messaging_staff(request)
     message = _message_or_404(request.user, public_id)
     try:
         services.message_delete(message=message, actor=request.user)
@@ -321,7 +322,7 @@ def message_delete(request, public_id):
 
 @require_GET
 def search(request):
-    _require_messaging_staff(request.user)
+    _require_messaging_staff(request)
     form = SearchForm(request.GET or None)
     results = []
     if form.is_valid():

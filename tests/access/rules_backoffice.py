@@ -7,6 +7,8 @@ or the sign-in page. The resident belongs to site A.
 from tests.access.matrix import Rule, expect
 
 COORDINATORS_ONLY = expect(family=403, staff_a=403, staff_b=403)
+#: The same on a page addressed by an id: families get 404, as for a missing object.
+COORDINATORS_ONLY_BY_ID = expect(family=404, staff_a=403, staff_b=403)
 
 
 def build(world):
@@ -24,15 +26,15 @@ def _resident(w):
 RULES = [
     Rule("backoffice:dashboard", statuses=COORDINATORS_ONLY),
     Rule("backoffice:resident_records", statuses=COORDINATORS_ONLY),
-    Rule("backoffice:history_csv", kwargs=_resident, statuses=COORDINATORS_ONLY),
-    Rule("backoffice:history_pdf", kwargs=_resident, statuses=COORDINATORS_ONLY),
-    Rule("backoffice:gdpr_export", kwargs=_resident, statuses=COORDINATORS_ONLY),
-    Rule("backoffice:import_upload", kwargs=lambda w: {"kind": "staff"}, statuses=COORDINATORS_ONLY),
+    Rule("backoffice:history_csv", kwargs=_resident, statuses=COORDINATORS_ONLY_BY_ID),
+    Rule("backoffice:history_pdf", kwargs=_resident, statuses=COORDINATORS_ONLY_BY_ID),
+    Rule("backoffice:gdpr_export", kwargs=_resident, statuses=COORDINATORS_ONLY_BY_ID),
+    Rule("backoffice:import_upload", kwargs=lambda w: {"kind": "staff"}, statuses=COORDINATORS_ONLY_BY_ID),
     Rule(
         "backoffice:import_apply",
         kwargs=lambda w: {"kind": "residents"},
         method="post",
-        statuses=expect(family=403, staff_a=403, staff_b=403, coordinator_a=302, group_admin=302),
+        statuses=expect(family=404, staff_a=403, staff_b=403, coordinator_a=302, group_admin=302),
         note="nothing previewed: back to the upload page",
     ),
 ]

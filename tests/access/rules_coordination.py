@@ -5,9 +5,9 @@ from tests.access.matrix import Rule, expect
 from tests.coordination.factories import CareNoteFactory, ResidentAlertFactory, ResidentFactory
 
 #: A site-A page: staff of site B get 404 (absent); families are refused every staff page (403).
-SITE_A = expect(staff_b=404)
+SITE_A = expect(staff_b=404, family=404)
 #: Coordinator-only page on a site-A object.
-MANAGE_A = expect(staff_b=404, staff_a=403)
+MANAGE_A = expect(staff_b=404, staff_a=403, family=404)
 
 
 def build(world):
@@ -59,14 +59,14 @@ RULES = [
     Rule(
         "coordination:resident_photo",
         _resident,
-        expect(staff_b=404, staff_a=404, coordinator_a=404, group_admin=404),
+        expect(family=404, staff_b=404, staff_a=404, coordinator_a=404, group_admin=404),
         note="no photo",
     ),
     Rule("coordination:note_create", _resident, SITE_A),
     Rule(
         "coordination:alert_add",
         _resident,
-        expect(staff_b=404, staff_a=403, coordinator_a=302, group_admin=302),
+        expect(family=404, staff_b=404, staff_a=403, coordinator_a=302, group_admin=302),
         method="post",
         data=lambda w: {"kind": "allergy", "detail": "pénicilline"},
         note="nurses and coordinators only; staff_a is a care assistant",
@@ -74,7 +74,7 @@ RULES = [
     Rule(
         "coordination:alert_end",
         lambda w: {"public_id": w.alert.public_id},
-        expect(staff_b=404, staff_a=403, coordinator_a=302, group_admin=302),
+        expect(family=404, staff_b=404, staff_a=403, coordinator_a=302, group_admin=302),
         method="post",
     ),
     Rule("coordination:resident_transfer", _resident, MANAGE_A),
@@ -84,7 +84,7 @@ RULES = [
     Rule(
         "coordination:note_correct",
         _note,
-        expect(staff_b=404, coordinator_a=403, group_admin=403),
+        expect(family=404, staff_b=404, coordinator_a=403, group_admin=403),
         note="only the author, within the correction window",
     ),
     Rule("coordination:note_amend", _note, SITE_A),
@@ -93,7 +93,7 @@ RULES = [
     Rule(
         "coordination:note_acknowledge",
         _note,
-        expect(staff_b=404, staff_a=400, coordinator_a=302, group_admin=302),
+        expect(family=404, staff_b=404, staff_a=400, coordinator_a=302, group_admin=302),
         method="post",
         note="the author cannot acknowledge their own urgent note",
     ),

@@ -27,7 +27,7 @@ def build(world):
 
 
 def _site_a_only(**overrides):
-    return expect(staff_b=404, family=403, **overrides)
+    return expect(staff_b=404, family=404, **overrides)
 
 
 RULES = [
@@ -44,7 +44,7 @@ RULES = [
     Rule(
         "messaging:start_direct",
         kwargs=lambda w: {"public_id": w.users["coordinator_a"].public_id},
-        statuses=expect(staff_a=302, staff_b=302, coordinator_a=302, group_admin=302),
+        statuses=expect(family=404, staff_a=302, staff_b=302, coordinator_a=302, group_admin=302),
         note="coordinator_a to themself: refused with a message and a redirect to the list",
     ),
     Rule(
@@ -62,14 +62,14 @@ RULES = [
         kwargs=lambda w: {"public_id": w.group.public_id},
         method="post",
         data=lambda w: {"user": ""},
-        statuses=expect(staff_a=302, staff_b=404, coordinator_a=302, group_admin=404, family=403),
+        statuses=expect(staff_a=302, staff_b=404, coordinator_a=302, group_admin=404, family=404),
         note="group members only; the empty form is refused with a message",
     ),
     Rule(
         "messaging:member_remove",
         kwargs=lambda w: {"public_id": w.group.public_id, "user_public_id": w.users["group_admin"].public_id},
         method="post",
-        statuses=expect(staff_a=404, staff_b=404, coordinator_a=404, group_admin=404, family=403),
+        statuses=expect(staff_a=404, staff_b=404, coordinator_a=404, group_admin=404, family=404),
         note="not a member of that group: 404 for everyone",
     ),
     Rule(

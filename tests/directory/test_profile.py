@@ -66,7 +66,7 @@ def test_profile_of_unknown_or_departed_person_is_404(verified_client, staff_a, 
 
 
 def test_family_cannot_open_a_profile(verified_client, family_user, staff_a):
-    assert verified_client(family_user).get(_profile_url(staff_a)).status_code == HTTPStatus.FORBIDDEN
+    assert verified_client(family_user).get(_profile_url(staff_a)).status_code == HTTPStatus.NOT_FOUND
 
 
 # --- Mobile visibility -------------------------------------------------------------------------
@@ -242,7 +242,7 @@ def test_photo_can_be_removed(verified_client, staff_a):
 def test_photo_is_private_to_staff(verified_client, client, staff_a, family_user):
     _upload(verified_client(staff_a), jpeg_bytes((100, 100)))
     url = reverse("directory:profile_photo", args=[staff_a.public_id])
-    assert verified_client(family_user).get(url).status_code == HTTPStatus.FORBIDDEN
+    assert verified_client(family_user).get(url).status_code == HTTPStatus.NOT_FOUND
     assert client.get(url).status_code == HTTPStatus.FOUND  # anonymous: to the sign-in page
 
 
