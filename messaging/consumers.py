@@ -244,7 +244,8 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             self.subscribed[conversation_id] = public_id
             self.by_public[public_id] = conversation_id
         for payload in payloads:
-            await self.send_json({"type": "message", "replay": True, "message": payload})
+            frame = {"type": "message", "replay": True, "message": payload}
+            await self.send_json(selectors.redact_for_family(frame) if self.user.is_family else frame)
         await self.send_json({"type": "synced", "conversation": public_id, "complete": complete})
 
     def _sync_sync(self, public_id, after):
@@ -323,6 +324,8 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         if conversation_id is not None and conversation_id not in self.subscribed:
             return  # removed meanwhile: deliver nothing more
         frame = event["frame"]
+        if self.user.is_family:
+            frame = selectors.redact_for_family(frame)
         if frame.get("type") == "removed":
             # Stop at once, before any later event of that conversation is handled.
             removed = self.by_public.pop(frame.get("conversation"), None)

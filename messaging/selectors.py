@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from carehub import policy
 
@@ -129,7 +130,9 @@ def messages_page(conversation: Conversation, *, before: int | None = None, size
     if before:
         qs = qs.filter(id__lt=before)
     page = list(
-        qs.select_related("sender").prefetch_related("reached", "acknowledgements__user").order_by("-id")[:size]
+        qs.select_related("sender__staff_profile")
+        .prefetch_related("reached__staff_profile", "acknowledgements__user__staff_profile")
+        .order_by("-id")[:size]
     )
     page.reverse()
     return page
@@ -138,7 +141,7 @@ def messages_page(conversation: Conversation, *, before: int | None = None, size
 def messages_after(conversation_id: int, after_id: int, *, limit: int) -> list[Message]:
     return list(
         Message.objects.filter(conversation_id=conversation_id, id__gt=after_id)
-        .select_related("sender", "conversation")
+        .select_related("sender__staff_profile", "conversation")
         .prefetch_related("reached", "acknowledgements__user")
         .order_by("id")[:limit]
     )
@@ -154,9 +157,37 @@ def seen_by(message: Message, memberships: list[Membership]) -> dict:
     }
 
 
+def public_label(user) -> str:
+    """How a relative sees a member of staff: first name and job, never the last name."""
+    if user.is_family:
+        return user.first_name or str(_("A relative"))
+    profile = getattr(user, "staff_profile", None)
+    job = profile.get_job_display() if profile is not None else str(_("Care team"))
+    return f"{user.first_name} ({job})" if user.first_name else job
+
+
+def redact_for_family(frame: dict) -> dict:
+    """A message frame as a family member's socket may receive it: staff named by
+    first name and job only (the portal page shows them the same way)."""
+    if not isinstance(frame.get("message"), dict):
+        return frame
+    message = dict(frame["message"])
+    sender = dict(message.get("sender", {}))
+    sender["name"] = sender.pop("public_label", "") or sender.get("name", "")
+    sender.pop("handle", None)
+    message["sender"] = sender
+    message["reached"] = message.pop("reached_public", [])
+    message["acks"] = message.pop("acks_public", [])
+    return {**frame, "message": message}
+
+
 def message_payload(message: Message) -> dict:
-    """What a socket receives for one message (the client escapes it on render)."""
+    """What a socket receives for one message (the client escapes it on render).
+
+    The ``*_public`` fields are what family sockets get instead (redact_for_family)."""
     deleted = message.is_deleted
+    acks = [a.user for a in message.acknowledgements.all()] if message.is_urgent else []
+    reached = list(message.reached.all()) if message.duty_role else []
     return {
         "id": message.pk,
         "public_id": str(message.public_id),
@@ -166,6 +197,7 @@ def message_payload(message: Message) -> dict:
             "name": str(message.sender),
             "initials": message.sender.initials,
             "handle": handle_of(message.sender),
+            "public_label": public_label(message.sender),
         },
         "body": "" if deleted else message.body,
         "urgent": message.is_urgent,
@@ -173,8 +205,10 @@ def message_payload(message: Message) -> dict:
         "edited": bool(message.edited_at),
         "deleted": deleted,
         "duty_role": message.duty_role_label,
-        "reached": [str(u) for u in message.reached.all()] if message.duty_role else [],
-        "acks": [str(a.user) for a in message.acknowledgements.all()] if message.is_urgent else [],
+        "reached": [str(u) for u in reached],
+        "acks": [str(u) for u in acks],
+        "reached_public": [public_label(u) for u in reached],
+        "acks_public": [public_label(u) for u in acks],
         "escalated": bool(message.escalated_at),
     }
 
@@ -203,6 +237,6 @@ def search_messages(user, query: str, *, limit: int = 50) -> list[Message]:
     return list(
         Message.objects.visible_to(user)
         .filter(Q(body__icontains=query), deleted_at__isnull=True)
-        .select_related("sender", "conversation")
+        .select_related("sender__staff_profile", "conversation")
         .order_by("-id")[:limit]
     )

@@ -217,6 +217,34 @@ async def test_the_relatives_socket_reaches_only_their_family_thread(family_a, f
     await comm.disconnect()
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_the_relatives_socket_shows_staff_by_first_name_and_job_only(family_a, staff_a):
+    import uuid
+
+    from messaging import services as messaging_services
+    from messaging.models import Conversation, Kind
+
+    comm = await _family_socket(family_a.user)
+
+    def staff_writes():
+        thread = Conversation.objects.get(kind=Kind.FAMILY, resident=family_a.resident)
+        messaging_services.message_send(
+            conversation=thread, sender=staff_a, body="Votre mère a bien mangé.", client_token=uuid.uuid4()
+        )
+
+    await sync_to_async(staff_writes)()
+    for _ in range(5):
+        frame = await comm.receive_json_from(timeout=3)
+        if frame["type"] == "message":
+            break
+    assert frame["type"] == "message", frame
+    sender = frame["message"]["sender"]
+    assert sender["name"].startswith("Hélène (")  # first name and job
+    assert "Lefèvre" not in str(frame) and "handle" not in sender
+    await comm.disconnect()
+
+
 def test_old_session_records_are_pruned(family_a, settings):
     from datetime import timedelta
 
