@@ -9,13 +9,32 @@ from django.utils.translation import gettext_lazy as _
 from carehub import policy
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """The chosen files, unchecked: the documents app's checks run in the service
+    (messaging.attachments), so that refusals read as in the documents app."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        return [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+
+
 class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Message"),
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
         max_length=settings.MESSAGING_MAX_BODY_CHARS,
-        error_messages={"required": _("The message is empty.")},
+        required=False,
     )
+    files = AttachmentsField(label=_("Attach files"), required=False)
     urgent = forms.BooleanField(
         label=_("Urgent: recipients must acknowledge it"),
         required=False,
@@ -27,6 +46,21 @@ class MessageForm(forms.Form):
         if not self.is_bound:
             # A fresh token per rendered form: a double click or a resent POST stores the message once.
             self.initial.setdefault("client_token", uuid.uuid4())
+        from documents.detection import allowed_kinds
+
+        self.fields["files"].help_text = _(
+            "Up to %(count)d files of %(limit)d MB each, checked as in the documents: %(types)s."
+        ) % {
+            "count": settings.DOCUMENTS_MAX_FILES_PER_REQUEST,
+            "limit": settings.DOCUMENTS_MAX_UPLOAD_SIZE // 1_048_576,
+            "types": ", ".join(str(kind.label) for kind in allowed_kinds()),
+        }
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("body") or "").strip() and not data.get("files") and "body" not in self.errors:
+            self.add_error("body", _("The message is empty."))
+        return data
 
 
 class EditForm(forms.Form):

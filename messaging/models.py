@@ -302,3 +302,57 @@ class Acknowledgement(models.Model):
 
     def __str__(self):
         return f"{self.user} acknowledged {self.message_id}"
+
+
+def attachment_upload_to(instance, filename):
+    # Random name, sharded: nothing of the sent name reaches the storage.
+    key = uuid.uuid4().hex
+    return f"messaging/{key[:2]}/{key}"
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Files of the messages ``user`` may read (a deleted message's files are gone)."""
+        return self.filter(
+            message__conversation__in=Conversation.objects.visible_to(user).values("pk"),
+            message__deleted_at__isnull=True,
+        )
+
+
+class Attachment(models.Model):
+    """A file sent with a message, checked by the documents app's rules before it was stored."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
+    original_name = models.CharField(_("name as sent"), max_length=255)
+    name = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=255)
+    size = models.BigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    kind = models.CharField(_("detected type"), max_length=10)
+    content_type = models.CharField(_("content type"), max_length=120)
+    scanned = models.BooleanField(_("checked for viruses"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def access_log_site_id(self):
+        return self.message.conversation.site_id
+
+    @property
+    def access_log_subject_id(self):
+        return self.message.conversation.access_log_subject_id

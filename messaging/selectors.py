@@ -131,7 +131,7 @@ def messages_page(conversation: Conversation, *, before: int | None = None, size
         qs = qs.filter(id__lt=before)
     page = list(
         qs.select_related("sender__staff_profile")
-        .prefetch_related("reached__staff_profile", "acknowledgements__user__staff_profile")
+        .prefetch_related("reached__staff_profile", "acknowledgements__user__staff_profile", "attachments")
         .order_by("-id")[:size]
     )
     page.reverse()
@@ -142,7 +142,7 @@ def messages_after(conversation_id: int, after_id: int, *, limit: int) -> list[M
     return list(
         Message.objects.filter(conversation_id=conversation_id, id__gt=after_id)
         .select_related("sender__staff_profile", "conversation")
-        .prefetch_related("reached", "acknowledgements__user")
+        .prefetch_related("reached", "acknowledgements__user", "attachments")
         .order_by("id")[:limit]
     )
 
@@ -184,7 +184,11 @@ def redact_for_family(frame: dict) -> dict:
 def message_payload(message: Message) -> dict:
     """What a socket receives for one message (the client escapes it on render).
 
-    The ``*_public`` fields are what family sockets get instead (redact_for_family)."""
+    The ``*_public`` fields are what family sockets get instead (redact_for_family);
+    ``attachments`` (name, size, download link) are the same for everyone who may
+    read the conversation (the download view checks membership again)."""
+    from .attachments import payload as attachment_payload
+
     deleted = message.is_deleted
     acks = [a.user for a in message.acknowledgements.all()] if message.is_urgent else []
     reached = list(message.reached.all()) if message.duty_role else []
@@ -210,6 +214,7 @@ def message_payload(message: Message) -> dict:
         "reached_public": [public_label(u) for u in reached],
         "acks_public": [public_label(u) for u in acks],
         "escalated": bool(message.escalated_at),
+        "attachments": [] if deleted else [attachment_payload(a) for a in message.attachments.all()],
     }
 
 

@@ -46,6 +46,10 @@ class NotAllowed(MessagingError):
     code = "forbidden"
 
 
+class AttachmentRefused(MessagingError):
+    code = "file_refused"
+
+
 # --- Conversations -------------------------------------------------------------------------
 
 
@@ -304,8 +308,10 @@ def rate_limit_check(*, user) -> None:
         )
 
 
-def clean_body(body: str) -> str:
+def clean_body(body: str, *, allow_empty: bool = False) -> str:
     body = (body or "").replace("\r\n", "\n").strip()
+    if not body and allow_empty:
+        return ""
     if not body:
         raise MessagingError(_("The message is empty."), code="empty")
     if len(body) > settings.MESSAGING_MAX_BODY_CHARS:
@@ -339,11 +345,15 @@ def message_send(
     urgent: bool = False,
     duty_role: duty.DutyRole | None = None,
     reached=(),
+    files=(),
 ) -> SendResult:
     """Save a message, then (after commit) broadcast it to the conversation's sockets.
 
     Idempotent on (sender, client_token): a retried or double-clicked send
     returns the message already stored and broadcasts nothing more.
+
+    ``files`` (uploaded files) go through the documents app's checks; if one is
+    refused, ``AttachmentRefused`` says why and nothing at all is stored.
     """
     token = parse_client_token(client_token)
     existing = Message.objects.filter(sender=sender, client_token=token).select_related("conversation").first()
@@ -354,21 +364,36 @@ def message_send(
     policy.forget(sender)
     if not selectors.conversation_is_visible(conversation, sender):
         raise NotAllowed(_("You are not a member of this conversation."))
-    body = clean_body(body)
+    files = list(files)
+    body = clean_body(body, allow_empty=bool(files))
     rate_limit_check(user=sender)
+    pending = []
+    if files:
+        from . import attachments
+
+        try:
+            pending = attachments.check_and_store(files)
+        except attachments.UploadRefused as exc:
+            raise AttachmentRefused(str(exc)) from exc
     try:
         with transaction.atomic():
-            message = _message_create(conversation, sender, body, token, urgent, duty_role, reached)
+            message = _message_create(conversation, sender, body, token, urgent, duty_role, reached, pending)
     except IntegrityError:
+        if pending:
+            attachments.discard(pending)
         # The same token raced in on another socket or process: that one won.
         existing = Message.objects.filter(sender=sender, client_token=token).first()
         if existing is None:
             raise
         return SendResult(existing, False)
+    except BaseException:
+        if pending:
+            attachments.discard(pending)
+        raise
     return SendResult(message, True)
 
 
-def _message_create(conversation, sender, body, token, urgent, duty_role, reached) -> Message:
+def _message_create(conversation, sender, body, token, urgent, duty_role, reached, pending=()) -> Message:
     message = Message.objects.create(
         conversation=conversation,
         sender=sender,
@@ -380,6 +405,10 @@ def _message_create(conversation, sender, body, token, urgent, duty_role, reache
     )
     if reached:
         message.reached.set(reached)
+    if pending:
+        from . import attachments
+
+        attachments.create_rows(message=message, pending=pending, user=sender)
     Conversation.objects.filter(pk=conversation.pk, last_message_id__lt=message.pk).update(
         last_message_id=message.pk, last_message_at=message.created_at
     )

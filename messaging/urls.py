@@ -17,4 +17,5 @@ urlpatterns = [
     path("m/<uuid:public_id>/ack/", views.acknowledge, name="acknowledge"),
     path("m/<uuid:public_id>/edit/", views.message_edit, name="message_edit"),
     path("m/<uuid:public_id>/delete/", views.message_delete, name="message_delete"),
+    path("files/<uuid:public_id>/", views.attachment, name="attachment"),
 ]

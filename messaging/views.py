@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carehub import policy
@@ -22,7 +23,7 @@ from carehub.models import AccessLog
 
 from . import duty, presence, selectors, services
 from .forms import DutyRoleForm, EditForm, GroupForm, MemberAddForm, MessageForm, SearchForm
-from .models import Conversation, Kind, Message
+from .models import Attachment, Conversation, Kind, Message
 
 
 def _require_messaging_staff(request) -> None:
@@ -61,16 +62,54 @@ def index(request):
     )
 
 
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def conversation(request, public_id):
+    """The thread and its composer. A message with files is a multipart POST: the
+    documents app's streaming upload handler (size limit while receiving) is
+    installed before anything reads the body, hence csrf_exempt here and
+    csrf_protect on the inner view, as for document uploads."""
     if request.user.is_family:
         raise Http404  # the family thread is shown by the family portal
     _require_messaging_staff(request)
     convo = _conversation_or_404(request.user, public_id)
-    form = MessageForm(request.POST or None)
+    handler = None
+    if request.method == "POST" and request.content_type == "multipart/form-data":
+        from documents.uploads import LimitedUploadHandler, declared_length, max_request_size
+
+        max_files = settings.DOCUMENTS_MAX_FILES_PER_REQUEST
+        if declared_length(request) > max_request_size(max_files):
+            flash.error(
+                request,
+                _("The upload is larger than the limit of %(limit)s MB per file; nothing was stored.")
+                % {"limit": settings.DOCUMENTS_MAX_UPLOAD_SIZE // 1_048_576},
+            )
+            return redirect("messaging:conversation", public_id=convo.public_id)
+        handler = LimitedUploadHandler(request, max_size=settings.DOCUMENTS_MAX_UPLOAD_SIZE, max_files=max_files)
+        request.upload_handlers = [handler]
+    return _conversation(request, convo, handler)
+
+
+def _skipped_files_errors(handler) -> list[str]:
+    if handler is None:
+        return []
+    from documents.views import _too_large
+
+    errors = [_too_large(name) for name in handler.too_large]
+    errors += [_("Too many files at once: “%(name)s” was not sent.") % {"name": name} for name in handler.too_many]
+    return errors
+
+
+@csrf_protect
+def _conversation(request, convo, handler):
+    form = MessageForm(request.POST or None, request.FILES or None)
     status = HTTPStatus.OK
     if request.method == "POST":
-        if form.is_valid():
+        valid = form.is_valid()
+        skipped = _skipped_files_errors(handler)
+        for error in skipped:  # an oversize file stops the whole send: nothing is stored
+            form.add_error("files", error)
+        if valid and not skipped:
             try:
                 result = services.message_send(
                     conversation=convo,
@@ -78,9 +117,10 @@ def conversation(request, public_id):
                     body=form.cleaned_data["body"],
                     client_token=form.cleaned_data["client_token"],
                     urgent=form.cleaned_data["urgent"],
+                    files=form.cleaned_data["files"],
                 )
             except services.MessagingError as exc:
-                form.add_error(None, exc.message)
+                form.add_error("files" if isinstance(exc, services.AttachmentRefused) else None, exc.message)
                 status = (
                     HTTPStatus.TOO_MANY_REQUESTS if isinstance(exc, services.RateLimited) else HTTPStatus.BAD_REQUEST
                 )
@@ -318,6 +358,20 @@ def message_delete(request, public_id):
     return redirect(
         reverse("messaging:conversation", kwargs={"public_id": message.conversation.public_id}) + f"#m-{message.pk}"
     )
+
+
+@require_GET
+def attachment(request, public_id):
+    """A file sent in a conversation: for whoever may read that conversation now
+    (a family only in their family thread), 404 for anyone else; logged."""
+    from . import attachments
+
+    policy.forget(request.user)
+    item = policy.get_visible_or_404(
+        Attachment.objects.select_related("message__conversation__resident"), request.user, public_id=public_id
+    )
+    log_access(request, AccessLog.Action.DOWNLOAD, item)
+    return attachments.response(request, item)
 
 
 @require_GET

@@ -100,6 +100,27 @@
     if (edited) { edited.hidden = !message.edited || message.deleted; }
   }
 
+  function fillAttachments(el, message) {
+    var box = slot(el, "attachments");
+    if (!box) { return; }
+    box.textContent = "";
+    var files = message.deleted ? [] : (message.attachments || []);
+    files.forEach(function (file) {
+      var li = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = file.url;
+      link.setAttribute("download", "");
+      link.textContent = file.name;
+      var size = document.createElement("span");
+      size.className = "muted";
+      size.textContent = " (" + file.size_label + ")";
+      li.appendChild(link);
+      li.appendChild(size);
+      box.appendChild(li);
+    });
+    box.hidden = files.length === 0;
+  }
+
   function buildMessage(message) {
     var template = document.getElementById("message-template");
     var el = template.content.firstElementChild.cloneNode(true);
@@ -131,6 +152,7 @@
     }
     if (message.sender.id === userId && !message.deleted) { slot(el, "own").hidden = false; }
     fillBody(el, message);
+    fillAttachments(el, message);
     return el;
   }
 
@@ -253,7 +275,7 @@
         break;
       case "updated":
         var existing = document.getElementById("m-" + frame.message.id);
-        if (existing) { fillBody(existing, frame.message); }
+        if (existing) { fillBody(existing, frame.message); fillAttachments(existing, frame.message); }
         break;
       case "read":
         if (frame.conversation === conversation) {
@@ -307,6 +329,7 @@
     return {
       body: composer.querySelector("textarea"),
       urgent: composer.querySelector('input[type="checkbox"]'),
+      files: composer.querySelector('input[type="file"]'),
       token: composer.querySelector('input[name="client_token"]'),
       button: composer.querySelector('button[type="submit"]'),
       error: composer.querySelector("[data-composer-error]")
@@ -349,6 +372,8 @@
   if (composer) {
     composer.addEventListener("submit", function (event) {
       var parts = composerParts();
+      // Files go with the plain form (multipart POST, checked by the documents app's rules).
+      if (parts.files && parts.files.files.length) { return; }
       if (!parts.body.value.trim()) { return; }
       event.preventDefault();
       if (pending) { return; } // a double click sends once

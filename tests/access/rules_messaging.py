@@ -24,6 +24,18 @@ def build(world):
     world.message = Message.objects.create(
         conversation=world.channel, sender=staff_a, body="Bonjour", client_token=uuid.uuid4()
     )
+    # A PDF sent in the site channel of site A, through the documents app's checks.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.samples import text_pdf
+
+    world.attachment = services.message_send(
+        conversation=world.channel,
+        sender=staff_a,
+        body="Protocole joint",
+        client_token=uuid.uuid4(),
+        files=[SimpleUploadedFile("protocole.pdf", text_pdf([["Matrice"]]))],
+    ).message.attachments.get()
 
 
 def _site_a_only(**overrides):
@@ -91,5 +103,11 @@ RULES = [
         method="post",
         statuses=_site_a_only(staff_a=302, coordinator_a=403, group_admin=403),
         note="only the sender deletes",
+    ),
+    Rule(
+        "messaging:attachment",
+        kwargs=lambda w: {"public_id": w.attachment.public_id},
+        statuses=_site_a_only(),
+        note="members of the site-A channel only; another site's staff and families get 404",
     ),
 ]
