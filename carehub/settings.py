@@ -190,12 +190,17 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, channel layer, Celery --------------------------------------------
+# Parallel test processes (pytest-xdist), and the Celery workers and Daphne nodes
+# they spawn, share one Redis: each keeps its own cache keys, channel groups and
+# queue, so that one process's tests never see another's data.
+_TEST_SHARD = env.str("PYTEST_XDIST_WORKER", default="")
+_SHARD_SUFFIX = f"-test-{_TEST_SHARD}" if _TEST_SHARD else ""
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="carehub"),
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="carehub") + _SHARD_SUFFIX,
         }
     }
     CHANNEL_LAYERS = {
@@ -203,13 +208,14 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
-                "prefix": env.str("CHANNEL_PREFIX", default="carehub"),
+                "prefix": env.str("CHANNEL_PREFIX", default="carehub") + _SHARD_SUFFIX,
                 "capacity": 1500,
                 "expiry": 60,
             },
         }
     }
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+    CELERY_TASK_DEFAULT_QUEUE = "carehub" + _SHARD_SUFFIX
     CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 else:
     # A cache shared by every process of one machine: rate limits, idle

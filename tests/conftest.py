@@ -33,6 +33,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_redis)
 
 
+def clear_cache() -> None:
+    """Empty this test process's cache only.
+
+    On Redis, ``cache.clear()`` would flush the whole database: the channel
+    layer, the Celery queues and the other parallel test processes' keys with it.
+    """
+    from django.core.cache import cache
+
+    delete_pattern = getattr(cache, "delete_pattern", None)
+    if delete_pattern is not None:
+        delete_pattern("*")  # django-redis applies this process's KEY_PREFIX
+    else:
+        cache.clear()
+
+
 def login_verified(client: Client, user) -> Client:
     """Sign a client in as ``user`` with a second factor already passed."""
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")

@@ -1,10 +1,11 @@
 import pytest
-from django.core.cache import cache
+
+from tests.conftest import clear_cache
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate-limit buckets and presence live in the cache: every test starts clean."""
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 
 import pytest
-from django.core.cache import cache
 
+from tests.conftest import clear_cache
 from tests.factories import FamilyUserFactory
 from tests.portal.factories import ResidentFactory, link
 
@@ -26,9 +26,9 @@ def media_root(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _clear_cache(db):
     """Rate-limit buckets and cached sessions live in the cache: every test starts clean."""
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @dataclass
