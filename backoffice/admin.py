@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
-from carehub.admin import DateRangeFilter, EstimatedCountPaginator, SiteScopedAdmin
+from carehub.admin import DateRangeFilter, EstimatedCountPaginator, ReadOnlyLogAdmin, SiteScopedAdmin
 
 
 def _scoped_admins():
@@ -131,7 +131,7 @@ admin.site.unregister(LogEntry)
 
 
 @admin.register(LogEntry)
-class ScopedLogEntryAdmin(AuditlogLogEntryAdmin):
+class ScopedLogEntryAdmin(ReadOnlyLogAdmin, AuditlogLogEntryAdmin):
     """Who changed what, and when: read-only for everyone, scoped to the coordinator's sites."""
 
     date_hierarchy = None
@@ -149,26 +149,3 @@ class ScopedLogEntryAdmin(AuditlogLogEntryAdmin):
         qs = super().get_queryset(request)
         scope = log_entry_scope(request)
         return qs if scope is None else qs.filter(scope)
-
-    def lookup_allowed(self, lookup, value, request=None):
-        if lookup in self.EXTRA_LOOKUPS:
-            return True
-        return super().lookup_allowed(lookup, value, request)
-
-    def has_module_permission(self, request):
-        return policy.role(request.user) >= policy.Role.COORDINATOR
-
-    def has_view_permission(self, request, obj=None):
-        return policy.role(request.user) >= policy.Role.COORDINATOR
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        return {}

@@ -309,6 +309,38 @@ class DateRangeFilter(admin.ListFilter):
         }
 
 
+class ReadOnlyLogAdmin:
+    """Logs in the admin: coordinators read them, nobody (group admins included) changes them.
+
+    ``EXTRA_LOOKUPS`` are the query-string filters the viewer's links use.
+    """
+
+    EXTRA_LOOKUPS: tuple[str, ...] = ()
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if lookup in self.EXTRA_LOOKUPS:
+            return True
+        return super().lookup_allowed(lookup, value, request)
+
+    def has_module_permission(self, request):
+        return policy.role(request.user) >= policy.Role.COORDINATOR
+
+    def has_view_permission(self, request, obj=None):
+        return policy.role(request.user) >= policy.Role.COORDINATOR
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        return {}
+
+
 class AccessLogSiteFilter(admin.SimpleListFilter):
     title = _("site")
     parameter_name = "site"
@@ -365,7 +397,7 @@ def access_log_search(queryset, term: str):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyLogAdmin, admin.ModelAdmin):
     """Read-only for everyone, group admins included: the log is append-only.
 
     Coordinators see the entries of their sites. Pages never count millions of
@@ -429,29 +461,6 @@ class AccessLogAdmin(admin.ModelAdmin):
                     Resident.objects.managed_by(request.user).filter(public_id=public_id).first()
                 )
         return super().changelist_view(request, extra_context)
-
-    def lookup_allowed(self, lookup, value, request=None):
-        if lookup in self.EXTRA_LOOKUPS:
-            return True
-        return super().lookup_allowed(lookup, value, request)
-
-    def has_module_permission(self, request):
-        return policy.role(request.user) >= policy.Role.COORDINATOR
-
-    def has_view_permission(self, request, obj=None):
-        return policy.role(request.user) >= policy.Role.COORDINATOR
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        return {}
 
 
 admin.site.site_url = "/"
