@@ -61,7 +61,7 @@ class _Checked:
     scanned: bool
 
 
-def _check_file(uploaded) -> _Checked:
+def upload_check(uploaded) -> _Checked:
     """Name, size, content type and virus scan: everything before the file is stored."""
     name = sanitize_filename(uploaded.name)
     size = uploaded.size
@@ -137,7 +137,7 @@ def _enqueue_preview(version: DocumentVersion) -> None:
 
 def document_upload(*, folder: Folder, uploaded, user, title: str = "", comment: str = "") -> Document:
     """Store a new document in ``folder``. Raises UploadRefused or Duplicate (same bytes already in the folder)."""
-    checked = _check_file(uploaded)
+    checked = upload_check(uploaded)
     same = (
         Document.objects.active()
         .filter(folder=folder, current_version__sha256=checked.sha256)
@@ -168,7 +168,7 @@ def document_upload(*, folder: Folder, uploaded, user, title: str = "", comment:
 
 def document_version_add(*, document: Document, uploaded, user, comment: str = "") -> DocumentVersion:
     """A new version becomes current; older ones stay downloadable. Same bytes as a version: Duplicate."""
-    checked = _check_file(uploaded)
+    checked = upload_check(uploaded)
     same = document.versions.filter(sha256=checked.sha256).first()
     if same is not None:
         raise Duplicate(document=document, version=same)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
+from django.utils.translation import gettext as _
 
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, headers and the small form fields
 
@@ -163,3 +164,11 @@ def partial_cleanup(max_age: int = PARTIAL_MAX_AGE) -> int:
         except FileNotFoundError:
             continue
     return removed
+
+
+def too_large_message(name: str) -> str:
+    """What a person reads when one of their files is over the upload limit."""
+    return _("“%(name)s” is larger than the limit of %(limit)s MB; it was not stored.") % {
+        "name": name,
+        "limit": settings.DOCUMENTS_MAX_UPLOAD_SIZE // 1_048_576,
+    }

@@ -43,6 +43,7 @@ from .uploads import (
     declared_length,
     max_request_size,
     partial_path,
+    too_large_message,
 )
 
 
@@ -266,7 +267,7 @@ def _folder_upload(request, folder, handler):
     if request.method == "POST":
         form = UploadForm(request.POST)
         comment = request.POST.get("comment", "")[:500]
-        results = [{"name": name, "ok": False, "message": _too_large(name)} for name in handler.too_large]
+        results = [{"name": name, "ok": False, "message": too_large_message(name)} for name in handler.too_large]
         results += [
             {
                 "name": name,
@@ -292,13 +293,6 @@ def _folder_upload(request, folder, handler):
     context = {"folder": folder, "form": form, "results": results, **upload_checks()}
     status = HTTPStatus.BAD_REQUEST if results and not all(r["ok"] for r in results) else HTTPStatus.OK
     return render(request, "documents/upload.html", context, status=status)
-
-
-def _too_large(name: str) -> str:
-    return _("“%(name)s” is larger than the limit of %(limit)s MB; it was not stored.") % {
-        "name": name,
-        "limit": settings.DOCUMENTS_MAX_UPLOAD_SIZE // 1_048_576,
-    }
 
 
 def _store_one(request, folder, uploaded, comment) -> dict:
@@ -343,7 +337,7 @@ def _receive_piece(request, store) -> JsonResponse:
         )
     if total > settings.DOCUMENTS_MAX_UPLOAD_SIZE:
         return JsonResponse(
-            {"results": [{"name": name, "ok": False, "message": _too_large(name)}]},
+            {"results": [{"name": name, "ok": False, "message": too_large_message(name)}]},
             status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
         )
     if total <= 0 or offset < 0:
@@ -419,7 +413,7 @@ def _document_new_version(request, document, handler):
     if request.method == "POST":
         uploaded = request.FILES.get("file")
         if handler.too_large:
-            error = _too_large(handler.too_large[0])
+            error = too_large_message(handler.too_large[0])
         elif uploaded is None:
             error = _("Choose the file of the new version.")
         else:

@@ -1,7 +1,7 @@
 """Files sent with messages: checked and served by the documents app's own functions.
 
 The checks (size limit, name sanitising, content detection with the allowed
-types, virus scan when configured) are ``documents.services._check_file``,
+types, virus scan when configured) are ``documents.services.upload_check``,
 the very function behind a document upload, so that a file refused in the
 documents app is refused here with the same sentence. Files are stored under a
 random name through Django's storage API and served by the documents app's
@@ -24,7 +24,7 @@ from django.urls import reverse
 
 from documents import detection
 from documents.downloads import accel_redirect, stream_file
-from documents.services import UploadRefused, _check_file
+from documents.services import UploadRefused, upload_check
 
 from .models import Attachment, attachment_upload_to
 
@@ -53,7 +53,7 @@ def check_and_store(files) -> list[Pending]:
     Raises ``UploadRefused`` (translated reason). Called outside the database
     transaction; the caller removes the blobs with ``discard`` if the rows fail.
     """
-    checked = [(uploaded, _check_file(uploaded)) for uploaded in files]
+    checked = [(uploaded, upload_check(uploaded)) for uploaded in files]
     pending: list[Pending] = []
     try:
         for uploaded, result in checked:

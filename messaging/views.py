@@ -93,9 +93,9 @@ def conversation(request, public_id):
 def _skipped_files_errors(handler) -> list[str]:
     if handler is None:
         return []
-    from documents.views import _too_large
+    from documents.uploads import too_large_message
 
-    errors = [_too_large(name) for name in handler.too_large]
+    errors = [too_large_message(name) for name in handler.too_large]
     errors += [_("Too many files at once: “%(name)s” was not sent.") % {"name": name} for name in handler.too_many]
     return errors
 
