@@ -13,7 +13,9 @@ from carehub.admin import SiteScopedAdmin
 from directory.admin import AssignmentInline
 from directory.models import Assignment
 
+from .forms import StaffCreationForm
 from .models import User
+from .staff import staff_create, staff_deactivate, staff_two_factor_reset, welcome_email_send
 
 
 class TwoFactorFilter(admin.SimpleListFilter):
@@ -82,8 +84,6 @@ class UserAdmin(SiteScopedAdmin, DjangoUserAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
-            from backoffice.forms import StaffCreationForm
-
             kwargs["form"] = StaffCreationForm
             form_class = super().get_form(request, obj, **kwargs)
 
@@ -101,8 +101,6 @@ class UserAdmin(SiteScopedAdmin, DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        from backoffice.services import staff_create
-
         data = form.cleaned_data
         try:
             user = staff_create(
@@ -170,8 +168,6 @@ class UserAdmin(SiteScopedAdmin, DjangoUserAdmin):
 
     @admin.action(description=_("Deactivate the selected accounts (sign-in refused, sessions ended now)"))
     def deactivate(self, request, queryset):
-        from backoffice.services import staff_deactivate
-
         done = sessions = 0
         for user in queryset:
             try:
@@ -195,8 +191,6 @@ class UserAdmin(SiteScopedAdmin, DjangoUserAdmin):
 
     @admin.action(description=_("Reset two-factor authentication (to be set up again at next sign-in)"))
     def reset_two_factor(self, request, queryset):
-        from backoffice.services import staff_two_factor_reset
-
         done = 0
         for user in queryset:
             try:
@@ -220,8 +214,6 @@ class UserAdmin(SiteScopedAdmin, DjangoUserAdmin):
 
     @admin.action(description=_("Send the welcome e-mail again (new link to choose a password)"))
     def resend_welcome(self, request, queryset):
-        from backoffice.services import welcome_email_send
-
         users = [u for u in queryset if u.is_active]
         for user in users:
             welcome_email_send(user=user)

@@ -1,5 +1,12 @@
+from __future__ import annotations
+
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+
+from directory.models import Assignment, Job, Site, Unit
+
+User = get_user_model()
 
 
 class OTPCodeForm(forms.Form):
@@ -24,3 +31,72 @@ class TOTPSetupForm(forms.Form):
         ),
         help_text=_("Enter the 6-digit code your app shows now, to prove it is set up."),
     )
+
+
+class StaffCreationForm(forms.ModelForm):
+    """One form for a new staff member: account, profile and first assignment.
+
+    The site and unit choices are the coordinator's sites (set by the admin with
+    ``for_user``). No password: the welcome e-mail carries a link to choose one.
+    """
+
+    job = forms.ChoiceField(label=_("Job"), choices=Job.choices, initial=Job.CARE_ASSISTANT)
+    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none())
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=Assignment.Role.choices,
+        initial=Assignment.Role.STAFF,
+        help_text=_("Coordinators manage the site in this panel."),
+    )
+    start_date = forms.DateField(
+        label=_("Start date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end_date = forms.DateField(
+        label=_("End date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("For temporary and agency staff: access ends on its own after this day."),
+    )
+    external_id = forms.CharField(label=_("HR identifier"), max_length=64, required=False)
+    phone_extension = forms.CharField(label=_("Phone extension"), max_length=20, required=False)
+    send_welcome = forms.BooleanField(
+        label=_("Send the welcome e-mail now"),
+        required=False,
+        initial=True,
+        help_text=_("It contains a link to choose a password."),
+    )
+
+    class Meta:
+        model = User
+        fields = ("email", "first_name", "last_name")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name"):
+            self.fields[name].required = True
+
+    def for_user(self, user) -> StaffCreationForm:
+        sites = Site.objects.managed_by(user).filter(is_active=True)
+        self.fields["site"].queryset = sites
+        only = list(sites[:2])
+        if len(only) == 1:
+            self.fields["site"].initial = only[0].pk  # a coordinator of one site has nothing to choose
+        self.fields["unit"].queryset = Unit.objects.managed_by(user).select_related("site")
+        return self
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("An account with this e-mail address already exists."))
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        site, unit = cleaned.get("site"), cleaned.get("unit")
+        if site and unit and unit.site_id != site.pk:
+            self.add_error("unit", _("This unit belongs to another site."))
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date must not be before the start date."))
+        return cleaned

@@ -1,7 +1,17 @@
+import time
+
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from carehub.access_log import log_access
+from carehub.models import AccessLog
+
+from . import sessions
 from .services import two_factor_is_set_up, two_factor_required
 
 #: URL names a signed-in person may open before passing the second factor.
@@ -13,6 +23,55 @@ ALLOWED_BEFORE_2FA = (
     "healthz",
     "session_keepalive",
 )
+
+
+def _redirect(request, url_name: str):
+    """To ``url_name``, coming back to this page afterwards; htmx requests follow it as a full page."""
+    url = reverse(url_name)
+    if request.method == "GET" and not request.htmx:
+        url += "?" + urlencode({"next": request.get_full_path()})
+    response = redirect(url)
+    if request.htmx:
+        response["HX-Redirect"] = url
+    return response
+
+
+class SessionLifetimeMiddleware:
+    """End sessions idle for too long, and every session after its absolute lifetime.
+
+    The rule is ``accounts.sessions.expiry`` (the messaging socket applies the same).
+    Requests marked passive (live-update polls) do not count as activity.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            session.setdefault(sessions.STARTED_KEY, now)
+            ended = sessions.expiry(session, user, now=now)
+            if ended is not None:
+                log_access(request, AccessLog.Action.SESSION_EXPIRED)
+                logout(request)
+                messages.info(request, self._reason(ended, user))
+                return _redirect(request, "account_login")
+            if request.headers.get("X-CareHub-Passive") != "1" or sessions.LAST_SEEN_KEY not in session:
+                session[sessions.LAST_SEEN_KEY] = now
+        return self.get_response(request)
+
+    @staticmethod
+    def _reason(ended: sessions.Expiry, user) -> str:
+        if ended is sessions.Expiry.ABSOLUTE:
+            return _("Your session reached its maximum length. Please sign in again.")
+        minutes = max(1, round(sessions.idle_timeout_for(user) / 60))
+        return ngettext(
+            "You were signed out after %(minutes)d minute without activity.",
+            "You were signed out after %(minutes)d minutes without activity.",
+            minutes,
+        ) % {"minutes": minutes}
 
 
 class TwoFactorRequiredMiddleware:
@@ -37,13 +96,5 @@ class TwoFactorRequiredMiddleware:
             and not user.is_verified()
             and not self._allowed(request.path)
         ):
-            target = "two_factor_verify" if two_factor_is_set_up(user) else "two_factor_setup"
-            url = reverse(target)
-            if request.method == "GET" and not request.htmx:
-                url += "?" + urlencode({"next": request.get_full_path()})
-            if request.htmx:
-                response = redirect(url)
-                response["HX-Redirect"] = url
-                return response
-            return redirect(url)
+            return _redirect(request, "two_factor_verify" if two_factor_is_set_up(user) else "two_factor_setup")
         return self.get_response(request)

@@ -74,3 +74,23 @@ class User(AbstractUser):
     def initials(self) -> str:
         parts = [self.first_name[:1], self.last_name[:1]]
         return "".join(parts).upper() or self.email[:1].upper()
+
+
+class UserSession(models.Model):
+    """The index of a person's open sessions (staff and families alike), filled at sign-in.
+
+    Sessions are stored by key only: this index finds one person's sessions, to end
+    them at once, without decoding every session of the group.
+    """
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["session_key"], name="usersession_unique_key")]
+        indexes = [models.Index(fields=["user", "created_at"], name="usersession_user_created_at")]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.session_key[:6]}…"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import segno
 from django.conf import settings
 from django.db import transaction
 from django_otp import login as otp_login
 from django_otp import user_has_device
+from django_otp.middleware import OTPMiddleware
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -31,6 +33,22 @@ def two_factor_required(user) -> bool:
 
 def two_factor_is_set_up(user) -> bool:
     return user_has_device(user, confirmed=True)
+
+
+def second_factor_passed(user, session) -> bool:
+    """Whether a session (of an HTTP request or a socket's scope) passed the second factor it needs.
+
+    Sockets do not go through OTPMiddleware: the same middleware is applied here to a
+    request-like object holding the socket's user and session, so the device is read and
+    bound to the user exactly as for pages.
+    """
+    if not two_factor_required(user):
+        return True
+    if session is None:
+        return False
+    request = SimpleNamespace(user=user, session=session)
+    OTPMiddleware(lambda request: None)(request)
+    return request.user.is_verified()
 
 
 def pending_totp_device(*, user) -> TOTPDevice:

@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class BackofficeConfig(AppConfig):
     name = "backoffice"
     verbose_name = _("Coordination panel")
-
-    def ready(self):
-        from . import signals  # noqa: F401 - session index kept on sign-in

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.staff import staff_create
 from directory.models import Assignment, Job, Site, StaffProfile, Unit
 
 User = get_user_model()
@@ -332,8 +333,6 @@ def _plan_staff_row(row: RowPlan, sites: _Sites, ctx, user) -> None:
 
 
 def _apply_staff_row(row: RowPlan, user, send_welcome: bool) -> None:
-    from .services import staff_create
-
     c = row.values["_clean"]
     if row.action == "create":
         new_user = staff_create(

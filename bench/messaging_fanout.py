@@ -105,7 +105,7 @@ def prepare(n_sockets: int, n_conversations: int) -> tuple[list[str], list[str]]
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from carehub.middleware import LAST_SEEN_KEY, STARTED_KEY
+    from accounts.sessions import LAST_SEEN_KEY, STARTED_KEY
     from directory.models import Assignment, Site
     from messaging.models import Conversation, Kind, Membership
 

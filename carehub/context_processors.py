@@ -1,7 +1,8 @@
 from django.conf import settings
 
+from accounts.sessions import idle_timeout_for
+
 from . import policy
-from .middleware import idle_timeout_for
 
 
 def carehub(request):

@@ -134,7 +134,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "carehub.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "carehub.middleware.PrivateCacheMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
@@ -520,8 +520,8 @@ CELERY_BEAT_SCHEDULE["portal-family-digests"] = {
     "task": "portal.tasks.send_family_digests",
     "schedule": 3600.0,  # hourly; each period is sent once per person (SentDigest unique key)
 }
-CELERY_BEAT_SCHEDULE["portal-prune-family-sessions"] = {
-    "task": "portal.tasks.prune_family_sessions",
+CELERY_BEAT_SCHEDULE["accounts-prune-sessions"] = {
+    "task": "accounts.tasks.prune_sessions",
     "schedule": 6 * 3600.0,
 }
 # [backoffice]

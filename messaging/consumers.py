@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 
 from channels.db import database_sync_to_async as _database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -29,10 +28,13 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts import sessions
+from accounts.services import second_factor_passed
 from carehub import policy
+from carehub.sockets import person_group
 
 from . import presence, selectors, services
-from .models import Conversation, Message, conversation_group, user_group
+from .models import Conversation, Message, conversation_group
 
 logger = logging.getLogger(__name__)
 
@@ -50,50 +52,14 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_SESSION_ENDED = 4408
 
 
-def _second_factor_ok(user, session) -> bool:
-    """Mirror of django-otp's OTPMiddleware for a socket: the session names a
-    confirmed device of this very user."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.models import Device
-
-    from accounts.services import two_factor_required
-
-    if not two_factor_required(user):
-        return True
-    persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
-    if not persistent_id:
-        return False
-    if persistent_id.count(".") > 1:  # legacy full import path, as OTPMiddleware accepts
-        parts = persistent_id.split(".")
-        persistent_id = ".".join((parts[-3], parts[-1]))
-    device = Device.from_persistent_id(persistent_id)
-    return bool(device is not None and device.user_id == user.pk and device.confirmed)
-
-
 def _may_use_messaging(user) -> bool:
+    # A socket lives for hours: its rights are read afresh, never from what it knew at connect time.
     policy.forget(user)
     return bool(user.is_active and (user.is_family or policy.is_active_staff(user)))
 
 
 def _session_still_valid(user, session) -> bool:
-    """The session still exists, is the user's, and is not idle past its timeout."""
-    from importlib import import_module
-
-    from carehub.middleware import LAST_SEEN_KEY, STARTED_KEY, idle_timeout_for
-
-    if session is None or not session.session_key:
-        return False
-    store = import_module(settings.SESSION_ENGINE).SessionStore(session.session_key)
-    data = store.load()
-    if not data or str(data.get("_auth_user_id")) != str(user.pk):
-        return False
-    now = int(time.time())
-    started = data.get(STARTED_KEY, now)
-    last_seen = data.get(LAST_SEEN_KEY, now)
-    if now - started > settings.SESSION_ABSOLUTE_LIFETIME or now - last_seen > idle_timeout_for(user):
-        return False
-    user.refresh_from_db(fields=["is_active"])
-    return user.is_active
+    return session is not None and sessions.session_is_current(user, session.session_key)
 
 
 class MessagingConsumer(AsyncJsonWebsocketConsumer):
@@ -101,7 +67,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         self.user = self.scope.get("user")
         self.subscribed: dict[int, str] = {}  # conversation id → public id
         self.by_public: dict[str, int] = {}
-        self.joined_user_group = False
+        self.joined_person_group = False
         if self.user is None or not self.user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
@@ -110,8 +76,8 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         await self.accept()
-        await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
-        self.joined_user_group = True
+        await self.channel_layer.group_add(person_group(self.user.pk), self.channel_name)
+        self.joined_person_group = True
         await self._resubscribe()
         await database_sync_to_async(presence.presence_beat)(self.user.pk, self.channel_name, presence.ONLINE)
         unread = await database_sync_to_async(selectors.unread_counts)(self.user)
@@ -125,13 +91,13 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         )
 
     def _connect_checks(self) -> bool:
-        return _second_factor_ok(self.user, self.scope.get("session")) and _may_use_messaging(self.user)
+        return second_factor_passed(self.user, self.scope.get("session")) and _may_use_messaging(self.user)
 
     async def disconnect(self, code):
         for conversation_id in list(getattr(self, "subscribed", {})):
             await self.channel_layer.group_discard(conversation_group(conversation_id), self.channel_name)
-        if getattr(self, "joined_user_group", False):
-            await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+        if getattr(self, "joined_person_group", False):
+            await self.channel_layer.group_discard(person_group(self.user.pk), self.channel_name)
             await database_sync_to_async(presence.presence_leave)(self.user.pk, self.channel_name)
 
     # --- subscriptions -------------------------------------------------------------------
@@ -307,7 +273,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "heartbeat"})
 
     def _heartbeat_sync(self, state) -> bool:
-        if not _session_still_valid(self.user, self.scope.get("session")) or not _may_use_messaging(self.user):
+        if not self._still_allowed():
             return False
         presence.presence_beat(self.user.pk, self.channel_name, state)
         if settings.CELERY_TASK_ALWAYS_EAGER:
@@ -340,5 +306,10 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "removed", "conversation": public_id})
         await self.send_json({"type": "conversations_changed"})
 
-    async def chat_close(self, event):
-        await self.close(code=CLOSE_SESSION_ENDED)
+    async def sockets_check(self, event):
+        """The person's sessions or rights changed (sign-out, deactivation, revoked access): check this socket's."""
+        if not await database_sync_to_async(self._still_allowed)():
+            await self.close(code=CLOSE_SESSION_ENDED)
+
+    def _still_allowed(self) -> bool:
+        return _session_still_valid(self.user, self.scope.get("session")) and _may_use_messaging(self.user)

@@ -181,10 +181,6 @@ def conversation_group(conversation_id: int) -> str:
     return f"msg.conv.{conversation_id}"
 
 
-def user_group(user_id: int) -> str:
-    return f"msg.user.{user_id}"
-
-
 class Membership(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("conversation")

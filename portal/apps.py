@@ -9,7 +9,6 @@ class PortalConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import signals  # noqa: F401
         from .models import FamilyLink, FamilyPreferences, Invitation, SiteFamilyInfo
 
         auditlog.register(FamilyLink)

@@ -320,23 +320,3 @@ class SentDigest(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.period}"
-
-
-class FamilySession(models.Model):
-    """Session keys of a family user, recorded at sign-in, so that revoking access ends them at once."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
-    )
-    session_key = models.CharField(max_length=40)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("family session")
-        verbose_name_plural = _("family sessions")
-        constraints = [models.UniqueConstraint(fields=["session_key"], name="familysession_unique_key")]
-        indexes = [models.Index(fields=["user", "created_at"], name="familysession_user_created")]
-        default_permissions = ()
-
-    def __str__(self):
-        return f"{self.user_id}:{self.session_key[:6]}…"

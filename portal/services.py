@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from importlib import import_module
 
 from allauth.account.models import EmailAddress
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,13 +19,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.sessions import sessions_end
 from carehub import policy
 
 from .models import (
     DigestFrequency,
     FamilyLink,
     FamilyPreferences,
-    FamilySession,
     Invitation,
     SiteFamilyInfo,
     hash_token,
@@ -41,11 +38,6 @@ logger = logging.getLogger(__name__)
 
 class InvitationError(ValidationError):
     """An invitation cannot be used (unknown, expired, used, revoked)."""
-
-
-def user_group(user_id: int) -> str:
-    """The channel-layer group of every socket of one person (contract shared with messaging)."""
-    return f"user.{user_id}"
 
 
 def _require_manage(actor, resident) -> None:
@@ -315,7 +307,7 @@ def family_link_revoke(*, actor, link: FamilyLink) -> FamilyLink:
         link.save(update_fields=["is_active", "revoked_at", "revoked_by"])
     policy.forget(link.user)
     _family_thread_sync(link)
-    family_sessions_end(user=link.user)
+    sessions_end(user=link.user)
     return link
 
 
@@ -328,11 +320,11 @@ def family_account_deactivate(*, actor, user) -> None:
     if not policy.is_group_admin(actor) and not any(policy.can(actor, policy.Scope.MANAGE, site) for site in residents):
         raise PermissionDenied(_("You do not manage any resident this relative follows."))
     # Links stay as they are (a group admin may reactivate the account); an
-    # inactive account follows nobody (policy.family_resident_ids).
+    # inactive account follows nobody (policy.family_resident_ids). Saving it
+    # inactive ends its sessions and sockets (accounts.signals).
     user.is_active = False
     user.save(update_fields=["is_active"])
     policy.forget(user)
-    family_sessions_end(user=user)
 
 
 @transaction.atomic
@@ -359,59 +351,6 @@ def _family_thread_sync(link: FamilyLink) -> None:
     conversation = Conversation.objects.filter(kind=Kind.FAMILY, resident=link.resident).first()
     if conversation is not None:
         messaging_services.conversation_member_remove(conversation=conversation, actor=None, user=link.user)
-
-
-# --- Sessions --------------------------------------------------------------------------------
-
-
-def family_session_record(*, user, session_key: str | None) -> None:
-    """Remember a family user's session key (called at sign-in), forgetting expired ones."""
-    if not session_key or not user.is_family:
-        return
-    horizon = timezone.now() - timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME)
-    FamilySession.objects.filter(user=user, created_at__lt=horizon).delete()
-    FamilySession.objects.get_or_create(session_key=session_key, defaults={"user": user})
-
-
-def family_sessions_prune() -> int:
-    """Forget recorded keys older than the absolute session lifetime (those sessions are over)."""
-    horizon = timezone.now() - timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME)
-    deleted, _detail = FamilySession.objects.filter(created_at__lt=horizon).delete()
-    return deleted
-
-
-def family_session_forget(*, session_key: str | None) -> None:
-    if session_key:
-        FamilySession.objects.filter(session_key=session_key).delete()
-
-
-def _close_sockets(user_id: int) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(user_group(user_id), {"type": "session.revoked"})
-    except Exception:  # a broken layer must not undo the revocation, which is already committed
-        logger.exception("portal: could not tell the sockets of user %s to close", user_id)
-    try:
-        from messaging import realtime
-    except ImportError:  # pragma: no cover - messaging is part of CareHub; kept for partial installs
-        return
-    # The messaging consumer listens on its own per-user group: ask it to close as well
-    # (outside a transaction, as here, "on commit" means now).
-    realtime.close_on_commit(user_id)
-
-
-def family_sessions_end(*, user) -> int:
-    """Delete every recorded session of ``user`` (database and cache) and close their sockets."""
-    store_class = import_module(settings.SESSION_ENGINE).SessionStore
-    keys = list(FamilySession.objects.filter(user=user).values_list("session_key", flat=True))
-    for key in keys:
-        store_class(session_key=key).delete()
-    FamilySession.objects.filter(user=user).delete()
-    user_id = user.pk
-    transaction.on_commit(lambda: _close_sockets(user_id))
-    return len(keys)
 
 
 # --- Preferences and site information ----------------------------------------------------------------

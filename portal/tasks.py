@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import digests, services
+from . import digests
 
 
 @shared_task(name="portal.tasks.send_family_digests")
@@ -15,8 +15,3 @@ def send_family_digests() -> int:
 @shared_task(name="portal.tasks.send_family_digest")
 def send_family_digest(user_id: int) -> bool:
     return digests.family_digest_send(user_id=user_id) is not None
-
-
-@shared_task(name="portal.tasks.prune_family_sessions")
-def prune_family_sessions() -> int:
-    return services.family_sessions_prune()

@@ -6,8 +6,7 @@ import re
 from http import HTTPStatus
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core import mail
@@ -16,12 +15,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from backoffice.models import UserSession
+from accounts.models import UserSession
 from directory.models import Assignment, Job, StaffProfile
+from messaging.consumers import CLOSE_SESSION_ENDED
 from tests.accounts.flows import fresh_client
 from tests.backoffice.factories import bulk_staff
 from tests.conftest import login_verified
 from tests.factories import confirmed_totp, make_staff
+from tests.sockets import close_code_within, open_socket
 
 User = get_user_model()
 ADD_URL = reverse("admin:accounts_user_add")
@@ -124,35 +125,32 @@ def _action(client, action, users, **params):
     )
 
 
-def test_deactivation_ends_sessions_and_tells_sockets_at_once(
-    coordinator_a, staff_a, verified_client, django_capture_on_commit_callbacks
-):
+def test_deactivation_ends_sessions_at_once(coordinator_a, staff_a, verified_client):
     nurse_client = login_verified(fresh_client(), staff_a)
     assert nurse_client.get("/").status_code == HTTPStatus.OK
     key = nurse_client.session.session_key
     assert UserSession.objects.filter(user=staff_a, session_key=key).exists()
 
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(f"user.{staff_a.pk}", channel)
-    from messaging.models import user_group
-
-    chat_channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(user_group(staff_a.pk), chat_channel)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        response = _action(verified_client(coordinator_a), "deactivate", [staff_a])
+    response = _action(verified_client(coordinator_a), "deactivate", [staff_a])
     assert response.status_code == HTTPStatus.FOUND
     staff_a.refresh_from_db()
     assert not staff_a.is_active
     assert not Session.objects.filter(session_key=key).exists()
     assert not UserSession.objects.filter(user=staff_a).exists()
-    assert async_to_sync(layer.receive)(channel) == {"type": "session.revoked"}
-    assert async_to_sync(layer.receive)(chat_channel) == {"type": "chat.close"}
     # The nurse's browser is signed out on its next request.
     response = nurse_client.get("/")
     assert response.status_code == HTTPStatus.FOUND
     assert response.url.startswith(reverse("account_login"))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_deactivation_closes_the_open_socket_within_a_second(coordinator_a, staff_a):
+    comm = await open_socket(staff_a)
+    client = await sync_to_async(login_verified)(fresh_client(), coordinator_a)
+    response = await sync_to_async(_action)(client, "deactivate", [staff_a])
+    assert response.status_code == HTTPStatus.FOUND
+    assert await close_code_within(comm, 1.0) == CLOSE_SESSION_ENDED
 
 
 def test_a_coordinator_cannot_deactivate_site_b_staff(coordinator_a, staff_b, verified_client):

@@ -36,7 +36,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock()
-    monkeypatch.setattr("carehub.middleware.time", clock)
+    monkeypatch.setattr("accounts.middleware.time", clock)
     return clock
 
 

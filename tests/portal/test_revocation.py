@@ -3,19 +3,21 @@
 from http import HTTPStatus
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
-from channels.layers import get_channel_layer
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import UserSession
+from messaging.consumers import CLOSE_SESSION_ENDED
 from messaging.models import Membership
 from portal import services
-from portal.models import FamilyLink, FamilySession
+from portal.models import FamilyLink
 from tests.conftest import login_verified
 from tests.factories import FamilyUserFactory
 from tests.portal.factories import link
+from tests.sockets import close_code_within, open_socket
 
 
 def news_url(resident):
@@ -25,12 +27,13 @@ def news_url(resident):
 def test_sign_in_records_the_family_session(family_a):
     client = login_verified(Client(), family_a.user)
     key = client.cookies["sessionid"].value
-    assert FamilySession.objects.filter(user=family_a.user, session_key=key).exists()
+    assert UserSession.objects.filter(user=family_a.user, session_key=key).exists()
 
 
-def test_staff_sessions_are_not_recorded(staff_a):
-    login_verified(Client(), staff_a)
-    assert not FamilySession.objects.exists()
+def test_staff_sessions_are_recorded_in_the_same_index(staff_a):
+    client = login_verified(Client(), staff_a)
+    key = client.cookies["sessionid"].value
+    assert UserSession.objects.filter(user=staff_a, session_key=key).exists()
 
 
 def test_revoking_the_link_signs_the_relative_out_everywhere(family_a, coordinator_a, verified_client, marie):
@@ -48,7 +51,7 @@ def test_revoking_the_link_signs_the_relative_out_everywhere(family_a, coordinat
     for client in (phone, laptop):
         response = client.get(news_url(marie))
         assert response.status_code == HTTPStatus.FOUND and reverse("account_login") in response.url
-    assert not FamilySession.objects.filter(user=family_a.user).exists()
+    assert not UserSession.objects.filter(user=family_a.user).exists()
     assert not Membership.objects.filter(user=family_a.user).exists()
     # Another relative of the same resident keeps their access.
     assert sister_client.get(news_url(marie)).status_code == HTTPStatus.OK
@@ -64,7 +67,7 @@ def test_after_revocation_signing_in_again_shows_nothing(family_a, coordinator_a
 def test_a_session_never_recorded_still_loses_access_at_once(family_a, coordinator_a, marie):
     """The policy decides per request: even a session missing from the index reads nothing more."""
     client = login_verified(Client(), family_a.user)
-    FamilySession.objects.all().delete()
+    UserSession.objects.all().delete()
     services.family_link_revoke(actor=coordinator_a, link=family_a.link)
     assert client.get(news_url(marie)).status_code == HTTPStatus.NOT_FOUND
 
@@ -76,7 +79,7 @@ def test_deactivating_the_account_ends_its_sessions(family_a, coordinator_a, ver
     family_a.user.refresh_from_db()
     assert not family_a.user.is_active
     assert not Session.objects.filter(session_key=key).exists()
-    assert not FamilySession.objects.filter(user=family_a.user).exists()
+    assert not UserSession.objects.filter(user=family_a.user).exists()
     response = client.get(news_url(marie))
     assert response.status_code == HTTPStatus.FOUND and reverse("account_login") in response.url
 
@@ -99,14 +102,12 @@ def test_a_coordinator_of_another_site_cannot_deactivate(family_b, coordinator_a
     assert family_b.user.is_active
 
 
-def test_revocation_tells_the_users_channel_group(family_a, coordinator_a, django_capture_on_commit_callbacks):
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(f"user.{family_a.user.pk}", channel)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.family_link_revoke(actor=coordinator_a, link=family_a.link)
-    message = async_to_sync(layer.receive)(channel)
-    assert message == {"type": "session.revoked"}
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_revocation_closes_the_relatives_socket_within_a_second(family_a, coordinator_a):
+    comm = await open_socket(family_a.user)
+    await sync_to_async(services.family_link_revoke)(actor=coordinator_a, link=family_a.link)
+    assert await close_code_within(comm, 1.0) == CLOSE_SESSION_ENDED
 
 
 def test_staff_of_another_site_cannot_revoke(family_a, staff_b, coordinator_a, verified_client):
@@ -250,12 +251,12 @@ def test_old_session_records_are_pruned(family_a, settings):
 
     from django.utils import timezone
 
-    from portal import tasks
+    from accounts import tasks
 
     login_verified(Client(), family_a.user)
-    FamilySession.objects.update(created_at=timezone.now() - timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME + 1))
+    UserSession.objects.update(created_at=timezone.now() - timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME + 1))
     login_verified(Client(), family_a.user)
-    assert tasks.prune_family_sessions() == 0  # the second sign-in already forgot the expired key
-    FamilySession.objects.update(created_at=timezone.now() - timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME + 1))
-    assert tasks.prune_family_sessions() == 1
-    assert not FamilySession.objects.exists()
+    assert tasks.prune_sessions() == 0  # the second sign-in already forgot the expired key
+    UserSession.objects.update(created_at=timezone.now() - timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME + 1))
+    assert tasks.prune_sessions() == 1
+    assert not UserSession.objects.exists()

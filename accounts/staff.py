@@ -1,15 +1,14 @@
-"""Writes of the coordinators' panel: staff accounts, sessions, 2FA reset.
+"""The staff account lifecycle: create, welcome e-mail, deactivate, second-factor reset.
 
-Each function is one transaction; side effects (e-mail, socket close) run on commit.
+Used by the admin panel's user pages and the CSV import. Each write is one
+transaction; e-mails leave after commit. Ending sessions and sockets is
+``accounts.sessions``'s job.
 """
 
 from __future__ import annotations
 
 import datetime
-import logging
-from importlib import import_module
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,19 +22,10 @@ from django.utils.translation import gettext as _
 from carehub import policy
 from directory.models import Assignment, Job, Site, StaffProfile, Unit
 
-from .models import UserSession
+from . import sessions
+from .services import two_factor_reset
 
-logger = logging.getLogger(__name__)
 User = get_user_model()
-
-#: Channel-layer group of every socket of one user; the messaging consumer joins it.
-USER_SOCKET_GROUP = "user.{user_id}"
-#: Event sent to that group when the user's sessions end: consumers close the socket.
-SESSION_REVOKED_EVENT = {"type": "session.revoked"}
-
-
-def user_socket_group(user_id: int) -> str:
-    return USER_SOCKET_GROUP.format(user_id=user_id)
 
 
 def set_password_url(user) -> str:
@@ -61,7 +51,7 @@ def welcome_email_send(*, user, site: Site | None = None) -> None:
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _("Your CareHub account")
-        body = render_to_string("backoffice/email/welcome.txt", context)
+        body = render_to_string("accounts/email/welcome.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
@@ -120,58 +110,24 @@ def staff_create(
     return user
 
 
-def _session_store():
-    return import_module(settings.SESSION_ENGINE).SessionStore
-
-
-def user_sessions_end(*, user) -> int:
-    """Delete every session of ``user`` now (database and cache), and close their sockets.
-
-    Returns the number of sessions ended. Sockets are told through the channel
-    layer group ``user.<id>`` with ``{"type": "session.revoked"}`` (sent on commit).
-    """
-    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
-    store = _session_store()
-    for key in keys:
-        store(session_key=key).delete()
-    UserSession.objects.filter(user=user, session_key__in=keys).delete()
-    user_id = user.pk
-    transaction.on_commit(lambda: sockets_close(user_id=user_id))
-    try:
-        from messaging import realtime
-    except ImportError:  # a partial installation without messaging
-        realtime = None
-    if realtime is not None:
-        # The messaging consumer also listens on its own per-user group ("msg.user.<id>").
-        realtime.close_on_commit(user_id)
-    return len(keys)
-
-
-def sockets_close(*, user_id: int) -> None:
-    from channels.layers import get_channel_layer
-
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(user_socket_group(user_id), dict(SESSION_REVOKED_EVENT))
-    except Exception:  # the sessions are gone already; a socket still open fails its next check
-        logger.exception("could not tell the sockets of user %s to close", user_id)
-
-
 @transaction.atomic
 def staff_deactivate(*, by, user) -> int:
-    """Deactivate an account: it can no longer sign in; its sessions and sockets end at once."""
+    """Deactivate an account: it can no longer sign in; its sessions and sockets end at once.
+
+    Returns the number of sessions ended.
+    """
     if user.pk == by.pk:
         raise ValidationError(_("You cannot deactivate your own account."))
     if policy.is_group_admin(user) and not policy.is_group_admin(by):
         raise PermissionDenied(_("Only head office may deactivate a group administrator."))
     user = User.objects.select_for_update().get(pk=user.pk)
+    ended = sessions.sessions_count(user=user)
     if user.is_active:
         user.is_active = False
-        user.save(update_fields=["is_active"])
-    policy.forget(user)
-    return user_sessions_end(user=user)
+        user.save(update_fields=["is_active"])  # accounts.signals ends the sessions and sockets
+    else:
+        sessions.sessions_end(user=user)
+    return ended
 
 
 @transaction.atomic
@@ -180,9 +136,7 @@ def staff_two_factor_reset(*, by, user) -> None:
 
     Their open sessions end too: a session verified with the old device must not live on.
     """
-    from accounts.services import two_factor_reset
-
     if policy.is_group_admin(user) and not policy.is_group_admin(by):
         raise PermissionDenied(_("Only head office may reset a group administrator's second factor."))
     two_factor_reset(user=user)
-    user_sessions_end(user=user)
+    sessions.sessions_end(user=user)

@@ -1,0 +1,48 @@
+"""Open sockets of one person, reached through the channel layer, after commit.
+
+Every socket a person opens joins :func:`person_group`; that one group is how the
+rest of CareHub reaches them: messaging's per-person frames, and the order to
+check their session again when sessions or rights end (deactivation, revoked
+family access, sign-out, second-factor reset): each socket then closes unless
+its own session is still current.
+
+The database is the source of truth: an event is only a nudge that something
+committed, so a broken layer is logged and never undoes committed work.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+#: Event type telling every socket of a person to re-check its session and close if it ended
+#: (handled by ``sockets_check`` on consumers).
+CHECK = "sockets.check"
+
+
+def person_group(user_id: int) -> str:
+    """The channel-layer group every socket of this person joins."""
+    return f"person.{user_id}"
+
+
+def send(group: str, event: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:  # a broken layer must not undo committed work
+        logger.exception("channel layer: could not send to %s", group)
+
+
+def send_on_commit(group: str, event: dict) -> None:
+    transaction.on_commit(lambda: send(group, event))
+
+
+def check_person_sockets_on_commit(user_id: int) -> None:
+    send_on_commit(person_group(user_id), {"type": CHECK})
