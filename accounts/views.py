@@ -1,25 +1,16 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carehub.access_log import log_access
 from carehub.models import AccessLog
+from carehub.redirects import next_url
 
 from . import services
 from .forms import OTPCodeForm, TOTPSetupForm
 
 BACKUP_CODES_SESSION_KEY = "carehub_new_backup_codes"
-
-
-def _next_url(request, default="home"):
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 @require_http_methods(["GET", "POST"])
@@ -55,7 +46,7 @@ def two_factor_verify(request):
     if not services.two_factor_is_set_up(user):
         return redirect("two_factor_setup")
     if user.is_verified():
-        return redirect(_next_url(request))
+        return redirect(next_url(request, "home"))
     form = OTPCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = services.two_factor_verify(request, code=form.cleaned_data["code"])
@@ -67,7 +58,7 @@ def two_factor_verify(request):
                         "You signed in with a backup code; it cannot be used again. Generate new codes when few are left."
                     ),
                 )
-            return redirect(_next_url(request))
+            return redirect(next_url(request, "home"))
         if result.throttled:
             form.add_error("code", _("Too many wrong codes. Wait a moment before trying again."))
         else:
@@ -75,7 +66,7 @@ def two_factor_verify(request):
     return render(
         request,
         "accounts/two_factor_verify.html",
-        {"form": form, "next": _next_url(request, default="")},
+        {"form": form, "next": next_url(request)},
         status=400 if form.errors else 200,
     )
 

@@ -8,8 +8,6 @@ and pages without counting the whole table.
 
 from __future__ import annotations
 
-import uuid
-
 from auditlog.admin import LogEntryAdmin as AuditlogLogEntryAdmin
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
@@ -20,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
 from carehub.admin import DateRangeFilter, EstimatedCountPaginator, ReadOnlyLogAdmin, SiteScopedAdmin
+from carehub.ids import parse_uuid
 
 
 def _scoped_admins():
@@ -88,9 +87,8 @@ class LogEntryResidentFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        try:
-            public_id = uuid.UUID(value)
-        except ValueError:
+        public_id = parse_uuid(value)
+        if public_id is None:
             return queryset.none()
         from coordination.models import Resident
 

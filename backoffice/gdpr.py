@@ -12,10 +12,12 @@ import re
 import tempfile
 import zipfile
 
-from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from coordination.models import CareNote
+from documents.models import Document
 
 from .pdf import build_pdf
 from .selectors import access_history_rows, resident_access_history
@@ -99,12 +101,6 @@ def _alerts(resident) -> list[list[str]]:
 
 
 def _notes(resident) -> list[list[str]]:
-    if not apps.is_installed("coordination"):
-        return []
-    try:
-        CareNote = apps.get_model("coordination", "CareNote")
-    except LookupError:
-        return []
     rows = []
     notes = CareNote.objects.filter(resident=resident).select_related("target", "author").order_by("created_at", "id")
     for note in notes:
@@ -137,10 +133,6 @@ NOTE_HEADERS = (
 
 def _documents(resident):
     """(document, version) pairs of the resident's folders: the current version of each document."""
-    try:
-        Document = apps.get_model("documents", "Document")
-    except LookupError:
-        return []
     documents = (
         Document.objects.filter(folder__resident=resident, binned_at__isnull=True)
         .select_related("current_version", "folder")

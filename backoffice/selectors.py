@@ -5,16 +5,20 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from carehub import policy
+from accounts.models import User
 from carehub.models import AccessLog
-from directory.models import Assignment, Site
+from coordination.models import CareNote, HandoverAcknowledgement, SiteCareSettings
+from coordination.shifts import shift_at
+from directory.models import Assignment, Site, Unit
+from documents.models import ReadConfirmation, ReadingRequirement
+from messaging.models import Acknowledgement, Message
+from portal.models import FamilyLink
 
 
 def resident_access_history(*, resident, limit: int | None = None):
@@ -31,17 +35,6 @@ def access_history_rows(entries) -> list[list[str]]:
     return rows
 
 
-def _model(label: str):
-    """A model of another app, or None while that app does not have it yet."""
-    app_label, model_name = label.split(".")
-    if not apps.is_installed(app_label):
-        return None
-    try:
-        return apps.get_model(app_label, model_name)
-    except LookupError:
-        return None
-
-
 #: Urgent notes and messages older than this are history, not "to do": not counted as pending.
 PENDING_WINDOW_DAYS = 7
 
@@ -52,19 +45,18 @@ class SiteFigures:
     staff_without_2fa: list = field(default_factory=list)
     staff_count: int = 0
     current_shift: object = None
-    urgent_notes_pending: int | None = None
-    urgent_messages_pending: int | None = None
-    handovers_missing: list | None = None
-    must_read_unread: int | None = None
-    family_accounts: int | None = None
-    notes_per_day: list[tuple[datetime.date, int]] | None = None
+    urgent_notes_pending: int = 0
+    urgent_messages_pending: int = 0
+    handovers_missing: list = field(default_factory=list)
+    must_read_unread: int = 0
+    family_accounts: int = 0
+    notes_per_day: list[tuple[datetime.date, int]] = field(default_factory=list)
 
 
 def dashboard_figures(*, user, days: int | None = None) -> list[SiteFigures]:
     """Per site the coordinator manages: what needs attention today.
 
     A fixed number of queries whatever the number of sites (grouped by site).
-    Figures of apps not installed yet are None and not shown.
     """
     days = days or settings.BACKOFFICE_CHART_DAYS
     sites = list(Site.objects.managed_by(user).filter(is_active=True).order_by("name"))
@@ -78,7 +70,7 @@ def dashboard_figures(*, user, days: int | None = None) -> list[SiteFigures]:
     # Staff without 2FA: people with a current assignment at the site and no confirmed authenticator.
     current = (
         Assignment.objects.active()
-        .filter(site_id__in=site_ids, user__kind="staff")
+        .filter(site_id__in=site_ids, user__kind=User.Kind.STAFF)
         .annotate(has_2fa=Exists(TOTPDevice.objects.filter(user=OuterRef("user_id"), confirmed=True)))
         .select_related("user")
         .order_by("user__last_name", "user__first_name")
@@ -93,100 +85,68 @@ def dashboard_figures(*, user, days: int | None = None) -> list[SiteFigures]:
         if not assignment.has_2fa:
             figures[assignment.site_id].staff_without_2fa.append(assignment.user)
 
-    CareNote = _model("coordination.CareNote")
-    if CareNote is not None:
-        pending = (
-            CareNote.objects.filter(
-                site_id__in=site_ids, priority="urgent", acknowledged_at__isnull=True, created_at__gte=recent
-            )
-            .filter(retracted_at__isnull=True)
-            .values("site_id")
-            .annotate(n=Count("id"))
+    pending = (
+        CareNote.objects.filter(
+            site_id__in=site_ids,
+            priority=CareNote.Priority.URGENT,
+            acknowledged_at__isnull=True,
+            created_at__gte=recent,
         )
-        for f in figures.values():
-            f.urgent_notes_pending = 0
-        for row in pending:
-            figures[row["site_id"]].urgent_notes_pending = row["n"]
-        start = today - datetime.timedelta(days=days - 1)
-        zone = timezone.get_current_timezone()
-        since = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
-        per_day = (
-            CareNote.objects.filter(site_id__in=site_ids, created_at__gte=since)
-            .annotate(day=TruncDate("created_at", tzinfo=zone))
-            .values("site_id", "day")
-            .annotate(n=Count("id"))
+        .filter(retracted_at__isnull=True)
+        .values("site_id")
+        .annotate(n=Count("id"))
+    )
+    for row in pending:
+        figures[row["site_id"]].urgent_notes_pending = row["n"]
+    start = today - datetime.timedelta(days=days - 1)
+    zone = timezone.get_current_timezone()
+    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
+    per_day = (
+        CareNote.objects.filter(site_id__in=site_ids, created_at__gte=since)
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .values("site_id", "day")
+        .annotate(n=Count("id"))
+    )
+    counts = {(row["site_id"], row["day"]): row["n"] for row in per_day}
+    for f in figures.values():
+        f.notes_per_day = [
+            (start + datetime.timedelta(days=i), counts.get((f.site.pk, start + datetime.timedelta(days=i)), 0))
+            for i in range(days)
+        ]
+
+    _handovers(figures, site_ids)
+
+    urgent = (
+        Message.objects.filter(
+            priority=Message.Priority.URGENT,
+            conversation__site_id__in=site_ids,
+            created_at__gte=recent,
+            deleted_at__isnull=True,
         )
-        counts = {(row["site_id"], row["day"]): row["n"] for row in per_day}
-        for f in figures.values():
-            f.notes_per_day = [
-                (start + datetime.timedelta(days=i), counts.get((f.site.pk, start + datetime.timedelta(days=i)), 0))
-                for i in range(days)
-            ]
+        .filter(~Exists(Acknowledgement.objects.filter(message=OuterRef("pk"))))
+        .values("conversation__site_id")
+        .annotate(n=Count("id"))
+    )
+    for row in urgent:
+        figures[row["conversation__site_id"]].urgent_messages_pending = row["n"]
 
-    Ack = _model("coordination.HandoverAcknowledgement")
-    if Ack is not None:
-        _handovers(figures, site_ids, Ack)
+    _must_read(figures, site_ids)
 
-    Message = _model("messaging.Message")
-    Acknowledgement = _model("messaging.Acknowledgement")
-    if Message is not None and Acknowledgement is not None and _has_fields(Message, "priority", "conversation"):
-        try:
-            urgent = (
-                Message.objects.filter(
-                    priority="urgent",
-                    conversation__site_id__in=site_ids,
-                    created_at__gte=recent,
-                    deleted_at__isnull=True,
-                )
-                .filter(~Exists(Acknowledgement.objects.filter(message=OuterRef("pk"))))
-                .values("conversation__site_id")
-                .annotate(n=Count("id"))
-            )
-            for f in figures.values():
-                f.urgent_messages_pending = 0
-            for row in urgent:
-                figures[row["conversation__site_id"]].urgent_messages_pending = row["n"]
-        except Exception:  # noqa: BLE001 - a figure of another app must not take the page down
-            for f in figures.values():
-                f.urgent_messages_pending = None
-
-    ReadingRequirement = _model("documents.ReadingRequirement")
-    ReadConfirmation = _model("documents.ReadConfirmation")
-    if ReadingRequirement is not None and ReadConfirmation is not None:
-        try:
-            _must_read(figures, site_ids, ReadingRequirement, ReadConfirmation)
-        except Exception:  # noqa: BLE001
-            for f in figures.values():
-                f.must_read_unread = None
-
-    FamilyLink = _model("portal.FamilyLink")
-    if FamilyLink is not None:
-        links = (
-            FamilyLink.objects.filter(
-                resident__site_id__in=site_ids, is_active=True, revoked_at__isnull=True, user__is_active=True
-            )
-            .values("resident__site_id")
-            .annotate(n=Count("user_id", distinct=True))
+    links = (
+        FamilyLink.objects.filter(
+            resident__site_id__in=site_ids, is_active=True, revoked_at__isnull=True, user__is_active=True
         )
-        for f in figures.values():
-            f.family_accounts = 0
-        for row in links:
-            figures[row["resident__site_id"]].family_accounts = row["n"]
+        .values("resident__site_id")
+        .annotate(n=Count("user_id", distinct=True))
+    )
+    for row in links:
+        figures[row["resident__site_id"]].family_accounts = row["n"]
 
     return [figures[s.pk] for s in sites]
 
 
-def _has_fields(model, *names) -> bool:
-    known = {f.name for f in model._meta.get_fields()}
-    return all(n in known for n in names)
-
-
-def _handovers(figures, site_ids, Ack):
+def _handovers(figures, site_ids):
     """Units whose handover of the shift in progress nobody has taken yet (in each site's zone)."""
-    from coordination.models import SiteCareSettings
-    from coordination.shifts import shift_at
-    from directory.models import Unit
-
     now = timezone.now()
     stored = {s.site_id: s for s in SiteCareSettings.objects.filter(site_id__in=site_ids)}
     slots = {}
@@ -194,13 +154,12 @@ def _handovers(figures, site_ids, Ack):
         care_settings = stored.get(site_id) or SiteCareSettings(site=f.site)
         care_settings.site = f.site
         slots[site_id] = shift_at(now, care_settings.hours)
-        f.handovers_missing = []
         f.current_shift = slots[site_id]
     taken = set()
     days = {slot.day for slot in slots.values()}
-    for site_id, unit_id, shift, day in Ack.objects.filter(site_id__in=site_ids, shift_date__in=days).values_list(
-        "site_id", "unit_id", "shift", "shift_date"
-    ):
+    for site_id, unit_id, shift, day in HandoverAcknowledgement.objects.filter(
+        site_id__in=site_ids, shift_date__in=days
+    ).values_list("site_id", "unit_id", "shift", "shift_date"):
         if slots[site_id].shift == shift and slots[site_id].day == day:
             taken.add(unit_id)
     for unit in Unit.objects.filter(site_id__in=site_ids).order_by("name"):
@@ -208,7 +167,7 @@ def _handovers(figures, site_ids, Ack):
             figures[unit.site_id].handovers_missing.append(unit)
 
 
-def _must_read(figures, site_ids, ReadingRequirement, ReadConfirmation):
+def _must_read(figures, site_ids):
     """Readings required of the site's current staff (unit, job) not confirmed on the current version."""
     requirements = list(
         ReadingRequirement.objects.filter(site_id__in=site_ids).values_list(
@@ -217,7 +176,7 @@ def _must_read(figures, site_ids, ReadingRequirement, ReadConfirmation):
     )
     staff = list(
         Assignment.objects.active()
-        .filter(site_id__in=site_ids, user__kind="staff")
+        .filter(site_id__in=site_ids, user__kind=User.Kind.STAFF)
         .values_list("site_id", "unit_id", "user_id", "user__staff_profile__job")
     )
     versions = {r[3] for r in requirements if r[3]}
@@ -234,10 +193,3 @@ def _must_read(figures, site_ids, ReadingRequirement, ReadConfirmation):
         per_site[site_id] = per_site.get(site_id, 0) + sum(1 for p in people if (version_id, p) not in confirmed)
     for f in figures.values():
         f.must_read_unread = per_site.get(f.site.pk, 0)
-
-
-def managed_site_ids(user):
-    return policy.site_ids(user, policy.Scope.MANAGE)
-
-
-__all__ = ["Q", "access_history_rows", "dashboard_figures", "resident_access_history"]

@@ -37,6 +37,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import policy
+from .ids import parse_uuid
 from .models import AccessLog
 
 #: Below this many estimated rows the paginator counts exactly (cheap with the indexes).
@@ -367,8 +368,6 @@ class AccessLogObjectTypeFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         choices = []
         for app_label in self.APPS:
-            if not apps.is_installed(app_label):
-                continue
             for model in apps.get_app_config(app_label).get_models():
                 if any(f.name == "public_id" for f in model._meta.fields):
                     choices.append((model._meta.label_lower, str(model._meta.verbose_name).capitalize()))
@@ -380,15 +379,10 @@ class AccessLogObjectTypeFilter(admin.SimpleListFilter):
 
 def access_log_search(queryset, term: str):
     """One search box for the log: a UUID finds a resident or object, an e-mail an actor."""
-    import uuid
-
     term = term.strip()
     if not term:
         return queryset
-    try:
-        as_uuid = uuid.UUID(term)
-    except ValueError:
-        as_uuid = None
+    as_uuid = parse_uuid(term)
     if as_uuid is not None:
         return queryset.filter(Q(subject_id=as_uuid) | Q(object_id=str(as_uuid)))
     if "@" in term:
@@ -446,20 +440,13 @@ class AccessLogAdmin(ReadOnlyLogAdmin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         """Filtered on one resident: offer the exports of their access history and record."""
         extra_context = dict(extra_context or {})
-        subject = request.GET.get("subject_id__exact", "")
-        if subject and apps.is_installed("coordination"):
-            import uuid
+        public_id = parse_uuid(request.GET.get("subject_id__exact"))
+        if public_id is not None:
+            from coordination.models import Resident
 
-            try:
-                public_id = uuid.UUID(subject)
-            except ValueError:
-                public_id = None
-            if public_id is not None:
-                from coordination.models import Resident
-
-                extra_context["resident_exports"] = (
-                    Resident.objects.managed_by(request.user).filter(public_id=public_id).first()
-                )
+            extra_context["resident_exports"] = (
+                Resident.objects.managed_by(request.user).filter(public_id=public_id).first()
+            )
         return super().changelist_view(request, extra_context)
 
 

@@ -1,19 +1,18 @@
 """Demo data for a plausible French multi-site group (``manage.py seed_demo``).
 
-Each app that has demo data provides ``<app>/demo.py`` with ``seed(ctx)``; they
-run in the order of DEMO_APPS, each idempotent: a second run adds nothing twice.
+Each app that has demo data provides ``<app>/demo.py`` with ``seed(ctx)``; the
+``seed_demo`` command runs them in order, each idempotent: a second run adds nothing twice.
 """
 
 from __future__ import annotations
 
-import importlib
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from faker import Faker
 
-DEMO_APPS = ["directory", "accounts", "coordination", "documents", "messaging", "portal"]
 DEMO_DOMAIN = "demo.carehub.example"
 
 
@@ -40,16 +39,11 @@ class DemoContext:
             self.stdout.write(message)
 
 
-def run(ctx: DemoContext) -> None:
-    for app in DEMO_APPS:
-        try:
-            module = importlib.import_module(f"{app}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.demo":
-                raise
-            continue
+def run(ctx: DemoContext, seeders: Iterable[Callable[[DemoContext], None]]) -> None:
+    """Each seeder in its own transaction, in order (later ones use what earlier ones made)."""
+    for seed in seeders:
         with transaction.atomic():
-            module.seed(ctx)
+            seed(ctx)
 
 
 def new_demo_password() -> str:

@@ -66,12 +66,18 @@ def forget(user) -> None:
     user.__dict__.pop(_CACHE_ATTR, None)
 
 
+# Rights are read through the user's own relations (``user.assignments``, ``user.family_links``,
+# declared by the directory and portal models): the policy sits below every app and imports none.
+
+
+def _coordinator_role(user) -> str:
+    return user.assignments.model.Role.COORDINATOR
+
+
 def _current_assignments(user) -> list[tuple[int, str]]:
     cache = _cache(user)
     if "assignments" not in cache:
-        from directory.models import Assignment
-
-        cache["assignments"] = list(Assignment.objects.active().filter(user=user).values_list("site_id", "role"))
+        cache["assignments"] = list(user.assignments.active().values_list("site_id", "role"))
     return cache["assignments"]
 
 
@@ -82,10 +88,8 @@ FAMILY_RIGHTS = ("news", "documents", "messages")
 def _family_links(user) -> list[tuple[int, bool, bool, bool]]:
     cache = _cache(user)
     if "family_links" not in cache:
-        from portal.models import FamilyLink
-
         cache["family_links"] = list(
-            FamilyLink.objects.filter(user=user, is_active=True, revoked_at__isnull=True).values_list(
+            user.family_links.filter(is_active=True, revoked_at__isnull=True).values_list(
                 "resident_id", "may_see_news", "may_see_documents", "may_see_messages"
             )
         )
@@ -119,7 +123,7 @@ def role(user) -> Role:
         return Role.GROUP_ADMIN
     if user.is_family:
         return Role.FAMILY
-    if any(r == "coordinator" for _, r in _current_assignments(user)):
+    if any(r == _coordinator_role(user) for _, r in _current_assignments(user)):
         return Role.COORDINATOR
     return Role.STAFF
 
@@ -145,7 +149,7 @@ def site_ids(user, scope: Scope) -> frozenset[int] | _All:
     if scope is Scope.CARE:
         return frozenset(site for site, _ in assignments)
     if scope is Scope.MANAGE:
-        return frozenset(site for site, r in assignments if r == "coordinator")
+        return frozenset(site for site, r in assignments if r == _coordinator_role(user))
     raise ValueError(scope)
 
 

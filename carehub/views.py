@@ -9,11 +9,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import policy
+from .redirects import next_url
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +33,7 @@ def session_keepalive(request):
     """The idle warning's "stay signed in" button: a request that counts as activity."""
     if request.htmx or request.headers.get("Accept") == "application/json":
         return HttpResponse(status=204)
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = "home"
-    return redirect(next_url)
+    return redirect(next_url(request, "home"))
 
 
 def _check_database() -> bool:

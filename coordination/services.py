@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from carehub import policy
 from directory.models import NURSING_JOBS, StaffProfile
+from directory.selectors import site_managers, unit_nurses
 
 from .models import (
     CareNote,
@@ -345,19 +346,9 @@ def handover_take(*, user, unit, now: datetime | None = None) -> tuple[HandoverA
 
 
 def escalation_recipients(note: CareNote) -> list:
-    """Nurses assigned to the resident's unit and coordinators of the site, today."""
-    from django.contrib.auth import get_user_model
-
-    from directory.models import Assignment
-
-    active = Assignment.objects.active().filter(site_id=note.site_id)
-    nurse_ids = active.filter(
-        unit_id=note.resident.unit_id, user__staff_profile__job__in=list(NURSING_JOBS)
-    ).values_list("user_id", flat=True)
-    coordinator_ids = active.filter(role=Assignment.Role.COORDINATOR).values_list("user_id", flat=True)
-    ids = set(nurse_ids) | set(coordinator_ids)
-    ids.discard(note.author_id)
-    return list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"))
+    """The nurses of the resident's unit and the site's managers, today (not the author)."""
+    people = unit_nurses(site_id=note.site_id, unit_id=note.resident.unit_id) + site_managers(site_id=note.site_id)
+    return sorted({u.pk: u for u in people if u.pk != note.author_id}.values(), key=lambda u: u.pk)
 
 
 def urgent_note_escalate(*, note_id: int, now: datetime | None = None) -> int:

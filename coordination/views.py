@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import uuid
 from http import HTTPStatus
 
 from django.conf import settings
@@ -14,13 +12,16 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carehub import policy
 from carehub.access_log import log_access
+from carehub.decorators import staff_required
+from carehub.ids import uuid_or_404
 from carehub.models import AccessLog
+from carehub.redirects import next_url
 from directory.models import Site, Unit
 
 from . import selectors, services
@@ -40,34 +41,6 @@ from .models import CareNote, Resident, ResidentAlert, SiteCareSettings
 RESIDENTS_PER_PAGE = 50
 NOTES_PER_PAGE = 20
 SEARCH_RESULTS_PER_PAGE = 25
-
-
-def staff_required(view):
-    """Pages of the care team: staff with a current assignment, and group admins."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not policy.is_active_staff(request.user):
-            policy.refuse(request)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _uuid_or_404(value) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError) as exc:
-        raise Http404 from exc
-
-
-def _safe_next(request, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 def _refused(request, message: str, *, back: str, status: int = HTTPStatus.CONFLICT):
@@ -258,7 +231,7 @@ def _render_note_form(request, *, resident, form, mode, note=None, preview=None,
             "mode": mode,
             "note": note,
             "preview": preview,
-            "next": _safe_next(request, ""),
+            "next": next_url(request, ""),
         },
         status=status,
     )
@@ -318,7 +291,7 @@ def note_create(request, public_id):
                 messages.success(request, _("Note saved."))
             else:
                 messages.info(request, _("This note was already saved (sent twice); it is stored once."))
-            return redirect(_safe_next(request, back))
+            return redirect(next_url(request, back))
     return _render_note_form(
         request,
         resident=resident,
@@ -442,7 +415,7 @@ def note_amend(request, public_id):
 def note_followup(request, public_id):
     user = request.user
     note = _note_or_404(user, public_id)
-    back = _safe_next(request, reverse("coordination:note_detail", kwargs={"public_id": note.public_id}))
+    back = next_url(request, reverse("coordination:note_detail", kwargs={"public_id": note.public_id}))
     if note.resident.is_archived:
         return _refused(request, _("This resident's file is archived: nothing can be added."), back=back)
     if note.is_retracted:
@@ -459,7 +432,7 @@ def note_followup(request, public_id):
     return render(
         request,
         "coordination/note_followup.html",
-        {"note": note, "resident": note.resident, "form": form, "next": _safe_next(request, "")},
+        {"note": note, "resident": note.resident, "form": form, "next": next_url(request, "")},
         status=HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK,
     )
 
@@ -496,7 +469,7 @@ def note_retract(request, public_id):
 def note_acknowledge(request, public_id):
     user = request.user
     note = _note_or_404(user, public_id)
-    back = _safe_next(request, reverse("coordination:note_detail", kwargs={"public_id": note.public_id}))
+    back = next_url(request, reverse("coordination:note_detail", kwargs={"public_id": note.public_id}))
     try:
         changed = services.care_note_acknowledge(note=note, user=user)
     except ValidationError as exc:
@@ -517,10 +490,10 @@ def _handover_scope(request) -> tuple[Unit | None, Site | None]:
     unit_param = request.POST.get("unit") or request.GET.get("unit")
     site_param = request.POST.get("site") or request.GET.get("site")
     if unit_param:
-        unit = get_object_or_404(_visible_units(user), public_id=_uuid_or_404(unit_param))
+        unit = get_object_or_404(_visible_units(user), public_id=uuid_or_404(unit_param))
         return unit, unit.site
     if site_param:
-        site = get_object_or_404(Site.objects.in_care_scope_of(user), public_id=_uuid_or_404(site_param))
+        site = get_object_or_404(Site.objects.in_care_scope_of(user), public_id=uuid_or_404(site_param))
         if not services.can_manage(user, site.pk):
             raise PermissionDenied
         return None, site

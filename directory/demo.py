@@ -135,7 +135,9 @@ def _seed_staff(ctx, rng, site, site_index, units, unusable_password) -> None:
     for n in range(len(jobs)):
         first, last = ctx.faker.first_name(), ctx.faker.last_name()
         email = f"{ascii_slug(first)}.{ascii_slug(last)}.s{site_index + 1}n{n}@demo.carehub.example"
-        users.append(User(email=email, first_name=first, last_name=last, password=unusable_password, kind="staff"))
+        users.append(
+            User(email=email, first_name=first, last_name=last, password=unusable_password, kind=User.Kind.STAFF)
+        )
     users = User.objects.bulk_create(users)
     if not all(u.pk for u in users):  # backends that do not return ids on bulk insert
         users = list(User.objects.filter(email__in=[u.email for u in users]).order_by("pk"))

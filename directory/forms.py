@@ -32,15 +32,13 @@ class DirectorySearchForm(forms.Form):
     on_call = forms.BooleanField(label=_("On call today"), required=False)
     present = forms.BooleanField(label=_("Present now"), required=False)
 
-    def __init__(self, data=None, *, sites, units, presence_available=False, **kwargs):
+    def __init__(self, data=None, *, sites, units, **kwargs):
         """``sites``: every visible site; ``units``: those of the chosen site (both already loaded)."""
         super().__init__(data, **kwargs)
         self.sites = {str(s.public_id): s for s in sites}
         self.units = {str(u.public_id): u for u in units}
         self.fields["site"].choices = [("", _("All")), *((key, s.name) for key, s in self.sites.items())]
         self.fields["unit"].choices = [("", _("All")), *((key, u.name) for key, u in self.units.items())]
-        if not presence_available:
-            del self.fields["present"]
 
     def clean_site(self):
         value = self.cleaned_data.get("site")
@@ -120,7 +118,7 @@ class OnCallShiftForm(forms.Form):
         working = Assignment.objects.active().filter(site=site).values("user_id")
         self.fields["user"].queryset = (
             get_user_model()
-            .objects.filter(pk__in=working, is_active=True, kind="staff")
+            .objects.filter(pk__in=working, is_active=True, kind=get_user_model().Kind.STAFF)
             .order_by("last_name", "first_name")
         )
         self.fields["unit"].queryset = site.units.order_by("name")

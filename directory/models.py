@@ -4,6 +4,7 @@ import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -148,7 +149,7 @@ class StaffProfileQuerySet(models.QuerySet):
         # A plain EXISTS (no OR around it) lets PostgreSQL turn it into a semi-join:
         # index probes for a few matches, one hash for many.
         working = Assignment.objects.in_force().filter(user_id=models.OuterRef("user_id"))
-        return self.filter(models.Exists(working), user__is_active=True, user__kind="staff")
+        return self.filter(models.Exists(working), user__is_active=True, user__kind=get_user_model().Kind.STAFF)
 
     def visible_to(self, user):
         """The directory as ``user`` may see it (the DIRECTORY scope of the policy)."""

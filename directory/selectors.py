@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import importlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -29,9 +28,10 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from carehub import policy
+from carehub.presence import presence_of
 
 from . import search
-from .models import Assignment, Job, OnCallShift, Site, StaffProfile, Unit
+from .models import NURSING_JOBS, Assignment, Job, OnCallShift, Site, StaffProfile, Unit
 
 User = get_user_model()
 
@@ -44,27 +44,6 @@ PRESENCE_SCAN_LIMIT = 3000
 FUZZY_MIN_LENGTH = 4
 
 
-# --- Presence (provided by messaging once it lands) ---------------------------------------
-def presence_module():
-    """messaging.presence when installed, else None: the directory works without it."""
-    try:
-        return importlib.import_module("messaging.presence")
-    except ImportError:
-        return None
-
-
-def presence_available() -> bool:
-    module = presence_module()
-    return module is not None and hasattr(module, "presence_of")
-
-
-def presence_of(user_ids) -> dict[int, str]:
-    module = presence_module()
-    if module is None or not hasattr(module, "presence_of") or not user_ids:
-        return {}
-    return dict(module.presence_of(list(user_ids)))
-
-
 # --- Dates in a site's time zone -------------------------------------------------------------
 def site_today(site: Site) -> datetime.date:
     return timezone.localdate(timezone=site.zone)
@@ -74,13 +53,21 @@ def _today_by_zone(sites) -> dict[str, datetime.date]:
     return {tz: timezone.localdate(timezone=Site(time_zone=tz).zone) for tz in {s.time_zone for s in sites}}
 
 
-# --- Coordinators and on-call ----------------------------------------------------------------
-def coordinators_by_site(site_ids) -> dict[int, list]:
+# --- Staffing: who works where today --------------------------------------------------------
+# "Coordinator" has two meanings, kept apart by name:
+# - a site's *managers* hold a coordinator assignment (Assignment.Role.COORDINATOR): they
+#   manage the site in CareHub (admin panel, retractions, family access, escalations);
+# - a site's *leads* have a leading job (SITE_LEAD_JOBS: director, IDEC, coordinating
+#   doctor), whatever their assignment's role: they are who the directory names and whom
+#   the "IDEC of the site" duty role reaches.
+
+
+def site_leads_by_site(site_ids) -> dict[int, list]:
     """The site leads (director, IDEC, coordinating doctor) of many sites in one query."""
     rank = {job: n for n, job in enumerate(SITE_LEAD_JOBS)}
     assignments = (
         Assignment.objects.active()
-        .filter(user__staff_profile__job__in=SITE_LEAD_JOBS, user__kind="staff")
+        .filter(user__staff_profile__job__in=SITE_LEAD_JOBS, user__kind=User.Kind.STAFF)
         .select_related("user__staff_profile")
         .order_by("user__last_name", "user__first_name", "pk")
     )
@@ -95,9 +82,47 @@ def coordinators_by_site(site_ids) -> dict[int, list]:
     return result
 
 
-def site_coordinators(*, site: Site) -> list:
+def site_leads(*, site: Site) -> list:
     """The leads of a site, director first, then the IDEC, then the coordinating doctor."""
-    return coordinators_by_site([site.pk]).get(site.pk, [])
+    return site_leads_by_site([site.pk]).get(site.pk, [])
+
+
+def site_managers(*, site_id: int) -> list:
+    """Active staff holding a coordinator assignment in force today at the site, by id."""
+    user_ids = Assignment.objects.active().filter(site_id=site_id, role=Assignment.Role.COORDINATOR).values("user_id")
+    return list(User.objects.filter(pk__in=user_ids, is_active=True, kind=User.Kind.STAFF).order_by("pk"))
+
+
+def unit_nurses(*, site_id: int, unit_id: int | None) -> list:
+    """Active staff with a nursing job (NURSING_JOBS) assigned today to the unit, by id.
+
+    ``unit_id`` None means the nurses assigned to the whole site (no unit).
+    """
+    user_ids = (
+        Assignment.objects.active()
+        .filter(site_id=site_id, unit_id=unit_id, user__staff_profile__job__in=list(NURSING_JOBS))
+        .values("user_id")
+    )
+    return list(User.objects.filter(pk__in=user_ids, is_active=True, kind=User.Kind.STAFF).order_by("pk"))
+
+
+def resident_care_team_ids(resident) -> list[int]:
+    """Ids of a resident's care team today: staff assigned to the resident's unit (all the
+    site's staff when the resident has no unit), staff assigned to the whole site, the
+    site's managers, and the resident's referents still working at the site."""
+    assignments = Assignment.objects.active().filter(site_id=resident.site_id, user__kind=User.Kind.STAFF)
+    if resident.unit_id:
+        assignments = assignments.filter(
+            Q(unit_id=resident.unit_id) | Q(unit__isnull=True) | Q(role=Assignment.Role.COORDINATOR)
+        )
+    team = set(assignments.values_list("user_id", flat=True))
+    referents = set(resident.referents.values_list("pk", flat=True))
+    on_site = set(
+        Assignment.objects.active()
+        .filter(site_id=resident.site_id, user_id__in=referents)
+        .values_list("user_id", flat=True)
+    )
+    return sorted(team | on_site)
 
 
 def on_call_for(*, site: Site, on: datetime.date | None = None) -> list:
@@ -352,24 +377,22 @@ def search_queryset(*, viewer, filters: SearchFilters, all_sites=None):
 class SearchResult:
     page: object
     people: list[Person]
-    presence_available: bool
 
 
 def directory_search(*, viewer, filters: SearchFilters, page_number=1, per_page=25, all_sites=None) -> SearchResult:
     """One page of results. A fixed number of queries whatever the size of the group."""
     qs = search_queryset(viewer=viewer, filters=filters, all_sites=all_sites)
-    with_presence = presence_available()
     with transaction.atomic():
         if connection.vendor == "postgresql" and search.tokens(filters.query):
             _set_typo_tolerance()
-        if filters.present and with_presence:
+        if filters.present:
             candidates = list(qs.values_list("user_id", flat=True)[:PRESENCE_SCAN_LIMIT])
             status = presence_of(candidates)
             present_ids = [uid for uid in candidates if status.get(uid) in PRESENT_STATUSES]
             qs = qs.filter(user_id__in=present_ids)
         page = _results_page(_people_queryset(qs), page_number, per_page)
-        found = people(viewer=viewer, profiles=page.object_list, with_presence=with_presence)
-    return SearchResult(page=page, people=found, presence_available=with_presence)
+        found = people(viewer=viewer, profiles=page.object_list, with_presence=True)
+    return SearchResult(page=page, people=found)
 
 
 @dataclass
@@ -463,7 +486,7 @@ def sites_overview(*, sites) -> list[dict]:
     """These sites with their units, leads and today's on-call staff: three queries."""
     sites = list(sites)
     prefetch_related_objects(sites, Prefetch("units", queryset=Unit.objects.order_by("name")))
-    leads = coordinators_by_site([s.pk for s in sites]) if sites else {}
+    leads = site_leads_by_site([s.pk for s in sites]) if sites else {}
     on_call = on_call_today_by_site(sites)
     return [{"site": s, "coordinators": leads.get(s.pk, []), "on_call": on_call.get(s.pk, [])} for s in sites]
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import functools
-import uuid
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carehub import policy
 from carehub.access_log import log_access
+from carehub.decorators import staff_required
+from carehub.ids import parse_uuid
 from carehub.models import AccessLog
 
 from . import exports, selectors, services
@@ -29,44 +29,24 @@ from .models import OnCallShift, Site, Unit
 ROSTER_DAYS = 14
 
 
-def directory_access(view):
-    """Current staff only: families and people without an assignment are refused (policy.refuse)."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not policy.is_active_staff(request.user) or not policy.site_ids(request.user, policy.Scope.DIRECTORY):
-            policy.refuse(request)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _uuid_or_none(value):
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError):
-        return None
-
-
 def _partial_requested(request) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 # --- Search ----------------------------------------------------------------------------------
 @require_GET
-@directory_access
+@staff_required
 def search(request):
     user = request.user
     sites = list(Site.objects.visible_to(user).only("pk", "public_id", "name", "time_zone"))
     site = next((s for s in sites if str(s.public_id) == request.GET.get("site")), None)
     if site is not None:
         units = list(Unit.objects.filter(site=site).order_by("name"))
-    elif _uuid_or_none(request.GET.get("unit")):
-        units = list(Unit.objects.visible_to(user).filter(public_id=_uuid_or_none(request.GET["unit"])))
+    elif parse_uuid(request.GET.get("unit")):
+        units = list(Unit.objects.visible_to(user).filter(public_id=parse_uuid(request.GET["unit"])))
     else:
         units = []
-    presence = selectors.presence_available()
-    form = DirectorySearchForm(request.GET or None, sites=sites, units=units, presence_available=presence)
+    form = DirectorySearchForm(request.GET or None, sites=sites, units=units)
     result = None
     status = 200
     if form.is_bound and not form.is_valid():
@@ -111,10 +91,10 @@ def _query_string_without_page(request) -> str:
 
 # --- People --------------------------------------------------------------------------------------
 @require_GET
-@directory_access
+@staff_required
 def profile(request, public_id):
     person = selectors.person_for(viewer=request.user, public_id=public_id)
-    leads = selectors.coordinators_by_site(person.site_ids) if person.site_ids else {}
+    leads = selectors.site_leads_by_site(person.site_ids) if person.site_ids else {}
     return render(
         request,
         "directory/profile.html",
@@ -127,7 +107,7 @@ def profile(request, public_id):
 
 
 @require_http_methods(["GET", "POST"])
-@directory_access
+@staff_required
 def profile_edit(request):
     profile = services.staff_profile_for(user=request.user)
     if request.method == "POST":
@@ -171,7 +151,7 @@ def profile_edit(request):
 
 
 @require_GET
-@directory_access
+@staff_required
 def profile_photo(request, public_id):
     person = selectors.person_for(viewer=request.user, public_id=public_id)
     photo = person.profile.photo
@@ -187,7 +167,7 @@ def profile_photo(request, public_id):
 
 
 @require_GET
-@directory_access
+@staff_required
 def profile_vcard(request, public_id):
     person = selectors.person_for(viewer=request.user, public_id=public_id)
     name = slugify(person.user.get_full_name()) or "contact"
@@ -202,7 +182,7 @@ def _download(text: str, filename: str, content_type: str) -> HttpResponse:
 
 # --- Sites --------------------------------------------------------------------------------------
 @require_GET
-@directory_access
+@staff_required
 def sites(request):
     """Every site, a page at a time (a group may have hundreds), filtered by name or city."""
     query = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
@@ -229,7 +209,7 @@ def _visible_site(request, public_id) -> Site:
 
 
 @require_GET
-@directory_access
+@staff_required
 def site_detail(request, public_id):
     site = _visible_site(request, public_id)
     today = selectors.site_today(site)
@@ -239,7 +219,7 @@ def site_detail(request, public_id):
         {
             "site": site,
             "units": list(site.units.order_by("name")),
-            "coordinators": selectors.site_coordinators(site=site),
+            "coordinators": selectors.site_leads(site=site),
             "on_call": selectors.on_call_today_by_site([site]).get(site.pk, []),
             "today": today,
             "people": selectors.site_people(viewer=request.user, site=site),
@@ -249,7 +229,7 @@ def site_detail(request, public_id):
 
 
 @require_GET
-@directory_access
+@staff_required
 def site_vcards(request, public_id):
     site = _visible_site(request, public_id)
     people = selectors.site_people(viewer=request.user, site=site)
@@ -258,7 +238,7 @@ def site_vcards(request, public_id):
 
 
 @require_GET
-@directory_access
+@staff_required
 def site_csv(request, public_id):
     site = _visible_site(request, public_id)
     people = selectors.site_people(viewer=request.user, site=site)
@@ -268,7 +248,7 @@ def site_csv(request, public_id):
 
 # --- On-call roster ---------------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
-@directory_access
+@staff_required
 def oncall_roster(request, public_id):
     site = _visible_site(request, public_id)
     can_manage = policy.can(request.user, policy.Scope.MANAGE, site.pk)
@@ -305,7 +285,7 @@ def oncall_roster(request, public_id):
 
 
 @require_POST
-@directory_access
+@staff_required
 def oncall_delete(request, public_id):
     shift = policy.get_visible_or_404(OnCallShift.objects.select_related("site"), request.user, public_id=public_id)
     try:

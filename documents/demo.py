@@ -76,7 +76,7 @@ def _author(ctx):
     account = ctx.accounts.get("group admin") or ctx.accounts.get("site coordinator")
     if account:
         return account["user"]
-    return get_user_model().objects.filter(is_active=True, kind="staff").order_by("pk").first()
+    return get_user_model().objects.filter(is_active=True, kind=get_user_model().Kind.STAFF).order_by("pk").first()
 
 
 def _document(folder, title, lines, user) -> Document:

@@ -144,7 +144,7 @@ def reading_audience(document: Document, *, requirements=None, sites=None):
     user_ids = Assignment.objects.active().filter(q).values("user_id")
     return list(
         get_user_model()
-        .objects.filter(pk__in=user_ids, is_active=True, kind="staff")
+        .objects.filter(pk__in=user_ids, is_active=True, kind=get_user_model().Kind.STAFF)
         .select_related("staff_profile")
         .order_by("last_name", "first_name", "pk")
     )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from carehub import policy
 from carehub.access_log import log_access
+from carehub.decorators import staff_required
 from carehub.models import AccessLog
 from coordination.models import Resident
 from directory.models import Site
@@ -45,11 +46,6 @@ from .uploads import (
     partial_path,
     too_large_message,
 )
-
-
-def _require_staff(user) -> None:
-    if not policy.is_active_staff(user):
-        raise PermissionDenied
 
 
 def _folder(user, public_id) -> Folder:
@@ -85,8 +81,8 @@ def upload_checks() -> dict:
 # --- Browsing -------------------------------------------------------------------------
 
 
+@staff_required
 def index(request):
-    _require_staff(request.user)
     user = request.user
     roots = selectors.root_folders(user)
     return render(
@@ -128,8 +124,8 @@ def resident_folder(request, public_id):
     return redirect(folder)
 
 
+@staff_required
 def search(request):
-    _require_staff(request.user)
     query = request.GET.get("q", "").strip()[:200]
     results = []
     if query:

@@ -30,10 +30,11 @@ from django.utils.translation import gettext as _
 
 from accounts import sessions
 from accounts.services import second_factor_passed
-from carehub import policy
+from carehub import policy, presence
+from carehub.ids import parse_uuid
 from carehub.sockets import person_group
 
-from . import presence, selectors, services
+from . import selectors, services
 from .models import Conversation, Message, conversation_group
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
 
     async def _resubscribe(self) -> list[str]:
         """Follow exactly the conversations the policy gives now; returns those dropped."""
-        wanted = await database_sync_to_async(selectors.conversation_subscriptions)(self.user)
+        wanted = await database_sync_to_async(self._subscriptions)()
         dropped = []
         for conversation_id in set(self.subscribed) - set(wanted):
             await self.channel_layer.group_discard(conversation_group(conversation_id), self.channel_name)
@@ -115,13 +116,17 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         self.by_public = {public: pk for pk, public in self.subscribed.items()}
         return dropped
 
+    def _subscriptions(self) -> dict[int, str]:
+        policy.forget(self.user)
+        return selectors.conversation_subscriptions(self.user)
+
     def _conversation_for(self, public_id) -> Conversation | None:
         """The conversation if the policy lets this person reach it now (fresh from the DB)."""
-        policy.forget(self.user)
-        try:
-            return Conversation.objects.visible_to(self.user).filter(public_id=public_id).first()
-        except Exception:  # malformed UUID
+        public_id = parse_uuid(public_id)
+        if public_id is None:
             return None
+        policy.forget(self.user)
+        return Conversation.objects.visible_to(self.user).filter(public_id=public_id).first()
 
     # --- inbound -------------------------------------------------------------------------
 
@@ -246,13 +251,13 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             await self._error(error.code, error.message)
 
     def _ack_sync(self, public_id):
-        policy.forget(self.user)
-        try:
+        public_id = parse_uuid(public_id)
+        message = None
+        if public_id is not None:
+            policy.forget(self.user)
             message = (
                 Message.objects.visible_to(self.user).select_related("conversation").filter(public_id=public_id).first()
             )
-        except Exception:
-            message = None
         if message is None:
             return services.NotAllowed(_("This message does not exist or is not yours to see."))
         try:

@@ -4,11 +4,11 @@ Roles and how each is resolved (at send time, never cached):
 
 - ``on_call:<site id>`` — the on-call of a site: ``directory.selectors.on_call_for(site=…)``
   (the on-call roster in force now).
-- ``coordinator:<site id>`` — the IDEC of a site: the site's coordinators
-  (``directory.selectors.site_coordinators(site=…)``) whose job is nurse
-  coordinator; when the site has none with that job, all its coordinators.
+- ``coordinator:<site id>`` — the IDEC of a site: the site's leads
+  (``directory.selectors.site_leads(site=…)``) whose job is nurse
+  coordinator; when the site has none with that job, all its leads.
 - ``night_nurse:<unit id>`` — the nurse of a unit: staff with a nursing job
-  (``directory.models.NURSING_JOBS``) whose assignment in force today is on that
+  (``directory.selectors.unit_nurses``) whose assignment in force today is on that
   unit. CareHub has no shift schedule, so "night" is the unit's nurse as
   assigned; when the unit has no nurse assigned, the role falls back to the
   on-call of the unit's site, and the conversation says so.
@@ -80,28 +80,20 @@ def role_choices(*, user) -> list[tuple[str, str]]:
     return choices
 
 
-def _unit_nurses(unit) -> list:
-    from directory.models import NURSING_JOBS, Assignment
-
-    user_ids = (
-        Assignment.objects.active().filter(unit=unit, user__staff_profile__job__in=list(NURSING_JOBS)).values("user_id")
-    )
-    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
-
-
 def _on_call(site) -> list:
     from directory.selectors import on_call_for
 
     return [u for u in _users(on_call_for(site=site)) if u.is_active]
 
 
-def _coordinators(site) -> list:
+def _idec(site) -> list:
+    """The site's leads whose job is nurse coordinator; all its leads when none has that job."""
     from directory.models import Job
-    from directory.selectors import site_coordinators
+    from directory.selectors import site_leads
 
-    everyone = [u for u in _users(site_coordinators(site=site)) if u.is_active]
-    idec = [u for u in everyone if getattr(getattr(u, "staff_profile", None), "job", "") == Job.NURSE_COORDINATOR]
-    return idec or everyone
+    leads = [u for u in _users(site_leads(site=site)) if u.is_active]
+    idec = [u for u in leads if getattr(getattr(u, "staff_profile", None), "job", "") == Job.NURSE_COORDINATOR]
+    return idec or leads
 
 
 def _users(result) -> list:
@@ -124,7 +116,9 @@ class Resolution:
 def resolve(role: DutyRole) -> Resolution:
     """Who holds ``role`` right now. Staff only, still in care scope of the role's site."""
     if role.kind == NIGHT_NURSE:
-        users = _unit_nurses(role.unit)
+        from directory.selectors import unit_nurses
+
+        users = unit_nurses(site_id=role.site.pk, unit_id=role.unit.pk)
         note = ""
         if not users:
             users = _on_call(role.site)
@@ -132,10 +126,9 @@ def resolve(role: DutyRole) -> Resolution:
     elif role.kind == ON_CALL:
         users, note = _on_call(role.site), ""
     else:
-        users, note = _coordinators(role.site), ""
+        users, note = _idec(role.site), ""
     reachable = []
     for user in users:
-        policy.forget(user)
         if not user.is_family and policy.can(user, policy.Scope.CARE, role.site.pk):
             reachable.append(user)
     return Resolution(reachable, note)

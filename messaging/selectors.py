@@ -7,8 +7,6 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subq
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from carehub import policy
-
 from .formatting import handle_of
 from .models import Conversation, Kind, Membership, Message
 
@@ -19,7 +17,6 @@ SEEN_BY_NAMES_UP_TO = 10
 
 
 def conversation_is_visible(conversation: Conversation, user) -> bool:
-    policy.forget(user)
     return Conversation.objects.visible_to(user).filter(pk=conversation.pk).exists()
 
 
@@ -100,7 +97,6 @@ def conversation_list(user, *, limit: int = 200) -> list[Conversation]:
 
 def conversation_subscriptions(user) -> dict[int, str]:
     """{conversation id: public id} of the conversations a socket follows."""
-    policy.forget(user)
     return {
         pk: str(public_id)
         for pk, public_id in Conversation.objects.listed_for(user).values_list("pk", "public_id")[:1000]

@@ -12,13 +12,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from carehub import policy
+from carehub.ids import parse_uuid
+from directory.selectors import resident_care_team_ids
 
 from . import duty, realtime, selectors
 from .formatting import handle_of, mentioned_handles
@@ -176,33 +178,12 @@ def family_thread_get_or_create(*, resident) -> Conversation:
     return conversation
 
 
-def care_team_of(resident) -> list[int]:
-    """Ids of the resident's care team: staff assigned today to the resident's unit
-    (all the site's staff when the resident has no unit), staff assigned to the whole
-    site, the site's coordinators, and the resident's referents still working there."""
-    from directory.models import Assignment
-
-    assignments = Assignment.objects.active().filter(site_id=resident.site_id, user__kind="staff")
-    if resident.unit_id:
-        assignments = assignments.filter(
-            Q(unit_id=resident.unit_id) | Q(unit__isnull=True) | Q(role=Assignment.Role.COORDINATOR)
-        )
-    team = set(assignments.values_list("user_id", flat=True))
-    referents = set(resident.referents.values_list("pk", flat=True))
-    on_site = set(
-        Assignment.objects.active()
-        .filter(site_id=resident.site_id, user_id__in=referents)
-        .values_list("user_id", flat=True)
-    )
-    return sorted(team | on_site)
-
-
 def care_team_memberships_ensure(*, conversation: Conversation) -> None:
     """Put a resident or family thread in the list of the resident's care team, so that
     a message there is seen (unread badge, live delivery) without anyone opening it first."""
     if conversation.kind not in (Kind.RESIDENT, Kind.FAMILY) or not conversation.resident_id:
         return
-    team = care_team_of(conversation.resident)
+    team = resident_care_team_ids(conversation.resident)
     already = set(
         Membership.objects.filter(conversation=conversation, user_id__in=team).values_list("user_id", flat=True)
     )
@@ -241,7 +222,6 @@ def channel_memberships_sync(*, user) -> None:
     """
     from directory.models import Assignment
 
-    policy.forget(user)
     if user.is_family or not user.is_active:
         wanted = set()
     else:
@@ -324,10 +304,10 @@ def clean_body(body: str, *, allow_empty: bool = False) -> str:
 
 
 def parse_client_token(raw) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(raw))
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise MessagingError(_("The form is out of date: reload the page and send again."), code="bad_token") from exc
+    token = parse_uuid(raw)
+    if token is None:
+        raise MessagingError(_("The form is out of date: reload the page and send again."), code="bad_token")
+    return token
 
 
 @dataclass
@@ -361,7 +341,6 @@ def message_send(
         if existing.conversation_id != conversation.pk:
             raise MessagingError(_("This send was already used for another conversation."), code="bad_token")
         return SendResult(existing, False)
-    policy.forget(sender)
     if not selectors.conversation_is_visible(conversation, sender):
         raise NotAllowed(_("You are not a member of this conversation."))
     files = list(files)
@@ -659,7 +638,6 @@ def unread_digest_send(*, user_id: int, now=None) -> int:
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None or user.is_family:
         return 0
-    policy.forget(user)
     if not policy.is_active_staff(user):
         return 0
     cutoff = now - timedelta(seconds=settings.MESSAGING_UNREAD_EMAIL_AFTER)

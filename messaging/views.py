@@ -17,33 +17,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carehub import policy
+from carehub import policy, presence
 from carehub.access_log import log_access
+from carehub.decorators import staff_required
 from carehub.models import AccessLog
 
-from . import duty, presence, selectors, services
+from . import duty, selectors, services
 from .forms import DutyRoleForm, EditForm, GroupForm, MemberAddForm, MessageForm, SearchForm
 from .models import Attachment, Conversation, Kind, Message
 
 
-def _require_messaging_staff(request) -> None:
-    """Staff pages of messaging: current staff only (families use their portal)."""
-    user = request.user
-    policy.forget(user)
-    if user.is_family or not policy.is_active_staff(user):
-        policy.refuse(request)
-
-
 def _conversation_or_404(user, public_id) -> Conversation:
-    policy.forget(user)
     return policy.get_visible_or_404(
         Conversation.objects.select_related("site", "unit", "resident"), user, public_id=public_id
     )
 
 
 @require_GET
+@staff_required
 def index(request):
-    _require_messaging_staff(request)
     services.channel_memberships_sync(user=request.user)
     conversations = selectors.conversation_list(request.user)
     others = [c.other_user.pk for c in conversations if c.kind == Kind.DIRECT and c.other_user]
@@ -64,14 +56,12 @@ def index(request):
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@staff_required
 def conversation(request, public_id):
     """The thread and its composer. A message with files is a multipart POST: the
     documents app's streaming upload handler (size limit while receiving) is
     installed before anything reads the body, hence csrf_exempt here and
     csrf_protect on the inner view, as for document uploads."""
-    if request.user.is_family:
-        raise Http404  # the family thread is shown by the family portal
-    _require_messaging_staff(request)
     convo = _conversation_or_404(request.user, public_id)
     handler = None
     if request.method == "POST" and request.content_type == "multipart/form-data":
@@ -187,9 +177,9 @@ def _direct_title(convo, memberships, viewer) -> str:
 
 
 @require_GET
+@staff_required
 def start_direct(request, public_id):
     """Open (or create once) the direct conversation with a colleague; linked from the directory."""
-    _require_messaging_staff(request)
     User = get_user_model()
     other = User.objects.filter(public_id=public_id, is_active=True, kind=User.Kind.STAFF).first()
     if other is None:
@@ -203,20 +193,19 @@ def start_direct(request, public_id):
 
 
 @require_GET
+@staff_required
 def resident_thread(request, public_id):
     """The care team's thread about a resident; linked from the resident page."""
-    _require_messaging_staff(request)
     from coordination.models import Resident
 
-    policy.forget(request.user)
     resident = policy.get_visible_or_404(Resident, request.user, public_id=public_id)
     convo = services.resident_thread_open(resident=resident, user=request.user)
     return redirect("messaging:conversation", public_id=convo.public_id)
 
 
 @require_POST
+@staff_required
 def group_create(request):
-    _require_messaging_staff(request)
     form = GroupForm(request.POST, user=request.user)
     if form.is_valid():
         try:
@@ -231,9 +220,9 @@ def group_create(request):
 
 
 @require_http_methods(["GET", "POST"])
+@staff_required
 def duty_send(request):
     """Address a message to a duty role, resolved now (GET shows the form alone)."""
-    _require_messaging_staff(request)
     form = DutyRoleForm(request.POST or None, user=request.user)
     status = HTTPStatus.OK
     if request.method == "POST":
@@ -264,8 +253,8 @@ def duty_send(request):
 
 
 @require_POST
+@staff_required
 def member_add(request, public_id):
-    _require_messaging_staff(request)
     convo = _conversation_or_404(request.user, public_id)
     form = MemberAddForm(request.POST, user=request.user)
     if form.is_valid():
@@ -281,8 +270,8 @@ def member_add(request, public_id):
 
 
 @require_POST
+@staff_required
 def member_remove(request, public_id, user_public_id):
-    _require_messaging_staff(request)
     convo = _conversation_or_404(request.user, public_id)
     User = get_user_model()
     member = User.objects.filter(public_id=user_public_id, conversation_memberships__conversation=convo).first()
@@ -301,7 +290,6 @@ def member_remove(request, public_id, user_public_id):
 
 
 def _message_or_404(user, public_id) -> Message:
-    policy.forget(user)
     message = (
         Message.objects.visible_to(user).select_related("conversation", "sender").filter(public_id=public_id).first()
     )
@@ -311,8 +299,8 @@ def _message_or_404(user, public_id) -> Message:
 
 
 @require_POST
+@staff_required
 def acknowledge(request, public_id):
-    _require_messaging_staff(request)
     message = _message_or_404(request.user, public_id)
     try:
         services.message_acknowledge(message=message, user=request.user)
@@ -324,8 +312,8 @@ def acknowledge(request, public_id):
 
 
 @require_http_methods(["GET", "POST"])
+@staff_required
 def message_edit(request, public_id):
-    _require_messaging_staff(request)
     message = _message_or_404(request.user, public_id)
     if message.sender_id != request.user.pk:
         raise PermissionDenied
@@ -347,8 +335,8 @@ def message_edit(request, public_id):
 
 
 @require_POST
+@staff_required
 def message_delete(request, public_id):
-    _require_messaging_staff(request)
     message = _message_or_404(request.user, public_id)
     try:
         services.message_delete(message=message, actor=request.user)
@@ -366,7 +354,6 @@ def attachment(request, public_id):
     (a family only in their family thread), 404 for anyone else; logged."""
     from . import attachments
 
-    policy.forget(request.user)
     item = policy.get_visible_or_404(
         Attachment.objects.select_related("message__conversation__resident"), request.user, public_id=public_id
     )
@@ -375,13 +362,12 @@ def attachment(request, public_id):
 
 
 @require_GET
+@staff_required
 def search(request):
-    _require_messaging_staff(request)
     form = SearchForm(request.GET or None)
     results = []
     if form.is_valid():
         query = form.cleaned_data["q"]
-        policy.forget(request.user)
         results = selectors.search_messages(request.user, query)
         log_access(request, AccessLog.Action.SEARCH, query=query)
     return render(request, "messaging/search.html", {"form": form, "results": results})

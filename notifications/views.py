@@ -1,9 +1,9 @@
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from carehub.policy import get_visible_or_404
+from carehub.redirects import is_local
 
 from .models import Notification
 from .services import notification_mark_read
@@ -20,7 +20,7 @@ def notification_open(request, public_id):
     notification = get_visible_or_404(Notification, request.user, public_id=public_id)
     notification_mark_read(user=request.user, notification=notification)
     target = notification.url
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if is_local(request, target):
         return redirect(target)
     return redirect("notifications:list")
 

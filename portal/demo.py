@@ -17,7 +17,7 @@ def seed(ctx) -> None:
         return
     site = ctx.site_list[0]
     SiteFamilyInfo.objects.get_or_create(site=site, defaults={"visiting_hours": VISITING_HOURS})
-    user = get_user_model().objects.filter(email=f"famille@{DEMO_DOMAIN}", kind="family").first()
+    user = get_user_model().objects.filter(email=f"famille@{DEMO_DOMAIN}", kind=get_user_model().Kind.FAMILY).first()
     resident = Resident.objects.filter(site=site).current().order_by("pk").first()
     if user is None or resident is None:
         ctx.log("portal: no family account or no resident: nothing linked")

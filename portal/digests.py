@@ -13,7 +13,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from carehub import policy
 from coordination.models import Resident
 
 from . import selectors
@@ -52,7 +51,7 @@ def period_to_send(frequency: str, now: datetime) -> Period | None:
 def users_due() -> list[int]:
     """Ids of active family users who asked for a summary e-mail."""
     return list(
-        FamilyPreferences.objects.filter(user__is_active=True, user__kind="family")
+        FamilyPreferences.objects.filter(user__is_active=True, user__kind=get_user_model().Kind.FAMILY)
         .exclude(digest=DigestFrequency.OFF)
         .values_list("user_id", flat=True)
     )
@@ -65,7 +64,7 @@ def family_digest_send(*, user_id: int, now: datetime | None = None) -> SentDige
     mail server fails, the record is rolled back and the next hourly run retries.
     """
     now = now or timezone.now()
-    user = get_user_model().objects.filter(pk=user_id, is_active=True, kind="family").first()
+    user = get_user_model().objects.filter(pk=user_id, is_active=True, kind=get_user_model().Kind.FAMILY).first()
     if user is None:
         return None
     prefs = FamilyPreferences.objects.filter(user=user).first()
@@ -74,7 +73,6 @@ def family_digest_send(*, user_id: int, now: datetime | None = None) -> SentDige
     period = period_to_send(prefs.digest, now)
     if period is None or SentDigest.objects.filter(user=user, period=period.key).exists():
         return None
-    policy.forget(user)
     counts = selectors.news_count_between(user, period.start, period.end)
     residents = {r.pk: r for r in Resident.objects.filter(pk__in=counts)} if counts else {}
     lines = [

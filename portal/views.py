@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import uuid
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carehub import policy
 from carehub.access_log import log_access
+from carehub.decorators import family_required
 from carehub.models import AccessLog
 from coordination.models import Resident
 from directory.models import Site
@@ -40,22 +40,6 @@ from .forms import (
 from .models import FamilyLink, Invitation
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def family_required(view):
-    """The family's own account pages: family accounts only (403 for staff, who have their own).
-
-    Pages addressed by a resident need no decorator: ``selectors.family_link_for``
-    answers 404 to anyone without an active link, staff included.
-    """
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_family:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _resident_context(link: FamilyLink, section: str) -> dict:

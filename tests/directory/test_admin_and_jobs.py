@@ -70,7 +70,7 @@ def test_demo_seed_gives_searchable_staff_and_an_on_call_roster(db):
     assert not StaffProfile.objects.filter(search_document="").exists()
     site = ctx.site_list[0]
     assert selectors.on_call_for(site=site)
-    assert selectors.site_coordinators(site=site)
+    assert selectors.site_leads(site=site)
     person = StaffProfile.objects.select_related("user").first()
     viewer = make_staff(site, email="viewer@t.test")
     found = selectors.directory_search(

@@ -9,7 +9,7 @@ from django.urls import reverse
 from PIL import Image
 
 from directory.models import Job, StaffProfile
-from directory.selectors import site_coordinators
+from directory.selectors import site_leads
 from tests.directory.factories import jpeg_bytes
 from tests.factories import AssignmentFactory, SiteFactory, make_staff
 
@@ -50,7 +50,7 @@ def test_profile_shows_contact_assignments_languages_and_site_leads(verified_cli
     assert "mailto:aide.a@carehub.test" in html
     assert "ortugais" in html or "ortuguese" in html
     assert html.index("Didier Dir") < html.index("Isabelle Idec")  # director first, then IDEC
-    assert [u.pk for u in site_coordinators(site=site_a)] == [director.pk, idec.pk]
+    assert [u.pk for u in site_leads(site=site_a)] == [director.pk, idec.pk]
 
 
 def test_profile_of_unknown_or_departed_person_is_404(verified_client, staff_a, site_a):
@@ -260,7 +260,7 @@ def test_head_office_staff_are_listed_once_assigned_to_the_head_office(verified_
     assert verified_client(group_admin).get(reverse("directory:search")).status_code == HTTPStatus.OK
 
 
-def test_site_coordinators_ignore_other_sites_and_leavers(site_a):
+def test_site_leads_ignore_other_sites_and_leavers(site_a):
     from django.utils import timezone
 
     other = SiteFactory(name="Ailleurs")
@@ -270,4 +270,4 @@ def test_site_coordinators_ignore_other_sites_and_leavers(site_a):
     doctor = make_staff(site_a, job=Job.COORDINATING_DOCTOR, coordinator=True, email="doc@t.test")
     idec = make_staff(site_a, job=Job.NURSE_COORDINATOR, coordinator=True, email="idec@t.test")
     make_staff(site_a, job=Job.NURSE, email="nurse@t.test")
-    assert [u.pk for u in site_coordinators(site=site_a)] == [idec.pk, doctor.pk]
+    assert [u.pk for u in site_leads(site=site_a)] == [idec.pk, doctor.pk]

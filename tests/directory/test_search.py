@@ -1,8 +1,6 @@
 """The directory search, as people type it, on the database of the run (SQLite or PostgreSQL)."""
 
 import re
-import sys
-import types
 from http import HTTPStatus
 
 import pytest
@@ -248,29 +246,16 @@ def test_head_office_staff_found_through_the_head_office_site(verified_client, s
     assert len(found) == 1 and found[0].startswith("Paul")
 
 
-class FakePresence(types.ModuleType):
-    """Stands for messaging.presence until messaging lands: same function, same contract."""
-
-    def __init__(self, statuses):
-        super().__init__("messaging.presence")
-        self.statuses = statuses
-
-    def presence_of(self, user_ids):
-        return {uid: self.statuses.get(uid, "offline") for uid in user_ids}
-
-
 @pytest.fixture
-def presence(monkeypatch):
+def presence():
+    """Sockets' heartbeats as the messaging consumer records them (the real presence store)."""
+    from carehub.presence import presence_beat
+
     def install(statuses):
-        monkeypatch.setitem(sys.modules, "messaging.presence", FakePresence(statuses))
+        for user_id, state in statuses.items():
+            presence_beat(user_id, f"test-socket-{user_id}", state)
 
     return install
-
-
-def test_presence_filter_hidden_until_messaging_provides_it(verified_client, staff_a, people, monkeypatch):
-    monkeypatch.setitem(sys.modules, "messaging.presence", None)  # import fails as before messaging lands
-    html = verified_client(staff_a).get(URL).content.decode()
-    assert 'name="present"' not in html
 
 
 def test_presence_shown_and_present_now_filter(verified_client, staff_a, staff_b, people, presence):

@@ -31,6 +31,7 @@ from django.db import transaction  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from carehub.demo import DEMO_DOMAIN, DemoContext, run  # noqa: E402
+from carehub.management.commands.seed_demo import SEEDERS  # noqa: E402
 from directory.models import Assignment, Job, StaffProfile, Unit  # noqa: E402
 
 #: One password for every journey account: long enough for the validators, never a real one.
@@ -183,7 +184,7 @@ def _resident_documents(resident, *, author) -> None:
 
 def main(out_path: str) -> None:
     ctx = DemoContext(sites=2, staff_per_site=8, residents_per_site=6, note_days=2, verbosity=0)
-    run(ctx)
+    run(ctx, SEEDERS)
     data = _journey_people(ctx)
     with open(out_path, "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=2, ensure_ascii=False)

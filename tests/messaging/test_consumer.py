@@ -264,7 +264,7 @@ async def test_removed_member_stops_receiving_at_once(staff_a, coordinator_a):
 
 
 async def test_heartbeat_marks_presence_and_closes_ended_sessions(staff_a):
-    from messaging.presence import presence_of
+    from carehub.presence import presence_of
 
     cookie = await sync_to_async(session_cookie)(staff_a)
     comm = communicator(cookie)

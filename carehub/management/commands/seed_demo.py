@@ -1,7 +1,23 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts import demo as accounts_demo
 from carehub.demo import DemoContext, run
+from coordination import demo as coordination_demo
+from directory import demo as directory_demo
+from documents import demo as documents_demo
+from messaging import demo as messaging_demo
+from portal import demo as portal_demo
+
+#: In order: sites and staff first, then their accounts, residents and notes, then what uses them.
+SEEDERS = (
+    directory_demo.seed,
+    accounts_demo.seed,
+    coordination_demo.seed,
+    documents_demo.seed,
+    messaging_demo.seed,
+    portal_demo.seed,
+)
 
 
 class Command(BaseCommand):
@@ -37,7 +53,7 @@ class Command(BaseCommand):
             verbosity=options["verbosity"],
             stdout=self.stdout,
         )
-        run(ctx)
+        run(ctx, SEEDERS)
         self._print_logins(ctx)
 
     def _print_logins(self, ctx):
