@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.staff import staff_create
+from coordination import services as coordination_services
+from coordination.models import Resident
 from directory.models import Assignment, Job, Site, StaffProfile, Unit
 
 User = get_user_model()
@@ -382,8 +384,6 @@ def _apply_staff_row(row: RowPlan, user, send_welcome: bool) -> None:
 
 
 def _resident_context(rows, user):
-    from coordination.models import Resident
-
     ids = {v.get("external_id") for _line, v in rows if v.get("external_id")}
     existing = {}
     for resident in Resident.objects.filter(external_id__in=ids):
@@ -439,43 +439,21 @@ def _plan_resident_row(row: RowPlan, sites: _Sites, ctx, user) -> None:
 
 
 def _apply_resident_row(row: RowPlan, user) -> None:
-    from coordination.models import Resident
-
+    """Through the coordination services: the rules and the audit are those of every other path."""
     c = row.values["_clean"]
+    record = {name: c[name] for name in ("first_name", "last_name", "birth_date", "room")}
+    if c["admission_date"] is not None:
+        record["admission_date"] = c["admission_date"]
     if row.action == "create":
-        row.target = Resident.objects.create(
-            site=c["site"],
-            unit=c["unit"],
-            first_name=c["first_name"],
-            last_name=c["last_name"],
-            birth_date=c["birth_date"],
-            admission_date=c["admission_date"],
-            room=c["room"],
-            external_id=row.values["external_id"],
+        row.target = coordination_services.resident_admit(
+            user=user, site=c["site"], unit=c["unit"], external_id=row.values["external_id"], **record
         )
         return
-    resident = Resident.objects.select_for_update().get(pk=row.target.pk)
+    resident = row.target
     if resident.site_id != c["site"].pk or resident.unit_id != (c["unit"].pk if c["unit"] else None):
-        _resident_move(resident, c["site"], c["unit"], user)
-    fields = ["first_name", "last_name", "birth_date", "room"]
-    for name in fields:
-        setattr(resident, name, c[name])
-    if c["admission_date"] is not None:
-        resident.admission_date = c["admission_date"]
-        fields.append("admission_date")
-    resident.save(update_fields=fields)
-
-
-def _resident_move(resident, site, unit, user) -> None:
-    """A transfer goes through the coordination service (the notes' site follows the resident)."""
-    from coordination.services import resident_transfer
-
-    if unit is not None:
-        resident_transfer(resident=resident, user=user, unit=unit)
-        resident.refresh_from_db()
-    else:  # same site, no unit any more (checked by the plan)
-        resident.unit = None
-        resident.save(update_fields=["unit"])
+        # A move to another site comes with its unit (checked by the plan).
+        resident = coordination_services.resident_transfer(resident=resident, user=user, unit=c["unit"])
+    coordination_services.resident_update(user=user, resident=resident, **record)
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from carehub import policy
 from carehub.admin import SiteScopedAdmin
 
+from . import services
 from .models import CareNote, HandoverAcknowledgement, Resident, ResidentAlert, SiteCareSettings, Target
 
 
@@ -22,7 +23,11 @@ class ResidentAlertInline(admin.TabularInline):
 
 @admin.register(Resident)
 class ResidentAdmin(SiteScopedAdmin):
-    """Admission and record keeping by coordinators; transfers and discharge also have their own pages."""
+    """Admission and record keeping by coordinators, through the coordination services.
+
+    Transfers and discharges have their own pages (their services move the notes and close
+    the open targets): on an existing record, site, unit and discharge are read-only here.
+    """
 
     list_display = ("__str__", "site", "unit", "room", "status", "gir", "admission_date")
     list_filter = ("status", "site")
@@ -52,6 +57,36 @@ class ResidentAdmin(SiteScopedAdmin):
         if obj is not None and obj.is_archived:
             return False
         return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + ["site", "unit", "discharge_date"] if obj is not None else fields
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "status":
+            kwargs["choices"] = [
+                (value, label) for value, label in Resident.Status.choices if value not in Resident.ARCHIVED_STATUSES
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            record = {name: data[name] for name in services.RECORD_FIELDS if name in form.changed_data}
+            services.resident_update(user=request.user, resident=obj, referents=data.get("referents"), **record)
+            return
+        record = {name: data[name] for name in services.RECORD_FIELDS if name in data}
+        resident = services.resident_admit(
+            user=request.user, site=data["site"], unit=data.get("unit"), referents=data.get("referents"), **record
+        )
+        obj.pk = resident.pk
+        obj._state.adding = False
+        obj._state.db = resident._state.db
+
+    def save_related(self, request, form, formsets, change):
+        # The referents went through the service with the record; the inlines are saved as usual.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 @admin.register(Target)

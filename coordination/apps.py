@@ -8,11 +8,6 @@ class CoordinationConfig(AppConfig):
 
     def ready(self):
         from auditlog.registry import auditlog
-        from django.db.models.signals import post_migrate
-
-        from .targets import seed_targets_after_migrate
-
-        post_migrate.connect(seed_targets_after_migrate, sender=self, dispatch_uid="coordination-seed-targets")
 
         from .models import (
             CareNote,

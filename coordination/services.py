@@ -78,6 +78,59 @@ def _ensure_note_writer(user, resident: Resident) -> None:
         raise PermissionDenied
 
 
+# --- checks: each write's rules, also asked by the pages before they show a form ------------------
+# PermissionDenied when the person may not do it at all; ValidationError (with the reason to
+# show) when the record's state forbids it.
+
+
+def note_create_check(*, user, resident: Resident) -> None:
+    _ensure_note_writer(user, resident)
+    _ensure_writable(resident)
+
+
+def note_correct_check(*, user, note: CareNote, now: datetime | None = None) -> None:
+    if not can_correct(user, note, now=now):
+        raise ValidationError(
+            _(
+                "This note can no longer be corrected: only its author may, within %(minutes)d minutes. "
+                "Write an amendment instead."
+            )
+            % {"minutes": SiteCareSettings.for_site(note.site).correction_window_minutes}
+        )
+
+
+def note_amend_check(*, user, note: CareNote) -> None:
+    note_create_check(user=user, resident=note.resident)
+    if note.is_retracted:
+        raise ValidationError(_("A retracted note cannot be amended."))
+
+
+def note_followup_check(*, user, note: CareNote) -> None:
+    note_create_check(user=user, resident=note.resident)
+    if note.is_retracted:
+        raise ValidationError(_("This note was retracted: nothing can be added to it."))
+
+
+def note_retract_check(*, user, note: CareNote) -> None:
+    if not can_manage(user, note.site_id):
+        raise PermissionDenied
+    if note.is_retracted:
+        raise ValidationError(_("This note is already retracted."))
+
+
+def resident_manage_check(*, user, resident: Resident) -> None:
+    """Transfers and discharges: coordinators of the resident's site, on a file still open."""
+    if not can_manage(user, resident.site_id):
+        raise PermissionDenied
+    _ensure_writable(resident)
+
+
+def resident_alerts_check(*, user, resident: Resident) -> None:
+    if not can_maintain_alerts(user, resident):
+        raise PermissionDenied
+    _ensure_writable(resident)
+
+
 # --- care notes ------------------------------------------------------------------------------
 
 
@@ -113,7 +166,7 @@ def care_note_create(
         if existing is not None:
             return existing, False
     resident = Resident.objects.select_for_update().select_related("site").get(pk=resident.pk)
-    _ensure_writable(resident)
+    note_create_check(user=author, resident=resident)
     if not data.strip():
         raise ValidationError(_("Describe what you observed (Data)."))
     if not target.is_active:
@@ -175,14 +228,7 @@ def care_note_correct(
     """The author corrects their note within the correction window; the previous text is kept."""
     note = CareNote.objects.select_for_update().select_related("site", "resident", "target").get(pk=note.pk)
     moment = now or timezone.now()
-    if not can_correct(user, note, now=moment):
-        raise ValidationError(
-            _(
-                "This note can no longer be corrected: only its author may, within %(minutes)d minutes. "
-                "Write an amendment instead."
-            )
-            % {"minutes": SiteCareSettings.for_site(note.site).correction_window_minutes}
-        )
+    note_correct_check(user=user, note=note, now=moment)
     if not data.strip():
         raise ValidationError(_("Describe what you observed (Data)."))
     CareNoteRevision.objects.create(
@@ -227,8 +273,7 @@ def care_note_correct(
 
 def care_note_amend(*, original: CareNote, author, **fields) -> tuple[CareNote, bool]:
     """An amendment: a new note linked to the original, which stays as it was."""
-    if original.is_retracted:
-        raise ValidationError(_("A retracted note cannot be amended."))
+    note_amend_check(user=author, note=original)
     return care_note_create(author=author, resident=original.resident, amends=original, **fields)
 
 
@@ -238,10 +283,7 @@ def care_note_add_followup(
 ) -> CareNoteFollowUp:
     """Add a result later (anyone of the care team); optionally close the open target."""
     note = CareNote.objects.select_for_update().select_related("resident", "target").get(pk=note.pk)
-    _ensure_note_writer(author, note.resident)
-    _ensure_writable(note.resident)
-    if note.is_retracted:
-        raise ValidationError(_("This note was retracted: nothing can be added to it."))
+    note_followup_check(user=author, note=note)
     if not result.strip():
         raise ValidationError(_("Write the result."))
     moment = now or timezone.now()
@@ -262,13 +304,10 @@ def care_note_add_followup(
 def care_note_retract(*, note: CareNote, user, reason: str, now: datetime | None = None) -> CareNote:
     """A coordinator withdraws a note written in error; it stays in the trail, marked, with the reason."""
     note = CareNote.objects.select_for_update().get(pk=note.pk)
-    if not can_manage(user, note.site_id):
-        raise PermissionDenied
+    note_retract_check(user=user, note=note)
     reason = reason.strip()
     if len(reason) < 5:
         raise ValidationError(_("Give the reason for the retraction (at least 5 characters)."))
-    if note.is_retracted:
-        raise ValidationError(_("This note is already retracted."))
     note.retracted_at = now or timezone.now()
     note.retracted_by = user
     note.retraction_reason = reason
@@ -420,9 +459,7 @@ def urgent_notes_due(*, now: datetime | None = None, lookback_hours: int = 24) -
 
 @transaction.atomic
 def resident_alert_add(*, resident: Resident, user, kind: str, detail: str = "") -> ResidentAlert:
-    if not can_maintain_alerts(user, resident):
-        raise PermissionDenied
-    _ensure_writable(resident)
+    resident_alerts_check(user=user, resident=resident)
     if kind not in ResidentAlert.Kind.values:
         raise ValidationError(_("Choose a kind of alert from the list."))
     return ResidentAlert.objects.create(resident=resident, kind=kind, detail=detail.strip()[:200], created_by=user)
@@ -432,9 +469,7 @@ def resident_alert_add(*, resident: Resident, user, kind: str, detail: str = "")
 def resident_alert_end(*, alert: ResidentAlert, user, now: datetime | None = None) -> ResidentAlert:
     """An alert no longer applies: it leaves the banner but stays in the trail."""
     alert = ResidentAlert.objects.select_for_update().select_related("resident").get(pk=alert.pk)
-    if not can_maintain_alerts(user, alert.resident):
-        raise PermissionDenied
-    _ensure_writable(alert.resident)
+    resident_alerts_check(user=user, resident=alert.resident)
     if alert.is_active:
         alert.is_active, alert.ended_at, alert.ended_by = False, now or timezone.now(), user
         alert.save(update_fields=["is_active", "ended_at", "ended_by"])
@@ -442,19 +477,76 @@ def resident_alert_end(*, alert: ResidentAlert, user, now: datetime | None = Non
 
 
 @transaction.atomic
-def resident_transfer(*, resident: Resident, user, unit) -> Resident:
-    """Move a resident to another unit, possibly of another site the coordinator manages."""
+def resident_transfer(*, resident: Resident, user, unit=None) -> Resident:
+    """Move a resident to another unit, possibly of another site the coordinator manages
+    (``unit`` None: no unit any more, on the same site)."""
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
-    if not (can_manage(user, resident.site_id) and can_manage(user, unit.site_id)):
+    resident_manage_check(user=user, resident=resident)
+    site_id = unit.site_id if unit is not None else resident.site_id
+    if not can_manage(user, site_id):
         raise PermissionDenied
-    _ensure_writable(resident)
-    moved_site = unit.site_id != resident.site_id
+    moved_site = site_id != resident.site_id
     resident.unit = unit
-    resident.site_id = unit.site_id
+    resident.site_id = site_id
     resident.save(update_fields=["unit", "site"])
     if moved_site:
         # The record follows the resident: the new site's team reads their history.
-        CareNote.objects.filter(resident=resident).update(site_id=unit.site_id)
+        CareNote.objects.filter(resident=resident).update(site_id=site_id)
+    return resident
+
+
+#: What coordinators keep of a resident's record outside transfers and discharges.
+RECORD_FIELDS = (
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "birth_date",
+    "room",
+    "gir",
+    "photo",
+    "status",
+    "admission_date",
+    "external_id",
+)
+
+
+def _ensure_not_archiving(status) -> None:
+    if status in Resident.ARCHIVED_STATUSES:
+        raise ValidationError({"status": _("Discharge or death is recorded from the resident's page.")})
+
+
+@transaction.atomic
+def resident_admit(*, user, site, unit=None, referents=(), **record) -> Resident:
+    """A new resident of a site the user manages (admission by hand or from the admission software)."""
+    if not can_manage(user, site.pk):
+        raise PermissionDenied
+    if unknown := set(record) - set(RECORD_FIELDS):
+        raise TypeError(f"not fields of a resident's record: {sorted(unknown)}")
+    _ensure_not_archiving(record.get("status"))
+    resident = Resident(site=site, unit=unit, **record)
+    resident.full_clean()
+    resident.save()
+    if referents:
+        resident.referents.set(referents)
+    return resident
+
+
+@transaction.atomic
+def resident_update(*, user, resident: Resident, referents=None, **record) -> Resident:
+    """Change fields of an open record (``RECORD_FIELDS``); the referents when given."""
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    resident_manage_check(user=user, resident=resident)
+    if unknown := set(record) - set(RECORD_FIELDS):
+        raise TypeError(f"not fields of a resident's record: {sorted(unknown)}")
+    _ensure_not_archiving(record.get("status"))
+    changed = [name for name, value in record.items() if getattr(resident, name) != value]
+    for name in changed:
+        setattr(resident, name, record[name])
+    resident.full_clean()
+    if changed:
+        resident.save(update_fields=changed)
+    if referents is not None:
+        resident.referents.set(referents)
     return resident
 
 
@@ -462,9 +554,7 @@ def resident_transfer(*, resident: Resident, user, unit) -> Resident:
 def resident_discharge(*, resident: Resident, user, status: str, on: date) -> Resident:
     """Discharge or death: the file becomes archived, read-only and still searchable."""
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
-    if not can_manage(user, resident.site_id):
-        raise PermissionDenied
-    _ensure_writable(resident)
+    resident_manage_check(user=user, resident=resident)
     if status not in Resident.ARCHIVED_STATUSES:
         raise ValidationError(_("Choose discharge or death."))
     if resident.admission_date and on < resident.admission_date:

@@ -23,31 +23,22 @@ DEFAULT_TARGETS = [
 ]
 
 
-def ensure_default_targets(target_model=None, using: str = "default") -> None:
-    """Create the default targets that are missing (idempotent; coordinators' edits are kept)."""
-    if target_model is None:
-        from .models import Target as target_model
-    existing = set(target_model.objects.using(using).values_list("code", flat=True))
-    target_model.objects.using(using).bulk_create(
+def default_sort_order(code: str) -> int:
+    return next((order + 1) * 10 for order, (known, _fr, _en) in enumerate(DEFAULT_TARGETS) if known == code)
+
+
+def ensure_default_targets() -> None:
+    """Create the default targets that are missing (idempotent; coordinators' edits are kept).
+
+    Migration 0003 seeds them on a new database; the demo calls this after a ``flush``.
+    """
+    from .models import Target
+
+    existing = set(Target.objects.values_list("code", flat=True))
+    Target.objects.bulk_create(
         [
-            target_model(code=code, name_fr=fr, name_en=en, sort_order=(order + 1) * 10)
-            for order, (code, fr, en) in enumerate(DEFAULT_TARGETS)
+            Target(code=code, name_fr=fr, name_en=en, sort_order=default_sort_order(code))
+            for code, fr, en in DEFAULT_TARGETS
             if code not in existing
         ]
     )
-
-
-def seed_targets_after_migrate(sender, using="default", apps=None, **kwargs) -> None:
-    """post_migrate: the targets are reference data, present after every migrate and every
-    flush (a flush empties them, e.g. between transactional tests), like content types."""
-    from django.db import connections
-
-    try:
-        target_model = apps.get_model("coordination", "Target") if apps is not None else None
-    except LookupError:
-        return
-    if target_model is None:
-        from .models import Target as target_model
-    if target_model._meta.db_table not in connections[using].introspection.table_names():
-        return  # migrated back below 0002
-    ensure_default_targets(target_model, using=using)

@@ -47,6 +47,16 @@ def _refused(request, message: str, *, back: str, status: int = HTTPStatus.CONFL
     return render(request, "coordination/refused.html", {"message": message, "back": back}, status=status)
 
 
+def _refusal(request, check, *, back: str, status: int = HTTPStatus.CONFLICT, **kwargs):
+    """Ask a service's check before showing its form: the refusal page with the service's reason,
+    or None when the action is allowed (PermissionDenied goes up as a 403)."""
+    try:
+        check(user=request.user, **kwargs)
+    except ValidationError as exc:
+        return _refused(request, " ".join(exc.messages), back=back, status=status)
+    return None
+
+
 def _page_number(request) -> int:
     try:
         return max(1, int(request.GET.get("page", "1")))
@@ -131,8 +141,6 @@ def resident_photo(request, public_id):
 def alert_add(request, public_id):
     resident = policy.get_visible_or_404(Resident, request.user, public_id=public_id)
     back = reverse("coordination:resident_detail", kwargs={"public_id": resident.public_id})
-    if not services.can_maintain_alerts(request.user, resident):
-        raise PermissionDenied
     form = AlertForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The alert was not added: %(errors)s") % {"errors": form.errors.as_text()})
@@ -153,8 +161,6 @@ def alert_end(request, public_id):
         public_id=public_id,
     )
     back = reverse("coordination:resident_detail", kwargs={"public_id": alert.resident.public_id})
-    if not services.can_maintain_alerts(request.user, alert.resident):
-        raise PermissionDenied
     try:
         services.resident_alert_end(alert=alert, user=request.user)
     except ValidationError as exc:
@@ -168,10 +174,8 @@ def alert_end(request, public_id):
 def resident_transfer(request, public_id):
     resident = selectors.resident_for_page(request.user, public_id)
     back = reverse("coordination:resident_detail", kwargs={"public_id": resident.public_id})
-    if not services.can_manage(request.user, resident.site_id):
-        raise PermissionDenied
-    if resident.is_archived:
-        return _refused(request, _("This resident's file is archived and can no longer be changed."), back=back)
+    if refusal := _refusal(request, services.resident_manage_check, back=back, resident=resident):
+        return refusal
     units = Unit.objects.managed_by(request.user).filter(site__is_active=True).select_related("site")
     form = TransferForm(request.POST or None, units=units, initial={"unit": resident.unit})
     if request.method == "POST" and form.is_valid():
@@ -191,10 +195,8 @@ def resident_transfer(request, public_id):
 def resident_discharge(request, public_id):
     resident = selectors.resident_for_page(request.user, public_id)
     back = reverse("coordination:resident_detail", kwargs={"public_id": resident.public_id})
-    if not services.can_manage(request.user, resident.site_id):
-        raise PermissionDenied
-    if resident.is_archived:
-        return _refused(request, _("This resident's file is already archived."), back=back)
+    if refusal := _refusal(request, services.resident_manage_check, back=back, resident=resident):
+        return refusal
     form = DischargeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -266,12 +268,8 @@ def note_create(request, public_id):
     user = request.user
     resident = selectors.resident_for_page(user, public_id)
     back = reverse("coordination:resident_detail", kwargs={"public_id": resident.public_id})
-    if resident.is_archived:
-        return _refused(
-            request,
-            _("This resident's file is archived (discharge or death): no note can be added."),
-            back=back,
-        )
+    if refusal := _refusal(request, services.note_create_check, back=back, resident=resident):
+        return refusal
     form = CareNoteForm(request.POST or None, targets=selectors.targets_for_author(user))
     if request.method == "POST" and "_preview" in request.POST:
         preview = _family_preview(form, user)
@@ -342,17 +340,8 @@ def note_correct(request, public_id):
     user = request.user
     note = _note_or_404(user, public_id)
     back = reverse("coordination:note_detail", kwargs={"public_id": note.public_id})
-    if not services.can_correct(user, note):
-        return _refused(
-            request,
-            _(
-                "This note can no longer be corrected: only its author may, within %(minutes)d minutes. "
-                "Write an amendment instead."
-            )
-            % {"minutes": SiteCareSettings.for_site(note.site).correction_window_minutes},
-            back=back,
-            status=HTTPStatus.FORBIDDEN,
-        )
+    if refusal := _refusal(request, services.note_correct_check, back=back, status=HTTPStatus.FORBIDDEN, note=note):
+        return refusal
     form = CareNoteForm(
         request.POST or None, initial=_note_form_initial(note), targets=selectors.targets_for_author(user)
     )
@@ -380,12 +369,8 @@ def note_amend(request, public_id):
     user = request.user
     note = _note_or_404(user, public_id)
     back = reverse("coordination:note_detail", kwargs={"public_id": note.public_id})
-    if note.resident.is_archived:
-        return _refused(request, _("This resident's file is archived: no note can be added."), back=back)
-    if note.is_retracted:
-        return _refused(request, _("A retracted note cannot be amended."), back=back)
-    if not services.can_write_notes(user, note.resident):
-        raise PermissionDenied
+    if refusal := _refusal(request, services.note_amend_check, back=back, note=note):
+        return refusal
     form = CareNoteForm(
         request.POST or None, initial=_note_form_initial(note), targets=selectors.targets_for_author(user)
     )
@@ -416,10 +401,8 @@ def note_followup(request, public_id):
     user = request.user
     note = _note_or_404(user, public_id)
     back = next_url(request, reverse("coordination:note_detail", kwargs={"public_id": note.public_id}))
-    if note.resident.is_archived:
-        return _refused(request, _("This resident's file is archived: nothing can be added."), back=back)
-    if note.is_retracted:
-        return _refused(request, _("This note was retracted: nothing can be added to it."), back=back)
+    if refusal := _refusal(request, services.note_followup_check, back=back, note=note):
+        return refusal
     form = FollowUpForm(request.POST or None, initial={"close_target": note.target_is_open})
     if request.method == "POST" and form.is_valid():
         try:
@@ -443,10 +426,8 @@ def note_retract(request, public_id):
     user = request.user
     note = _note_or_404(user, public_id)
     back = reverse("coordination:note_detail", kwargs={"public_id": note.public_id})
-    if not services.can_manage(user, note.site_id):
-        raise PermissionDenied
-    if note.is_retracted:
-        return _refused(request, _("This note is already retracted."), back=back)
+    if refusal := _refusal(request, services.note_retract_check, back=back, note=note):
+        return refusal
     form = RetractForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

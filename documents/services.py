@@ -264,14 +264,19 @@ def resident_folder_get_or_create(*, resident, user=None) -> Folder:
 
 
 @transaction.atomic
-def folder_rename(*, folder: Folder, name: str) -> Folder:
+def folder_update(*, folder: Folder, name: str, staff_may_upload: bool | None = None) -> Folder:
+    """Rename a folder and, when given, say whether care staff may upload into it."""
     name = " ".join(name.split())[:150]
     if not name:
         raise ValidationError({"name": _("Give the folder a name.")})
     if folder.parent_id and _name_taken(folder.parent, name, exclude=folder):
         raise ValidationError({"name": _("A folder with this name already exists here.")})
     folder.name = name
-    folder.save(update_fields=["name"])
+    fields = ["name"]
+    if staff_may_upload is not None:
+        folder.staff_may_upload = staff_may_upload
+        fields.append("staff_may_upload")
+    folder.save(update_fields=fields)
     return folder
 
 

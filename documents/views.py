@@ -200,10 +200,9 @@ def folder_edit(request, public_id):
     form = FolderForm(request.POST or None, initial={"name": folder.name, "staff_may_upload": folder.staff_may_upload})
     if request.method == "POST" and form.is_valid():
         try:
-            services.folder_rename(folder=folder, name=form.cleaned_data["name"])
-            if folder.staff_may_upload != form.cleaned_data["staff_may_upload"]:
-                folder.staff_may_upload = form.cleaned_data["staff_may_upload"]
-                folder.save(update_fields=["staff_may_upload"])
+            services.folder_update(
+                folder=folder, name=form.cleaned_data["name"], staff_may_upload=form.cleaned_data["staff_may_upload"]
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

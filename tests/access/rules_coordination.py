@@ -1,8 +1,7 @@
 """Access rows for residents, care notes, handover and search (coordination)."""
 
-from coordination.targets import ensure_default_targets
 from tests.access.matrix import Rule, expect
-from tests.coordination.factories import CareNoteFactory, ResidentAlertFactory, ResidentFactory
+from tests.coordination.factories import CareNoteFactory, ResidentAlertFactory, ResidentFactory, default_targets
 
 #: A site-A page: staff of site B get 404 (absent); families are refused every staff page (403).
 SITE_A = expect(staff_b=404, family=404)
@@ -11,7 +10,7 @@ MANAGE_A = expect(staff_b=404, staff_a=403, family=404)
 
 
 def build(world):
-    ensure_default_targets()
+    default_targets()
     staff_a = world.users["staff_a"]
     world.resident = ResidentFactory(site=world.site_a, unit=world.unit_a, last_name="Martin")
     world.note = CareNoteFactory(resident=world.resident, author=staff_a, priority="urgent")

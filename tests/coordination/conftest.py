@@ -1,8 +1,8 @@
 import pytest
 
-from coordination.targets import ensure_default_targets
+from tests.coordination.factories import default_targets
 
 
 @pytest.fixture(autouse=True)
 def _targets(db):
-    ensure_default_targets()
+    default_targets()

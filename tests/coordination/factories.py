@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from coordination.models import CareNote, Resident, ResidentAlert, SiteCareSettings, Target
 from coordination.shifts import shift_at
+from coordination.targets import DEFAULT_TARGETS, default_sort_order
 from tests.factories import SiteFactory, UserFactory
 
 
@@ -20,8 +21,30 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     gir = 3
 
 
+class TargetFactory(factory.django.DjangoModelFactory):
+    """One of the default targets (coordination/targets.py) by its code, made once per test."""
+
+    class Meta:
+        model = Target
+        django_get_or_create = ("code",)
+
+    code = "douleur"
+    name_fr = factory.LazyAttribute(lambda o: _default(o.code)[1])
+    name_en = factory.LazyAttribute(lambda o: _default(o.code)[2])
+    sort_order = factory.LazyAttribute(lambda o: default_sort_order(o.code))
+
+
+def _default(code: str) -> tuple[str, str, str]:
+    return next(row for row in DEFAULT_TARGETS if row[0] == code)
+
+
 def target(code="douleur") -> Target:
-    return Target.objects.get(code=code)
+    return TargetFactory(code=code)
+
+
+def default_targets() -> list[Target]:
+    """Every default target, as the migration seeds them: the note form lists them all."""
+    return [target(code) for code, _fr, _en in DEFAULT_TARGETS]
 
 
 class CareNoteFactory(factory.django.DjangoModelFactory):
@@ -35,7 +58,7 @@ class CareNoteFactory(factory.django.DjangoModelFactory):
     site = factory.LazyAttribute(lambda o: o.resident.site)
     unit = factory.LazyAttribute(lambda o: o.resident.unit)
     author = factory.SubFactory(UserFactory)
-    target = factory.LazyFunction(lambda: Target.objects.get(code="douleur"))
+    target = factory.SubFactory(TargetFactory)
     data = "Douleur à la hanche gauche, EVA 6/10."
     action = "Antalgique donné selon prescription."
     result = ""

@@ -43,13 +43,11 @@ def test_seed_is_plausible_and_idempotent(db):
     assert Resident.objects.filter(referents=nurse, unit=unit).exists()
 
 
-def test_targets_come_back_after_a_flush(db):
-    """A flush (between transactional tests, or manage.py flush) must not leave the list empty."""
-    from django.core.management.sql import emit_post_migrate_signal
-
+def test_the_demo_brings_the_default_targets_back_after_a_flush(db):
+    """``manage.py flush`` then ``seed_demo``: the note form must not be left without targets."""
     from coordination.models import Target
+    from coordination.targets import DEFAULT_TARGETS
 
     Target.objects.all().delete()
-    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
-    assert Target.objects.filter(code="douleur", name_en="Pain").exists()
-    assert Target.objects.count() >= 19
+    _run(DemoContext(sites=1, staff_per_site=4, residents_per_site=2, note_days=1, verbosity=0))
+    assert Target.objects.count() == len(DEFAULT_TARGETS)

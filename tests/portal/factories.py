@@ -49,12 +49,13 @@ def link(user, resident, **rights) -> FamilyLink:
 
 def shared_note(resident, author, *, family_visible=True, created_at=None, **fields):
     """A care note as coordination stores it (shift computed in the site's zone)."""
-    from coordination.models import CareNote, SiteCareSettings, Target
+    from coordination.models import CareNote, SiteCareSettings
     from coordination.shifts import shift_at
+    from tests.coordination.factories import target as default_target
 
     created_at = created_at or timezone.now()
     slot = shift_at(created_at, SiteCareSettings.for_site(resident.site).hours)
-    target = Target.objects.filter(is_active=True).order_by("sort_order").first()
+    target = default_target("douleur")
     note = CareNote.objects.create(
         resident=resident,
         site=resident.site,
