@@ -35,22 +35,7 @@ class ResidentAdmin(SiteScopedAdmin):
     list_select_related = ("site", "unit")
     autocomplete_fields = ("referents",)
     inlines = [ResidentAlertInline]
-    fields = (
-        "site",
-        "unit",
-        "last_name",
-        "first_name",
-        "preferred_name",
-        "birth_date",
-        "room",
-        "gir",
-        "photo",
-        "status",
-        "admission_date",
-        "discharge_date",
-        "external_id",
-        "referents",
-    )
+    fields = ("site", "unit", *services.RECORD_FIELDS, "discharge_date", "referents")
 
     def has_change_permission(self, request, obj=None):
         # An archived file is read-only: its history must stay as it was.

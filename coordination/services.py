@@ -497,8 +497,8 @@ def resident_transfer(*, resident: Resident, user, unit=None) -> Resident:
 
 #: What coordinators keep of a resident's record outside transfers and discharges.
 RECORD_FIELDS = (
-    "first_name",
     "last_name",
+    "first_name",
     "preferred_name",
     "birth_date",
     "room",
