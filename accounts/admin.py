@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from carehub import policy
-from carehub.admin import SiteScopedAdmin
+from carehub.admin.scoping import SiteScopedAdmin
 from directory.admin import AssignmentInline
 from directory.models import Assignment
 

@@ -17,7 +17,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
-from carehub.admin import DateRangeFilter, EstimatedCountPaginator, ReadOnlyLogAdmin, SiteScopedAdmin
+from carehub.admin.logs import DateRangeFilter, ManagedSiteFilter, ReadOnlyLogAdmin
+from carehub.admin.paginator import EstimatedCountPaginator
+from carehub.admin.scoping import SiteScopedAdmin
 from carehub.ids import parse_uuid
 
 
@@ -54,20 +56,9 @@ def log_entry_scope(request, *, site_id: int | None = None) -> Q | None:
     return scope
 
 
-class LogEntrySiteFilter(admin.SimpleListFilter):
-    title = _("site")
-    parameter_name = "site"
-
-    def lookups(self, request, model_admin):
-        from directory.models import Site
-
-        return [(str(site.pk), site.name) for site in Site.objects.managed_by(request.user).only("pk", "name")]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(log_entry_scope(request, site_id=int(value)))
-        return queryset
+class LogEntrySiteFilter(ManagedSiteFilter):
+    def filter_site(self, request, queryset, site_id: int):
+        return queryset.filter(log_entry_scope(request, site_id=site_id))
 
 
 class LogEntryResidentFilter(admin.SimpleListFilter):

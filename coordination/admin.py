@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
-from carehub.admin import SiteScopedAdmin
+from carehub.admin.scoping import SiteScopedAdmin
 
 from . import services
 from .models import CareNote, HandoverAcknowledgement, Resident, ResidentAlert, SiteCareSettings, Target

@@ -21,6 +21,7 @@ from carehub.access_log import log_access
 from carehub.decorators import staff_required
 from carehub.ids import uuid_or_404
 from carehub.models import AccessLog
+from carehub.paging import OffsetPage, page_number
 from carehub.redirects import next_url
 from directory.models import Site, Unit
 
@@ -57,13 +58,6 @@ def _refusal(request, check, *, back: str, status: int = HTTPStatus.CONFLICT, **
     return None
 
 
-def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 def _visible_units(user):
     return Unit.objects.in_care_scope_of(user).filter(site__is_active=True).select_related("site")
 
@@ -86,12 +80,10 @@ def resident_list(request):
     page = Paginator(residents, RESIDENTS_PER_PAGE).get_page(request.GET.get("page"))
     if filters.get("q"):
         log_access(request, AccessLog.Action.SEARCH, query=f"residents: {filters['q']}")
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "coordination/resident_list.html",
-        {"form": form, "page": page, "querystring": query.urlencode()},
+        {"form": form, "page": page},
         status=HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK,
     )
 
@@ -101,7 +93,7 @@ def resident_detail(request, public_id):
     user = request.user
     resident = selectors.resident_for_page(user, public_id)
     paginator = Paginator(selectors.resident_timeline(user, resident), NOTES_PER_PAGE)
-    page = paginator.get_page(_page_number(request))
+    page = paginator.get_page(page_number(request))
     notes = list(page.object_list)
     targets = list(selectors.open_targets(user, [resident.pk]))
     marks = selectors.read_marks(user, [resident.pk])
@@ -632,7 +624,7 @@ def search(request):
     user = request.user
     units = _visible_units(user).order_by("site__name", "name")
     form = SearchForm(request.GET or None, units=units)
-    results, has_next, page_number = [], False, _page_number(request)
+    results, has_next, number = [], False, page_number(request)
     searched = False
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
@@ -651,14 +643,12 @@ def search(request):
                 user,
                 filters,
                 using_postgres=settings.IS_POSTGRES,
-                offset=(page_number - 1) * SEARCH_RESULTS_PER_PAGE,
+                offset=(number - 1) * SEARCH_RESULTS_PER_PAGE,
                 limit=SEARCH_RESULTS_PER_PAGE + 1,
             )
             has_next = len(results) > SEARCH_RESULTS_PER_PAGE
             results = results[:SEARCH_RESULTS_PER_PAGE]
             log_access(request, AccessLog.Action.SEARCH, query=_describe_search(request.GET))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "coordination/search.html",
@@ -666,9 +656,7 @@ def search(request):
             "form": form,
             "results": results,
             "searched": searched,
-            "has_next": has_next,
-            "page_number": page_number,
-            "querystring": query.urlencode(),
+            "page": OffsetPage(number=number, has_next=has_next),
         },
         status=HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK,
     )

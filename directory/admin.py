@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from carehub import policy
-from carehub.admin import SiteScopedAdmin, SiteScopedInlineMixin
+from carehub.admin.scoping import SiteScopedAdmin, SiteScopedInlineMixin
 
 from .models import Assignment, OnCallShift, Site, StaffProfile, Unit
 

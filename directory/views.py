@@ -75,18 +75,11 @@ def search(request):
         "result": result,
         "site": site,
         "units": units,
-        "query_string": _query_string_without_page(request),
     }
     template = "directory/partials/results.html" if _partial_requested(request) else "directory/search.html"
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def _query_string_without_page(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 # --- People --------------------------------------------------------------------------------------
@@ -190,8 +183,6 @@ def sites(request):
     if query.strip():
         log_access(request, AccessLog.Action.SEARCH, query=f"sites: {query.strip()}")
     page = Paginator(matching, settings.DIRECTORY_SITES_PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "directory/sites.html",
@@ -199,7 +190,6 @@ def sites(request):
             "overview": selectors.sites_overview(sites=page.object_list),
             "page": page,
             "query": query,
-            "query_string": params.urlencode(),
         },
     )
 

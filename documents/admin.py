@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
-from carehub.admin import SiteScopedAdmin
+from carehub.admin.scoping import SiteScopedAdmin
 
 from .models import Folder
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from carehub.admin import SiteScopedAdmin
+from carehub.admin.scoping import SiteScopedAdmin
 
 from .models import Conversation
 

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from carehub.admin import SiteScopedAdmin
+from carehub.admin.scoping import SiteScopedAdmin
 
 from . import services
 from .models import FamilyLink, Invitation, SiteFamilyInfo

@@ -25,7 +25,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from carehub.admin import AccessLogAdmin, SiteScopedAdmin
+from carehub.admin.access_log import AccessLogAdmin
+from carehub.admin.scoping import SiteScopedAdmin
 from tests.access.matrix import World
 from tests.conftest import login_verified
 from tests.factories import (

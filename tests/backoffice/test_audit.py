@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from carehub.access_log import log_access
-from carehub.admin import EXACT_COUNT_BELOW, EstimatedCountPaginator
+from carehub.admin.paginator import EXACT_COUNT_BELOW, EstimatedCountPaginator
 from carehub.models import AccessLog
 from coordination.models import Resident
 from directory.models import Unit
