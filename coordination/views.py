@@ -24,6 +24,7 @@ from carehub.models import AccessLog
 from carehub.paging import OffsetPage, page_number
 from carehub.redirects import next_url
 from directory.models import Site, Unit
+from portal.selectors import news_item
 
 from . import selectors, services
 from .forms import (
@@ -37,7 +38,7 @@ from .forms import (
     SearchForm,
     TransferForm,
 )
-from .models import CareNote, Resident, ResidentAlert, SiteCareSettings
+from .models import CareNote, Resident, ResidentAlert, SiteCareSettings, Target
 
 RESIDENTS_PER_PAGE = 50
 NOTES_PER_PAGE = 20
@@ -231,27 +232,19 @@ def _render_note_form(request, *, resident, form, mode, note=None, preview=None,
     )
 
 
-def _family_preview(form, user) -> dict | None:
-    """What the family would see (as the portal's news feed shows a note), from the form as it stands."""
+def _family_preview(form, user, resident):
+    """The portal's news item for the note as the form stands (unsaved, valid or not), or None
+    when the note is not shared: the preview is the feed's own rendering, so it cannot drift."""
     data = form.data
     if not data.get("is_family_visible"):
         return None
-    from directory.models import StaffProfile
-
-    from .models import Target
-
-    target = Target.objects.active().filter(code=data.get("target", "")).first()
-    profile = StaffProfile.objects.filter(user=user).first()
-    return {
-        "author_first_name": user.first_name,
-        "author_job": profile.get_job_display() if profile else _("Care team"),
-        "target": target.label if target else "",
-        "target_detail": data.get("target_detail", "").strip(),
-        "data": data.get("data", "").strip(),
-        "action": data.get("action", "").strip(),
-        "result": data.get("result", "").strip(),
-        "when": timezone.localtime(),
-    }
+    note = CareNote(
+        resident=resident,
+        author=user,
+        target=Target.objects.active().filter(code=data.get("target", "")).first(),
+        **{field: data.get(field, "").strip() for field in ("target_detail", "data", "action", "result")},
+    )
+    return news_item(note)
 
 
 @staff_required
@@ -264,9 +257,10 @@ def note_create(request, public_id):
         return refusal
     form = CareNoteForm(request.POST or None, targets=selectors.targets_for_author(user))
     if request.method == "POST" and "_preview" in request.POST:
-        preview = _family_preview(form, user)
+        preview = _family_preview(form, user, resident)
         if request.htmx:
-            return render(request, "coordination/partials/family_preview.html", {"preview": preview})
+            context = {"preview": preview, "resident": resident}
+            return render(request, "coordination/partials/family_preview.html", context)
         form.is_valid()
         return _render_note_form(request, resident=resident, form=form, mode="create", preview=preview)
     if request.method == "POST" and form.is_valid():

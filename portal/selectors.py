@@ -145,16 +145,17 @@ def news_page(user, resident, *, cursor: str | None = None, day: date | None = N
     notes = list(qs[: size + 1])
     more = len(notes) > size
     notes = notes[:size]
-    items = [_news_item(note) for note in notes]
+    items = [news_item(note) for note in notes]
     next_cursor = encode_cursor(notes[-1].created_at, notes[-1].pk) if more and notes else None
     return NewsPage(items, next_cursor)
 
 
-def _news_item(note) -> NewsItem:
+def news_item(note) -> NewsItem:
+    """A note as the feed shows it. Also takes an unsaved note (the note form's preview:
+    its time is when it was built, its target may still be missing)."""
     profile = getattr(note.author, "staff_profile", None)
-    title = note.target.label
-    if note.target_detail:
-        title = f"{title} — {note.target_detail}"
+    target = note.target.label if note.target_id else ""
+    title = " — ".join(part for part in (target, note.target_detail) if part)
     return NewsItem(
         public_id=str(note.public_id),
         written_at=note.created_at,

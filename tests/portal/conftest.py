@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.conftest import clear_cache
-from tests.factories import FamilyUserFactory
+from tests.factories import FamilyUserFactory, make_staff
 from tests.portal.factories import ResidentFactory, link
 
 
@@ -58,3 +58,12 @@ def family_a(marie):
 def family_b(louis):
     user = FamilyUserFactory(email="paul.bernard@famille.test", first_name="Paul", last_name="Bernard")
     return Family(user, louis, link(user, louis))
+
+
+@pytest.fixture
+def nurse_a(site_a, unit_a):
+    from directory.models import Job
+
+    return make_staff(
+        site_a, unit=unit_a, job=Job.NURSE, email="ide.a@carehub.test", first_name="Sophie", last_name="Garnier"
+    )

@@ -3,13 +3,11 @@
 import uuid
 from http import HTTPStatus
 
-import pytest
 from django.urls import reverse
 
 from carehub.models import AccessLog
 from messaging.models import Conversation, Kind, Membership, Message
 from portal import services
-from tests.factories import make_staff
 from tests.portal.factories import shared_document
 
 
@@ -69,15 +67,6 @@ def test_a_document_of_another_resident_is_404_even_under_ones_own_resident(
     assert client.get(download_url(family_a.resident, other)).status_code == HTTPStatus.NOT_FOUND
     assert client.get(download_url(family_b.resident, other)).status_code == HTTPStatus.NOT_FOUND
     assert not AccessLog.objects.filter(user=family_a.user, action=AccessLog.Action.DOWNLOAD).exists()
-
-
-@pytest.fixture
-def nurse_a(site_a, unit_a):
-    from directory.models import Job
-
-    return make_staff(
-        site_a, unit=unit_a, job=Job.NURSE, email="ide.a@carehub.test", first_name="Sophie", last_name="Garnier"
-    )
 
 
 def test_family_writes_to_the_care_team_without_javascript(family_a, verified_client):

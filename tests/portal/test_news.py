@@ -1,6 +1,8 @@
 """The news feed: family-visible notes of the relative only, family-facing fields only."""
 
-from datetime import timedelta
+import re
+import uuid
+from datetime import datetime, timedelta
 from http import HTTPStatus
 
 import pytest
@@ -8,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from carehub.models import AccessLog
-from tests.factories import make_staff
+from coordination.models import CareNote
+from tests.coordination.factories import target
 from tests.portal.factories import shared_note
 
 
@@ -17,15 +20,6 @@ def news_url(resident, **query):
     if query:
         url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
     return url
-
-
-@pytest.fixture
-def nurse_a(site_a, unit_a):
-    from directory.models import Job
-
-    return make_staff(
-        site_a, unit=unit_a, job=Job.NURSE, email="ide.a@carehub.test", first_name="Sophie", last_name="Garnier"
-    )
 
 
 def test_feed_shows_shared_notes_with_first_name_and_job_only(family_a, nurse_a, verified_client):
@@ -156,3 +150,28 @@ def test_times_are_shown_in_the_time_zone_of_the_residents_home(family_b, staff_
     )
     html = verified_client(family_b.user).get(news_url(family_b.resident)).content.decode()
     assert "09:00" in html and "13:00" not in html
+
+
+def test_the_note_forms_preview_is_the_feeds_news_item(family_a, nurse_a, verified_client):
+    """The nurse previews, saves, and the relative reads: the very same HTML."""
+    target("douleur")
+    note = {
+        "target": "douleur",
+        "target_detail": "hanche <gauche>",
+        "data": "Se plaint de la hanche.\nA pu marcher jusqu'au jardin & retour.",
+        "action": "Paracétamol donné.",
+        "result": "Soulagée en une heure.",
+        "priority": "routine",
+        "is_family_visible": "on",
+    }
+    item = re.compile(r'<li class="card portal-news">.*?</li>', re.DOTALL)
+    nurse = verified_client(nurse_a)
+    url = reverse("coordination:note_create", args=[family_a.resident.public_id])
+    [preview] = item.findall(nurse.post(url, {**note, "_preview": "1"}, HTTP_HX_REQUEST="true").content.decode())
+    saved = nurse.post(url, {**note, "client_token": str(uuid.uuid4())})
+    assert saved.status_code == HTTPStatus.FOUND
+    # The preview shows the time it was made; the note keeps that time, so only the rendering is compared.
+    previewed_at = datetime.fromisoformat(re.search(r'<time datetime="([^"]+)"', preview).group(1))
+    CareNote.objects.update(created_at=previewed_at)
+    feed = verified_client(family_a.user).get(news_url(family_a.resident)).content.decode()
+    assert item.findall(feed) == [preview]
