@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext as _
+
+from portal import presentation
 
 from .formatting import handle_of
 from .models import Conversation, Kind, Membership, Message
@@ -153,18 +154,9 @@ def seen_by(message: Message, memberships: list[Membership]) -> dict:
     }
 
 
-def public_label(user) -> str:
-    """How a relative sees a member of staff: first name and job, never the last name."""
-    if user.is_family:
-        return user.first_name or str(_("A relative"))
-    profile = getattr(user, "staff_profile", None)
-    job = profile.get_job_display() if profile is not None else str(_("Care team"))
-    return f"{user.first_name} ({job})" if user.first_name else job
-
-
 def redact_for_family(frame: dict) -> dict:
-    """A message frame as a family member's socket may receive it: staff named by
-    first name and job only (the portal page shows them the same way)."""
+    """A message frame as a family member's socket may receive it: people named as
+    the portal names them (portal.presentation)."""
     if not isinstance(frame.get("message"), dict):
         return frame
     message = dict(frame["message"])
@@ -197,7 +189,7 @@ def message_payload(message: Message) -> dict:
             "name": str(message.sender),
             "initials": message.sender.initials,
             "handle": handle_of(message.sender),
-            "public_label": public_label(message.sender),
+            "public_label": presentation.person_as_family_sees(message.sender),
         },
         "body": "" if deleted else message.body,
         "urgent": message.is_urgent,
@@ -207,8 +199,8 @@ def message_payload(message: Message) -> dict:
         "duty_role": message.duty_role_label,
         "reached": [str(u) for u in reached],
         "acks": [str(u) for u in acks],
-        "reached_public": [public_label(u) for u in reached],
-        "acks_public": [public_label(u) for u in acks],
+        "reached_public": [presentation.person_as_family_sees(u) for u in reached],
+        "acks_public": [presentation.person_as_family_sees(u) for u in acks],
         "escalated": bool(message.escalated_at),
         "attachments": [] if deleted else [attachment_payload(a) for a in message.attachments.all()],
     }

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from carehub import policy
 from carehub.ids import parse_uuid
 from directory.selectors import resident_care_team_ids
+from portal import presentation
 
 from . import duty, realtime, selectors
 from .formatting import handle_of, mentioned_handles
@@ -402,23 +403,42 @@ def _message_create(conversation, sender, body, token, urgent, duty_role, reache
         message.mentioned.set(mentioned)
     frame = {"type": "message", "message": selectors.message_payload(message)}
     realtime.conversation_frame_on_commit(conversation.pk, frame)
-    url = reverse("messaging:conversation", kwargs={"public_id": conversation.public_id}) + f"#m-{message.pk}"
     if mentioned:
-        from notifications.services import notify
-
-        notify(
-            users=mentioned,
-            kind="mention",
-            title=_("%(name)s mentioned you in a conversation") % {"name": sender},
-            url=url,
-            dedup_key=f"messaging:mention:{message.pk}",
-        )
+        _mentioned_notify(message, mentioned)
     if urgent:
         from .tasks import escalate_urgent_message
 
         delay = settings.MESSAGING_ESCALATION_DELAY
         transaction.on_commit(lambda: escalate_urgent_message.apply_async((message.pk,), countdown=delay))
     return message
+
+
+def _mentioned_notify(message: Message, mentioned: list) -> None:
+    """Staff read the sender's full name and open the conversation; relatives (mentioned in
+    their family thread) read the sender as the portal shows people and open the portal's thread."""
+    from notifications.services import notify
+
+    conversation = message.conversation
+    dedup_key = f"messaging:mention:{message.pk}"
+    staff = [user for user in mentioned if not user.is_family]
+    relatives = [user for user in mentioned if user.is_family]
+    if staff:
+        notify(
+            users=staff,
+            kind="mention",
+            title=_("%(name)s mentioned you in a conversation") % {"name": message.sender},
+            url=reverse("messaging:conversation", kwargs={"public_id": conversation.public_id}) + f"#m-{message.pk}",
+            dedup_key=dedup_key,
+        )
+    if relatives:
+        notify(
+            users=relatives,
+            kind="mention",
+            title=_("%(name)s mentioned you in a conversation")
+            % {"name": presentation.person_as_family_sees(message.sender)},
+            url=reverse("portal:messages", kwargs={"public_id": conversation.resident.public_id}),
+            dedup_key=dedup_key,
+        )
 
 
 def _mentions(conversation, message) -> list:

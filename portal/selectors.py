@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
 from carehub.models import AccessLog
 
+from . import presentation
 from .models import FamilyLink, FamilyPreferences, Invitation, SiteFamilyInfo
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -78,8 +78,7 @@ class NewsItem:
 
     public_id: str
     written_at: datetime
-    author_first_name: str
-    author_job: str
+    author_label: str
     title: str
     data: str
     action: str
@@ -153,14 +152,12 @@ def news_page(user, resident, *, cursor: str | None = None, day: date | None = N
 def news_item(note) -> NewsItem:
     """A note as the feed shows it. Also takes an unsaved note (the note form's preview:
     its time is when it was built, its target may still be missing)."""
-    profile = getattr(note.author, "staff_profile", None)
     target = note.target.label if note.target_id else ""
     title = " — ".join(part for part in (target, note.target_detail) if part)
     return NewsItem(
         public_id=str(note.public_id),
         written_at=note.created_at,
-        author_first_name=note.author.first_name,
-        author_job=profile.get_job_display() if profile else str(_("Care team")),
+        author_label=presentation.staff_as_family_sees(note.author),
         title=title,
         data=note.data,
         action=note.action,
@@ -253,21 +250,12 @@ def thread_messages(user, conversation, *, before: int | None = None, size: int 
 
 
 def _thread_message(user, message) -> ThreadMessage:
-    sender = message.sender
-    if sender.pk == user.pk:
-        label = str(_("You"))
-    elif sender.is_family:
-        label = sender.first_name or str(_("A relative"))
-    else:
-        profile = getattr(sender, "staff_profile", None)
-        job = profile.get_job_display() if profile else str(_("Care team"))
-        label = f"{sender.first_name} · {job}" if sender.first_name else job
-    deleted = bool(getattr(message, "is_deleted", False))
+    deleted = message.is_deleted
     return ThreadMessage(
         pk=message.pk,
         sent_at=message.created_at,
-        mine=sender.pk == user.pk,
-        sender_label=label,
+        mine=message.sender_id == user.pk,
+        sender_label=presentation.person_as_family_sees(message.sender, viewer=user),
         body="" if deleted else message.body,
         deleted=deleted,
     )

@@ -241,7 +241,7 @@ async def test_the_relatives_socket_shows_staff_by_first_name_and_job_only(famil
             break
     assert frame["type"] == "message", frame
     sender = frame["message"]["sender"]
-    assert sender["name"].startswith("Hélène (")  # first name and job
+    assert sender["name"] == "Hélène, aide-soignant(e) (AS)"  # first name and job (French, the default)
     assert "Lefèvre" not in str(frame) and "handle" not in sender
     await comm.disconnect()
 
