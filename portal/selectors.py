@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 
 from carehub import policy
 from carehub.models import AccessLog
+from messaging.selectors import messages_page
 
 from . import presentation
 from .models import FamilyLink, FamilyPreferences, Invitation, SiteFamilyInfo
@@ -239,14 +240,8 @@ def family_thread(user, resident):
 
 
 def thread_messages(user, conversation, *, before: int | None = None, size: int = 50) -> list[ThreadMessage]:
-    from messaging.models import Message
-
-    qs = Message.objects.filter(conversation=conversation).select_related("sender", "sender__staff_profile")
-    if before:
-        qs = qs.filter(id__lt=before)
-    rows = list(qs.order_by("-id")[:size])
-    rows.reverse()
-    return [_thread_message(user, m) for m in rows]
+    """The thread's messages (messaging's page of them), each as the relative sees it."""
+    return [_thread_message(user, m) for m in messages_page(conversation, before=before, size=size)]
 
 
 def _thread_message(user, message) -> ThreadMessage:

@@ -93,6 +93,29 @@ def test_the_thread_page_shows_you_relatives_and_deleted_messages(family_a, nurs
     assert "Texte retiré" not in html and "Message supprimé." in html
 
 
+def test_the_thread_page_runs_a_fixed_number_of_queries(
+    family_a, nurse_a, staff_a, coordinator_a, verified_client, django_assert_max_num_queries, settings
+):
+    settings.MESSAGING_RATE_LIMIT = 1000
+    thread = family_thread(family_a.resident)
+    client = verified_client(family_a.user)
+    url = reverse("portal:messages", args=[family_a.resident.public_id])
+
+    def write(count):
+        for i in range(count):
+            sender = (nurse_a, staff_a, coordinator_a, family_a.user)[i % 4]
+            messaging_services.message_send(conversation=thread, sender=sender, body=f"m{i}", client_token=uuid.uuid4())
+
+    write(1)
+    client.get(url)  # warm the session and caches
+    with django_assert_max_num_queries(40) as small:
+        client.get(url)
+    write(30)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["items"]) == 31
+
+
 def test_a_relative_mentioned_in_the_thread_reads_the_one_label(family_a, nurse_a):
     messaging_services.message_send(
         conversation=family_thread(family_a.resident),
