@@ -14,7 +14,9 @@ Frames from the client:
   {"type": "ack", "message": <message public id>}
   {"type": "heartbeat", "state": "online" | "away"}
 Frames to the client: hello, message, updated, read, ack, unread, escalated,
-removed, sent, synced, error (with a ``code`` and a translated ``message``).
+removed, sent, synced, heartbeat, conversations_changed, error (with a ``code``
+and a translated ``message``). Every frame leaves through ``_send``: a family
+socket gets only the family form of a frame (portal.presentation), or nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from accounts.services import second_factor_passed
 from carehub import policy, presence
 from carehub.ids import parse_uuid
 from carehub.sockets import person_group
+from portal import presentation
 
 from . import selectors, services
 from .models import Conversation, Message, conversation_group
@@ -82,7 +85,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         await self._resubscribe()
         await database_sync_to_async(presence.presence_beat)(self.user.pk, self.channel_name, presence.ONLINE)
         unread = await database_sync_to_async(selectors.unread_counts)(self.user)
-        await self.send_json(
+        await self._send(
             {
                 "type": "hello",
                 "user": self.user.pk,
@@ -165,8 +168,18 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         cookie = (self.scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME, "")
         return cookie if cookie in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
+    async def _send(self, frame: dict, *, family_frame: dict | None = None) -> None:
+        """Send a frame. A family socket gets ``family_frame`` (the form an event built from
+        its objects) or else the allow-listed form of a frame that names nobody; when there
+        is none, it gets nothing (fail closed)."""
+        if self.user.is_family:
+            frame = presentation.family_frame(frame) if family_frame is None else family_frame
+            if frame is None:
+                return
+        await self.send_json(frame)
+
     async def _error(self, code: str, message: str, **extra):
-        await self.send_json({"type": "error", "code": code, "message": str(message), **extra})
+        await self._send({"type": "error", "code": code, "message": str(message), **extra})
 
     async def _on_send(self, content):
         token = content.get("client_token")
@@ -177,7 +190,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         message, conversation = result
         if conversation.pk not in self.subscribed:
             await self._resubscribe()
-        await self.send_json({"type": "sent", "client_token": str(token), "id": message.pk})
+        await self._send({"type": "sent", "client_token": str(token), "id": message.pk})
 
     def _send_sync(self, content):
         conversation = self._conversation_for(content.get("conversation"))
@@ -209,24 +222,29 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         if result is None:
             await self._error("forbidden", _("You are not a member of this conversation."), conversation=public_id)
             return
-        conversation_id, payloads, complete = result
+        conversation_id, frames, complete = result
         if conversation_id not in self.subscribed:
             await self.channel_layer.group_add(conversation_group(conversation_id), self.channel_name)
             self.subscribed[conversation_id] = public_id
             self.by_public[public_id] = conversation_id
-        for payload in payloads:
-            frame = {"type": "message", "replay": True, "message": payload}
-            await self.send_json(selectors.redact_for_family(frame) if self.user.is_family else frame)
-        await self.send_json({"type": "synced", "conversation": public_id, "complete": complete})
+        for frame, family_frame in frames:
+            await self._send(frame, family_frame=family_frame)
+        await self._send({"type": "synced", "conversation": public_id, "complete": complete})
 
     def _sync_sync(self, public_id, after):
+        """The replayed frames, with their family form for a family socket."""
         conversation = self._conversation_for(public_id)
         if conversation is None:
             return None
         limit = settings.MESSAGING_REPLAY_LIMIT
         messages = selectors.messages_after(conversation.pk, after, limit=limit + 1)
         complete = len(messages) <= limit
-        return conversation.pk, [selectors.message_payload(m) for m in messages[:limit]], complete
+        frames = []
+        for message in messages[:limit]:
+            frame = {"type": "message", "replay": True, "message": selectors.message_payload(message)}
+            family_frame = presentation.family_frame(frame, message=message) if self.user.is_family else None
+            frames.append((frame, family_frame))
+        return conversation.pk, frames, complete
 
     async def _on_read(self, content):
         try:
@@ -274,8 +292,8 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             return
         dropped = await self._resubscribe()
         for public_id in dropped:
-            await self.send_json({"type": "removed", "conversation": public_id})
-        await self.send_json({"type": "heartbeat"})
+            await self._send({"type": "removed", "conversation": public_id})
+        await self._send({"type": "heartbeat"})
 
     def _heartbeat_sync(self, state) -> bool:
         if not self._still_allowed():
@@ -295,21 +313,19 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         if conversation_id is not None and conversation_id not in self.subscribed:
             return  # removed meanwhile: deliver nothing more
         frame = event["frame"]
-        if self.user.is_family:
-            frame = selectors.redact_for_family(frame)
         if frame.get("type") == "removed":
             # Stop at once, before any later event of that conversation is handled.
             removed = self.by_public.pop(frame.get("conversation"), None)
             if removed is not None:
                 self.subscribed.pop(removed, None)
                 await self.channel_layer.group_discard(conversation_group(removed), self.channel_name)
-        await self.send_json(frame)
+        await self._send(frame, family_frame=event.get("family_frame"))
 
     async def chat_resync(self, event):
         dropped = await self._resubscribe()
         for public_id in dropped:
-            await self.send_json({"type": "removed", "conversation": public_id})
-        await self.send_json({"type": "conversations_changed"})
+            await self._send({"type": "removed", "conversation": public_id})
+        await self._send({"type": "conversations_changed"})
 
     async def sockets_check(self, event):
         """The person's sessions or rights changed (sign-out, deactivation, revoked access): check this socket's."""

@@ -17,9 +17,11 @@ EVENT = "chat.event"  # a frame for the sockets subscribed to a conversation
 RESYNC = "chat.resync"  # re-check which conversations this person's sockets follow
 
 
-def conversation_frame_on_commit(conversation_id: int, frame: dict) -> None:
+def conversation_frame_on_commit(conversation_id: int, frame: dict, *, family_frame: dict | None = None) -> None:
+    """``family_frame`` is what family sockets get instead of ``frame`` (see the consumer)."""
     send_on_commit(
-        conversation_group(conversation_id), {"type": EVENT, "conversation_id": conversation_id, "frame": frame}
+        conversation_group(conversation_id),
+        {"type": EVENT, "conversation_id": conversation_id, "frame": frame, "family_frame": family_frame},
     )
 
 

@@ -6,8 +6,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from portal import presentation
-
 from .formatting import handle_of
 from .models import Conversation, Kind, Membership, Message
 
@@ -139,7 +137,7 @@ def messages_after(conversation_id: int, after_id: int, *, limit: int) -> list[M
     return list(
         Message.objects.filter(conversation_id=conversation_id, id__gt=after_id)
         .select_related("sender__staff_profile", "conversation")
-        .prefetch_related("reached", "acknowledgements__user", "attachments")
+        .prefetch_related("reached", "acknowledgements__user__staff_profile", "attachments")
         .order_by("id")[:limit]
     )
 
@@ -154,27 +152,12 @@ def seen_by(message: Message, memberships: list[Membership]) -> dict:
     }
 
 
-def redact_for_family(frame: dict) -> dict:
-    """A message frame as a family member's socket may receive it: people named as
-    the portal names them (portal.presentation)."""
-    if not isinstance(frame.get("message"), dict):
-        return frame
-    message = dict(frame["message"])
-    sender = dict(message.get("sender", {}))
-    sender["name"] = sender.pop("public_label", "") or sender.get("name", "")
-    sender.pop("handle", None)
-    message["sender"] = sender
-    message["reached"] = message.pop("reached_public", [])
-    message["acks"] = message.pop("acks_public", [])
-    return {**frame, "message": message}
-
-
 def message_payload(message: Message) -> dict:
-    """What a socket receives for one message (the client escapes it on render).
+    """What a staff socket receives for one message (the client escapes it on render).
 
-    The ``*_public`` fields are what family sockets get instead (redact_for_family);
-    ``attachments`` (name, size, download link) are the same for everyone who may
-    read the conversation (the download view checks membership again)."""
+    Family sockets never get it: they get ``portal.presentation.family_message_payload``,
+    built from its own allow-list. ``attachments`` (name, size, download link) are for
+    everyone who may read the conversation (the download view checks membership again)."""
     from .attachments import payload as attachment_payload
 
     deleted = message.is_deleted
@@ -189,7 +172,6 @@ def message_payload(message: Message) -> dict:
             "name": str(message.sender),
             "initials": message.sender.initials,
             "handle": handle_of(message.sender),
-            "public_label": presentation.person_as_family_sees(message.sender),
         },
         "body": "" if deleted else message.body,
         "urgent": message.is_urgent,
@@ -199,8 +181,6 @@ def message_payload(message: Message) -> dict:
         "duty_role": message.duty_role_label,
         "reached": [str(u) for u in reached],
         "acks": [str(u) for u in acks],
-        "reached_public": [presentation.person_as_family_sees(u) for u in reached],
-        "acks_public": [presentation.person_as_family_sees(u) for u in acks],
         "escalated": bool(message.escalated_at),
         "attachments": [] if deleted else [attachment_payload(a) for a in message.attachments.all()],
     }

@@ -401,8 +401,7 @@ def _message_create(conversation, sender, body, token, urgent, duty_role, reache
     mentioned = _mentions(conversation, message)
     if mentioned:
         message.mentioned.set(mentioned)
-    frame = {"type": "message", "message": selectors.message_payload(message)}
-    realtime.conversation_frame_on_commit(conversation.pk, frame)
+    _message_frame_on_commit(message, "message")
     if mentioned:
         _mentioned_notify(message, mentioned)
     if urgent:
@@ -411,6 +410,22 @@ def _message_create(conversation, sender, body, token, urgent, duty_role, reache
         delay = settings.MESSAGING_ESCALATION_DELAY
         transaction.on_commit(lambda: escalate_urgent_message.apply_async((message.pk,), countdown=delay))
     return message
+
+
+def _message_frame_on_commit(message: Message, kind: str) -> None:
+    """Broadcast a "message" or "updated" frame; family threads carry its family form too."""
+    frame = {"type": kind, "message": selectors.message_payload(message)}
+    realtime.conversation_frame_on_commit(
+        message.conversation_id, frame, family_frame=_family_form(message.conversation, frame, message=message)
+    )
+
+
+def _family_form(conversation: Conversation, frame: dict, **about) -> dict | None:
+    """The family form of a conversation's frame (portal.presentation's allow-list), for
+    the only conversations a family can be in; None elsewhere: families get nothing."""
+    if conversation.kind != Kind.FAMILY:
+        return None
+    return presentation.family_frame(frame, **about)
 
 
 def _mentioned_notify(message: Message, mentioned: list) -> None:
@@ -519,15 +534,17 @@ def message_acknowledge(*, message: Message, user) -> bool:
         raise MessagingError(_("You sent this message."), code="own_message")
     _ack, created = Acknowledgement.objects.get_or_create(message=message, user=user)
     if created:
+        frame = {
+            "type": "ack",
+            "conversation": str(message.conversation.public_id),
+            "message": message.pk,
+            "user": user.pk,
+            "name": str(user),
+        }
         realtime.conversation_frame_on_commit(
             message.conversation_id,
-            {
-                "type": "ack",
-                "conversation": str(message.conversation.public_id),
-                "message": message.pk,
-                "user": user.pk,
-                "name": str(user),
-            },
+            frame,
+            family_frame=_family_form(message.conversation, frame, acknowledged_by=user),
         )
     return created
 
@@ -549,9 +566,7 @@ def message_edit(*, message: Message, editor, body: str) -> Message:
     message.body = clean_body(body)
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "edited_at"])
-    realtime.conversation_frame_on_commit(
-        message.conversation_id, {"type": "updated", "message": selectors.message_payload(message)}
-    )
+    _message_frame_on_commit(message, "updated")
     return message
 
 
@@ -566,9 +581,7 @@ def message_delete(*, message: Message, actor) -> Message:
     message.body = ""
     message.deleted_at = timezone.now()
     message.save(update_fields=["body", "deleted_at"])
-    realtime.conversation_frame_on_commit(
-        message.conversation_id, {"type": "updated", "message": selectors.message_payload(message)}
-    )
+    _message_frame_on_commit(message, "updated")
     return message
 
 

@@ -14,8 +14,8 @@ TIMEOUT = 10  # generous upper bound for waiting: CI machines are shared
 
 
 async def open_socket(user, client: Client | None = None) -> WebsocketCommunicator:
-    """A messaging socket of ``user``, past its hello frame, in the session of ``client``
-    (by default a new session with a verified second factor)."""
+    """A messaging socket of ``user``, past its hello frame (kept as ``comm.hello``), in the
+    session of ``client`` (by default a new session with a verified second factor)."""
     from carehub.asgi import application
 
     if client is None:
@@ -30,6 +30,7 @@ async def open_socket(user, client: Client | None = None) -> WebsocketCommunicat
     assert connected
     hello = await comm.receive_json_from(timeout=TIMEOUT)
     assert hello["type"] == "hello"
+    comm.hello = hello
     return comm
 
 

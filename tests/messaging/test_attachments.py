@@ -12,6 +12,7 @@ from carehub.models import AccessLog
 from documents.samples import text_pdf
 from messaging import selectors, services
 from messaging.models import Attachment, Message
+from portal import presentation
 from tests.factories import FamilyUserFactory, make_staff
 from tests.messaging.factories import ResidentFactory, group_with
 
@@ -220,7 +221,7 @@ def test_purged_message_removes_the_stored_file(staff_a, coordinator_a, media_ro
     assert not default_storage.exists(name)
 
 
-def test_socket_payload_lists_the_files_and_survives_family_redaction(staff_a, coordinator_a):
+def test_socket_payload_lists_the_files_and_so_does_the_family_form(staff_a, coordinator_a):
     group = group_with(staff_a, coordinator_a)
     message = send_with_files(group, staff_a, pdf("bilan.pdf"))
     payload = selectors.message_payload(message)
@@ -229,9 +230,9 @@ def test_socket_payload_lists_the_files_and_survives_family_redaction(staff_a, c
     assert item["name"] == "bilan.pdf"
     assert item["size"] == attachment.size
     assert item["url"] == url("attachment", public_id=attachment.public_id)
-    redacted = selectors.redact_for_family({"type": "message", "message": payload})
-    assert redacted["message"]["attachments"] == payload["attachments"]
-    assert "handle" not in redacted["message"]["sender"]
+    family = presentation.family_frame({"type": "message", "message": payload}, message=message)
+    assert family["message"]["attachments"] == payload["attachments"]
+    assert "handle" not in family["message"]["sender"]
 
 
 def test_conversation_page_query_count_is_fixed(
