@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
 
-from . import services
+from . import selectors, services
 from .models import Membership
 
 
@@ -49,7 +49,7 @@ def send_unread_digests() -> int:
     """Beat: e-mail people with messages unread for too long (how many, never what)."""
     user_ids = (
         Membership.objects.filter(
-            conversation__kind__in=services.selectors.DIGEST_KINDS,
+            conversation__kind__in=selectors.DIGEST_KINDS,
             conversation__last_message_id__gt=F("last_read_message_id"),
             user__is_active=True,
         )

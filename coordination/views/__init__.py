@@ -1,0 +1,1 @@
+"""The coordination pages, one module per feature: residents, notes, handover, search."""
