@@ -196,6 +196,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic tasks in its section below
+# Without a broker no beat process runs: the serving process runs CELERY_BEAT_SCHEDULE
+# itself (carehub/scheduler.py), so urgent notes escalate and retention jobs run in `make run`.
+EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", not REDIS_URL)
 
 # --- Auth, accounts, 2FA ---------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

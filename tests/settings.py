@@ -13,6 +13,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Eager by default; the tests with a real worker set CELERY_TASK_ALWAYS_EAGER=0 for it.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
+# Tests drive the scheduler themselves (tests/carehub/test_scheduler.py).
+EMBEDDED_SCHEDULER = False
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 # No collectstatic before the suite: templates resolve static names as they are.

@@ -173,3 +173,19 @@ def test_production_settings_ignore_that_pytest_is_loaded(monkeypatch):
     assert load_settings(monkeypatch, **PRODUCTION).STORAGES["staticfiles"]["BACKEND"] == (
         "whitenoise.storage.CompressedManifestStaticFilesStorage"
     )
+
+
+def test_the_embedded_default_runs_the_scheduler(monkeypatch):
+    assert load_settings(monkeypatch, SECRET_KEY="x" * 60).EMBEDDED_SCHEDULER is True
+
+
+def test_the_scheduler_can_be_turned_off_in_the_embedded_default(monkeypatch):
+    assert load_settings(monkeypatch, SECRET_KEY="x" * 60, EMBEDDED_SCHEDULER="0").EMBEDDED_SCHEDULER is False
+
+
+def test_production_leaves_periodic_jobs_to_celery_beat(monkeypatch):
+    assert load_settings(monkeypatch, **PRODUCTION).EMBEDDED_SCHEDULER is False
+
+
+def test_the_test_settings_leave_the_scheduler_to_the_tests(settings):
+    assert settings.EMBEDDED_SCHEDULER is False
