@@ -2,12 +2,16 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+# Two sets, both pinned with hashes: runtime (what production installs) and dev
+# (runtime + tests and tooling). Each stamp follows the files it was installed from.
+RUNTIME_STAMP := $(VENV)/.installed-runtime-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n auto --dist loadfile
 
-.PHONY: run test venv messages migrate demo worker lint format e2e bench clean help
+.PHONY: run test venv venv-runtime requirements messages migrate demo worker lint format e2e bench clean help
 
 help:
 	@echo "make run     install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
@@ -15,17 +19,36 @@ help:
 	@echo "make lint    ruff and djlint"
 	@echo "make worker  Celery worker and beat (production mode, needs REDIS_URL)"
 	@echo "make e2e     end-to-end browser journeys (needs Debian's chromium)"
+	@echo "make requirements  pin the dependency tree again after editing requirements*.in"
 
-$(STAMP): requirements.txt
+$(RUNTIME_STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	@rm -f $(VENV)/.installed-*
-	@touch $(STAMP)
+	$(PIP_INSTALL) -r requirements.txt
+	@rm -f $(VENV)/.installed-runtime-*
+	@touch $@
 
-venv: $(STAMP)
+# The dev set holds the runtime set: installing it brings both stamps up to date.
+$(DEV_STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP_INSTALL) -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-dev-* $(VENV)/.installed-runtime-*
+	@touch $@ $(RUNTIME_STAMP)
+
+venv-runtime: $(RUNTIME_STAMP)
+venv: $(DEV_STAMP)
+
+# After editing requirements.in or requirements-dev.in: pin the whole tree again, with hashes.
+# Pins already in the compiled files are kept; `make requirements PIP_COMPILE_ARGS=--upgrade` upgrades.
+requirements: venv
+	CUSTOM_COMPILE_COMMAND="make requirements" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+		--strip-extras --no-emit-index-url --no-emit-find-links $(PIP_COMPILE_ARGS) \
+		--output-file requirements.txt requirements.in
+	CUSTOM_COMPILE_COMMAND="make requirements" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+		--strip-extras --no-emit-index-url --no-emit-find-links $(PIP_COMPILE_ARGS) \
+		--output-file requirements-dev.txt requirements-dev.in
 
 # Translations compiled with Babel: no system gettext needed.
-messages: venv
+messages: venv-runtime
 	@$(BIN)/pybabel compile --statistics -d locale -D django 2>&1 | grep -v '^$$' || true
 	@test -f locale/fr/LC_MESSAGES/django.mo
 
@@ -41,10 +64,10 @@ run: demo
 	@echo "CareHub is starting on http://$(HOST):$(PORT) (Daphne: HTTP and WebSockets). Stop with Ctrl+C."
 	$(BIN)/daphne -b $(HOST) -p $(PORT) carehub.asgi:application
 
-test: messages
+test: venv messages
 	$(BIN)/pytest $(PYTEST_ARGS) -m "not e2e"
 
-e2e: messages
+e2e: venv messages
 	$(BIN)/pytest -m e2e tests/e2e -p no:xdist
 
 worker: migrate

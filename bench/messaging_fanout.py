@@ -241,7 +241,8 @@ def main():
         sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the benchmark measures the production set-up.")
     # Senders are spread over the members; raise the per-person limit so the bench measures fan-out.
     os.environ.setdefault("MESSAGING_RATE_LIMIT", "100000")
-    os.environ.setdefault("CAREHUB_TESTING", "1")  # plain static storage, no TLS redirect
+    # The test suite's settings on the production services: plain static storage, no TLS redirect.
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
     os.environ.setdefault("CHANNEL_PREFIX", f"bench{uuid.uuid4().hex[:6]}")
 
     keys, conversations = prepare(args.sockets, args.conversations)

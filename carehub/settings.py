@@ -3,70 +3,39 @@
 With nothing set, CareHub runs embedded: SQLite under var/, in-memory channel
 layer, database cache, eager Celery, console e-mail. Setting DATABASE_URL and
 REDIS_URL switches to PostgreSQL, channels_redis, the Redis cache and a real
-Celery broker. A malformed value raises ImproperlyConfigured at start-up.
+Celery broker. Every variable is read through carehub/env.py: a malformed value
+raises ImproperlyConfigured at start-up. Tests use tests/settings.py on top of this.
 """
 
 import secrets
-import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from carehub.env import (
+    day_times,
+    email_address,
+    email_url,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    log_level,
+    origin,
+    postgres_url,
+    rate_limits,
+    time_zone,
+    url,
+    url_path,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
 (VAR_DIR / "static").mkdir(exist_ok=True)
-
-env = environ.Env()
-TESTING = "pytest" in sys.modules or env.bool("CAREHUB_TESTING", default=False)
-
-
-def _env_secret(name: str, default: str | None = None) -> str | None:
-    """Read NAME, or the file named by NAME_FILE (Docker/Kubernetes secrets)."""
-    path = env.str(f"{name}_FILE", default="")
-    if path:
-        try:
-            return Path(path).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc}") from exc
-    return env.str(name, default=default)
-
-
-def _positive_int(name: str, default: int) -> int:
-    try:
-        value = env.int(name, default=default)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be an integer") from exc
-    if value <= 0:
-        raise ImproperlyConfigured(f"{name} must be a positive integer, got {value}")
-    return value
-
-
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off", "")
-
-
-def _bool(name: str, default: bool) -> bool:
-    """A yes/no setting; anything else is a typo that must not silently mean "no"."""
-    raw = env.str(name, default="1" if default else "0").strip().lower()
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name} must be one of {', '.join(_TRUE + _FALSE[:-1])}; got {raw!r}")
-
-
-def _non_negative_int(name: str, default: int) -> int:
-    try:
-        value = env.int(name, default=default)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be an integer") from exc
-    if value < 0:
-        raise ImproperlyConfigured(f"{name} must not be negative, got {value}")
-    return value
 
 
 def _dev_secret_key() -> str:
@@ -78,13 +47,13 @@ def _dev_secret_key() -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-DEBUG = _bool("DEBUG", default=False)
-SECRET_KEY = _env_secret("SECRET_KEY") or _dev_secret_key()
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_secret("SECRET_KEY") or _dev_secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [], check=origin)
 
-DATABASE_URL = _env_secret("DATABASE_URL", default="")
-REDIS_URL = _env_secret("REDIS_URL", default="")
+DATABASE_URL = env_secret("DATABASE_URL", check=postgres_url)
+REDIS_URL = env_secret("REDIS_URL", check=url("redis", "rediss", "unix"))
 PRODUCTION_MODE = bool(DATABASE_URL and REDIS_URL)
 
 INSTALLED_APPS = [
@@ -164,19 +133,14 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 if DATABASE_URL:
-    try:
-        DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-    except Exception as exc:  # django-environ raises several kinds on bad URLs
-        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
-    if DATABASES["default"].get("ENGINE") != "django.db.backends.postgresql":
-        raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://…)")
-    DATABASES["default"]["CONN_MAX_AGE"] = _non_negative_int("DATABASE_CONN_MAX_AGE", 60)
+    DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env.str("SQLITE_PATH", default=str(VAR_DIR / "carehub.sqlite3")),
+            "NAME": env_str("SQLITE_PATH", str(VAR_DIR / "carehub.sqlite3")),
             # IMMEDIATE transactions avoid "database is locked" on lock upgrades;
             # WAL lets readers and the writer work at the same time.
             "OPTIONS": {
@@ -190,17 +154,12 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, channel layer, Celery --------------------------------------------
-# Parallel test processes (pytest-xdist), and the Celery workers and Daphne nodes
-# they spawn, share one Redis: each keeps its own cache keys, channel groups and
-# queue, so that one process's tests never see another's data.
-_TEST_SHARD = env.str("PYTEST_XDIST_WORKER", default="")
-_SHARD_SUFFIX = f"-test-{_TEST_SHARD}" if _TEST_SHARD else ""
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="carehub") + _SHARD_SUFFIX,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "carehub"),
         }
     }
     CHANNEL_LAYERS = {
@@ -208,15 +167,17 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
-                "prefix": env.str("CHANNEL_PREFIX", default="carehub") + _SHARD_SUFFIX,
+                "prefix": env_str("CHANNEL_PREFIX", "carehub"),
                 "capacity": 1500,
                 "expiry": 60,
             },
         }
     }
-    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-    CELERY_TASK_DEFAULT_QUEUE = "carehub" + _SHARD_SUFFIX
-    CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+    CELERY_BROKER_URL = env_secret(
+        "CELERY_BROKER_URL", REDIS_URL, check=url("redis", "rediss", "sentinel", "amqp", "amqps")
+    )
+    CELERY_TASK_DEFAULT_QUEUE = "carehub"
+    CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 else:
     # A cache shared by every process of one machine: rate limits, idle
     # tracking and presence must agree between Daphne and a worker.
@@ -234,8 +195,10 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TIMEZONE = "Europe/Paris"
-CELERY_BEAT_SCHEDULE: dict = {}  # apps add their periodic tasks in carehub/celery.py
+CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic tasks in its section below
+# Without a broker no beat process runs: the serving process runs CELERY_BEAT_SCHEDULE
+# itself (carehub/scheduler.py), so urgent notes escalate and retention jobs run in `make run`.
+EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", not REDIS_URL)
 
 # --- Auth, accounts, 2FA ---------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -268,8 +231,8 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_RATE_LIMITS = {
-    "login": env.str("RATE_LIMIT_LOGIN", default="30/m/ip"),
-    "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
+    "login": env_str("RATE_LIMIT_LOGIN", "30/m/ip", check=rate_limits),
+    "login_failed": env_str("RATE_LIMIT_LOGIN_FAILED", "10/m/ip,5/5m/key", check=rate_limits),
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
@@ -277,36 +240,36 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CareHub] "
 
-OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="CareHub")
+OTP_TOTP_ISSUER = env_str("OTP_ISSUER", "CareHub")
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 BACKUP_CODE_COUNT = 10
-FAMILY_2FA_REQUIRED = _bool("FAMILY_2FA_REQUIRED", default=True)
+FAMILY_2FA_REQUIRED = env_bool("FAMILY_2FA_REQUIRED", True)
 
 # --- Sessions ------------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-IDLE_TIMEOUT_STAFF = _positive_int("IDLE_TIMEOUT_STAFF", 15 * 60)
-IDLE_TIMEOUT_FAMILY = _positive_int("IDLE_TIMEOUT_FAMILY", 30 * 60)
+IDLE_TIMEOUT_STAFF = env_int("IDLE_TIMEOUT_STAFF", 15 * 60, minimum=1)
+IDLE_TIMEOUT_FAMILY = env_int("IDLE_TIMEOUT_FAMILY", 30 * 60, minimum=1)
 IDLE_WARNING_BEFORE = 60
-SESSION_ABSOLUTE_LIFETIME = _positive_int("SESSION_ABSOLUTE_LIFETIME", 12 * 3600)
+SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_LIFETIME", 12 * 3600, minimum=1)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the meta tag instead
 
 # --- Security --------------------------------------------------------------------
-SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", default=not DEBUG and PRODUCTION_MODE)
-SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and PRODUCTION_MODE)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = _non_negative_int("SECURE_HSTS_SECONDS", 31536000 if SECURE_SSL_REDIRECT else 0)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE_SSL_REDIRECT else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 if not SECURE_HSTS_PRELOAD:
     # Preloading makes HTTPS mandatory for every subdomain of the hospital's domain,
     # for browsers, for good: a decision for its IT team (SECURE_HSTS_PRELOAD=1), not a default.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
-if _bool("BEHIND_TLS_PROXY", default=False):
+if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -335,11 +298,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = env.str("TIME_ZONE", default="Europe/Paris")
-try:
-    ZoneInfo(TIME_ZONE)
-except (ZoneInfoNotFoundError, ValueError) as exc:
-    raise ImproperlyConfigured(f"TIME_ZONE={TIME_ZONE!r} is not a known time zone") from exc
+TIME_ZONE = env_str("TIME_ZONE", "Europe/Paris", check=time_zone)
+CELERY_TIMEZONE = TIME_ZONE  # beat's crontab entries, if any, read the group's clock
 USE_I18N = True
 USE_TZ = True
 
@@ -347,7 +307,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # No MEDIA_URL is served: files only leave through permission-checked views.
 STORAGES = {
     "default": {
@@ -357,24 +317,21 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if TESTING or DEBUG
+            if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
 
 # --- E-mail --------------------------------------------------------------------------
-EMAIL_URL = _env_secret("EMAIL_URL", default="")
+EMAIL_URL = env_secret("EMAIL_URL", check=email_url)
 if EMAIL_URL:
-    try:
-        vars().update(env.email_url_config(EMAIL_URL))
-    except Exception as exc:
-        raise ImproperlyConfigured(f"EMAIL_URL is not a valid e-mail URL: {exc}") from exc
+    vars().update(environ.Env.email_url_config(EMAIL_URL))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CareHub <carehub@localhost>")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CareHub <carehub@localhost>", check=email_address)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-SITE_BASE_URL = env.str("SITE_BASE_URL", default="http://127.0.0.1:8000")
+SITE_BASE_URL = env_str("SITE_BASE_URL", "http://127.0.0.1:8000", check=url("http", "https"))
 
 # --- Audit trail ---------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False  # each app registers its domain models explicitly
@@ -386,111 +343,83 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO", check=log_level)},
     "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
 }
 
-if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", default=True)
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    SECURE_SSL_REDIRECT = False
-    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
-
 # --- App settings: each app owns its section below (append-only between apps) ---
 # [directory]
-DIRECTORY_PAGE_SIZE = _positive_int("DIRECTORY_PAGE_SIZE", 25)
-DIRECTORY_SITES_PAGE_SIZE = _positive_int("DIRECTORY_SITES_PAGE_SIZE", 24)
-DIRECTORY_PHOTO_MAX_BYTES = _positive_int("DIRECTORY_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
-DIRECTORY_PHOTO_SIZE = _positive_int("DIRECTORY_PHOTO_SIZE", 400)  # longest side of a stored photo, in pixels
-try:
-    # pg_trgm strict word similarity from which a query word matches a name despite a typo:
-    # 0.38 forgives one wrong letter in names of six letters or more ("dupomt" scores 0.4).
-    DIRECTORY_TYPO_THRESHOLD = env.float("DIRECTORY_TYPO_THRESHOLD", default=0.38)
-except ValueError as exc:
-    raise ImproperlyConfigured("DIRECTORY_TYPO_THRESHOLD must be a number") from exc
-if not 0 < DIRECTORY_TYPO_THRESHOLD < 1:
-    raise ImproperlyConfigured("DIRECTORY_TYPO_THRESHOLD must be between 0 and 1")
+DIRECTORY_PAGE_SIZE = env_int("DIRECTORY_PAGE_SIZE", 25, minimum=1)
+DIRECTORY_SITES_PAGE_SIZE = env_int("DIRECTORY_SITES_PAGE_SIZE", 24, minimum=1)
+DIRECTORY_PHOTO_MAX_BYTES = env_int("DIRECTORY_PHOTO_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
+DIRECTORY_PHOTO_SIZE = env_int("DIRECTORY_PHOTO_SIZE", 400, minimum=1)  # longest side of a stored photo, in pixels
+# pg_trgm strict word similarity from which a query word matches a name despite a typo:
+# 0.38 forgives one wrong letter in names of six letters or more ("dupomt" scores 0.4).
+DIRECTORY_TYPO_THRESHOLD = env_float("DIRECTORY_TYPO_THRESHOLD", 0.38, above=0, below=1)
 CELERY_BEAT_SCHEDULE["directory-search-refresh"] = {
     "task": "directory.tasks.search_documents_refresh_recent_changes",
     "schedule": 6 * 3600,  # assignments start and end by the calendar: re-derive search columns
 }
 # [coordination]
 #: Default shift hours ("HH:MM,HH:MM,HH:MM": morning, afternoon, night starts); each site may override them.
-COORDINATION_SHIFT_STARTS = env.str("COORDINATION_SHIFT_STARTS", default="07:00,14:00,21:00")
-try:
-    _shift_starts = [tuple(int(n) for n in part.strip().split(":")) for part in COORDINATION_SHIFT_STARTS.split(",")]
-    if len(_shift_starts) != 3 or any(len(t) != 2 or not (0 <= t[0] < 24 and 0 <= t[1] < 60) for t in _shift_starts):
-        raise ValueError
-    if not (_shift_starts[0] < _shift_starts[1] < _shift_starts[2]):
-        raise ValueError
-except ValueError as exc:
-    raise ImproperlyConfigured(
-        "COORDINATION_SHIFT_STARTS must be three increasing times HH:MM,HH:MM,HH:MM (morning, afternoon, night)"
-    ) from exc
+COORDINATION_SHIFT_STARTS = env_str("COORDINATION_SHIFT_STARTS", "07:00,14:00,21:00", check=day_times(3))
 #: Minutes after which an urgent note nobody acknowledged is escalated (per-site override).
-COORDINATION_ESCALATION_DELAY_MINUTES = _positive_int("COORDINATION_ESCALATION_DELAY_MINUTES", 15)
+COORDINATION_ESCALATION_DELAY_MINUTES = env_int("COORDINATION_ESCALATION_DELAY_MINUTES", 15, minimum=1)
 #: Minutes during which the author may still correct a note (per-site override).
-COORDINATION_CORRECTION_WINDOW_MINUTES = _positive_int("COORDINATION_CORRECTION_WINDOW_MINUTES", 10)
+COORDINATION_CORRECTION_WINDOW_MINUTES = env_int("COORDINATION_CORRECTION_WINDOW_MINUTES", 10, minimum=1)
 #: Longest text of each part of a note (Data, Action, Result), in characters.
-COORDINATION_NOTE_MAX_LENGTH = _positive_int("COORDINATION_NOTE_MAX_LENGTH", 4000)
+COORDINATION_NOTE_MAX_LENGTH = env_int("COORDINATION_NOTE_MAX_LENGTH", 4000, minimum=1)
 CELERY_BEAT_SCHEDULE["coordination-sweep-urgent-notes"] = {
     "task": "coordination.tasks.sweep_urgent_notes",
     "schedule": 60.0,
 }
 # [documents]
 #: Largest file accepted, per file (bytes). Checked while the upload streams in.
-DOCUMENTS_MAX_UPLOAD_SIZE = _positive_int("DOCUMENTS_MAX_UPLOAD_SIZE", 25 * 1024 * 1024)
+DOCUMENTS_MAX_UPLOAD_SIZE = env_int("DOCUMENTS_MAX_UPLOAD_SIZE", 25 * 1024 * 1024, minimum=1)
 #: Files accepted in one form submission (the drag-and-drop page sends one request per file).
-DOCUMENTS_MAX_FILES_PER_REQUEST = _positive_int("DOCUMENTS_MAX_FILES_PER_REQUEST", 10)
+DOCUMENTS_MAX_FILES_PER_REQUEST = env_int("DOCUMENTS_MAX_FILES_PER_REQUEST", 10, minimum=1)
 #: Content types accepted, by detected kind (see documents/detection.py).
 DOCUMENTS_KNOWN_TYPES = ("pdf", "png", "jpeg", "webp", "heic", "txt", "csv", "docx", "xlsx", "odt", "ods")
-DOCUMENTS_ALLOWED_TYPES = tuple(env.list("DOCUMENTS_ALLOWED_TYPES", default=list(DOCUMENTS_KNOWN_TYPES)))
-if _unknown := sorted(set(DOCUMENTS_ALLOWED_TYPES) - set(DOCUMENTS_KNOWN_TYPES)):
-    raise ImproperlyConfigured(
-        f"DOCUMENTS_ALLOWED_TYPES: unknown type(s) {_unknown}; known: {', '.join(DOCUMENTS_KNOWN_TYPES)}"
-    )
+DOCUMENTS_ALLOWED_TYPES = tuple(
+    env_list("DOCUMENTS_ALLOWED_TYPES", DOCUMENTS_KNOWN_TYPES, choices=DOCUMENTS_KNOWN_TYPES)
+)
 #: Zip-based office files: refuse archives that would expand past this size or ratio (zip bombs).
-DOCUMENTS_ZIP_MAX_UNCOMPRESSED = _positive_int("DOCUMENTS_ZIP_MAX_UNCOMPRESSED", 200 * 1024 * 1024)
-DOCUMENTS_ZIP_MAX_RATIO = _positive_int("DOCUMENTS_ZIP_MAX_RATIO", 100)
-DOCUMENTS_ZIP_MAX_MEMBERS = _positive_int("DOCUMENTS_ZIP_MAX_MEMBERS", 5000)
+DOCUMENTS_ZIP_MAX_UNCOMPRESSED = env_int("DOCUMENTS_ZIP_MAX_UNCOMPRESSED", 200 * 1024 * 1024, minimum=1)
+DOCUMENTS_ZIP_MAX_RATIO = env_int("DOCUMENTS_ZIP_MAX_RATIO", 100, minimum=1)
+DOCUMENTS_ZIP_MAX_MEMBERS = env_int("DOCUMENTS_ZIP_MAX_MEMBERS", 5000, minimum=1)
 #: Days a document stays in the bin before it is erased for good.
-DOCUMENTS_BIN_RETENTION_DAYS = _positive_int("DOCUMENTS_BIN_RETENTION_DAYS", 30)
+DOCUMENTS_BIN_RETENTION_DAYS = env_int("DOCUMENTS_BIN_RETENTION_DAYS", 30, minimum=1)
 #: Text extracted from PDFs for search: at most this many pages and characters.
-DOCUMENTS_TEXT_MAX_PAGES = _positive_int("DOCUMENTS_TEXT_MAX_PAGES", 300)
-DOCUMENTS_TEXT_MAX_CHARS = _positive_int("DOCUMENTS_TEXT_MAX_CHARS", 1_000_000)
-DOCUMENTS_THUMBNAIL_SIZE = _positive_int("DOCUMENTS_THUMBNAIL_SIZE", 320)
+DOCUMENTS_TEXT_MAX_PAGES = env_int("DOCUMENTS_TEXT_MAX_PAGES", 300, minimum=1)
+DOCUMENTS_TEXT_MAX_CHARS = env_int("DOCUMENTS_TEXT_MAX_CHARS", 1_000_000, minimum=1)
+DOCUMENTS_THUMBNAIL_SIZE = env_int("DOCUMENTS_THUMBNAIL_SIZE", 320, minimum=1)
 #: Virus scanning with ClamAV, only when set: tcp://host:3310 or unix:///run/clamav/clamd.ctl.
-DOCUMENTS_CLAMD_URL = env.str("DOCUMENTS_CLAMD_URL", default="")
-if DOCUMENTS_CLAMD_URL and not DOCUMENTS_CLAMD_URL.startswith(("tcp://", "unix://")):
-    raise ImproperlyConfigured("DOCUMENTS_CLAMD_URL must start with tcp:// or unix://")
-DOCUMENTS_CLAMD_TIMEOUT = _positive_int("DOCUMENTS_CLAMD_TIMEOUT", 60)
+DOCUMENTS_CLAMD_URL = env_str("DOCUMENTS_CLAMD_URL", "", check=url("tcp", "unix"))
+DOCUMENTS_CLAMD_TIMEOUT = env_int("DOCUMENTS_CLAMD_TIMEOUT", 60, minimum=1)
 #: Behind nginx: an ``internal`` location serving MEDIA_ROOT (e.g. /protected-media/); nginx sends the files.
-DOCUMENTS_X_ACCEL_REDIRECT = env.str("DOCUMENTS_X_ACCEL_REDIRECT", default="")
+DOCUMENTS_X_ACCEL_REDIRECT = env_str("DOCUMENTS_X_ACCEL_REDIRECT", "", check=url_path)
 CELERY_BEAT_SCHEDULE["documents-purge-bin"] = {
     "task": "documents.tasks.purge_bin",
     "schedule": 6 * 3600,  # seconds; the task erases only what is past retention
 }
 # [messaging]
-MESSAGING_MAX_BODY_CHARS = _positive_int("MESSAGING_MAX_BODY_CHARS", 4000)
-MESSAGING_MAX_FRAME_BYTES = _positive_int("MESSAGING_MAX_FRAME_BYTES", 32_768)
-MESSAGING_RATE_LIMIT = _positive_int("MESSAGING_RATE_LIMIT", 20)  # messages …
-MESSAGING_RATE_WINDOW = _positive_int("MESSAGING_RATE_WINDOW", 10)  # … per this many seconds
-MESSAGING_EDIT_WINDOW = _positive_int("MESSAGING_EDIT_WINDOW", 5 * 60)
-MESSAGING_ESCALATION_DELAY = _positive_int("MESSAGING_ESCALATION_DELAY", 5 * 60)
-MESSAGING_UNREAD_EMAIL_AFTER = _positive_int("MESSAGING_UNREAD_EMAIL_AFTER", 60 * 60)
-MESSAGING_RETENTION_DAYS = env.int("MESSAGING_RETENTION_DAYS", default=0)  # 0: keep every message
-if MESSAGING_RETENTION_DAYS < 0:
-    raise ImproperlyConfigured("MESSAGING_RETENTION_DAYS must be 0 (keep) or a number of days")
-MESSAGING_PRESENCE_TTL = _positive_int("MESSAGING_PRESENCE_TTL", 70)
-MESSAGING_HEARTBEAT = _positive_int("MESSAGING_HEARTBEAT", 25)
-MESSAGING_REPLAY_LIMIT = _positive_int("MESSAGING_REPLAY_LIMIT", 500)
+MESSAGING_MAX_BODY_CHARS = env_int("MESSAGING_MAX_BODY_CHARS", 4000, minimum=1)
+MESSAGING_MAX_FRAME_BYTES = env_int("MESSAGING_MAX_FRAME_BYTES", 32_768, minimum=1)
+MESSAGING_RATE_LIMIT = env_int("MESSAGING_RATE_LIMIT", 20, minimum=1)  # messages …
+MESSAGING_RATE_WINDOW = env_int("MESSAGING_RATE_WINDOW", 10, minimum=1)  # … per this many seconds
+MESSAGING_EDIT_WINDOW = env_int("MESSAGING_EDIT_WINDOW", 5 * 60, minimum=1)
+MESSAGING_ESCALATION_DELAY = env_int("MESSAGING_ESCALATION_DELAY", 5 * 60, minimum=1)
+MESSAGING_UNREAD_EMAIL_AFTER = env_int("MESSAGING_UNREAD_EMAIL_AFTER", 60 * 60, minimum=1)
+MESSAGING_RETENTION_DAYS = env_int("MESSAGING_RETENTION_DAYS", 0, minimum=0)  # 0: keep every message
+MESSAGING_PRESENCE_TTL = env_int("MESSAGING_PRESENCE_TTL", 70, minimum=1)
+MESSAGING_HEARTBEAT = env_int("MESSAGING_HEARTBEAT", 25, minimum=1)
+MESSAGING_REPLAY_LIMIT = env_int("MESSAGING_REPLAY_LIMIT", 500, minimum=1)
 if REDIS_URL:
     # redis-py 8 reads with a 5 s socket timeout by default, and channels_redis waits on
     # BZPOPMIN for 5 s: an idle socket's receive loop then dies with "Timeout reading"
     # (close 1011) after about 5 s. Give blocking reads room (tests/messaging/test_cluster.py).
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
-        {"address": REDIS_URL, "socket_timeout": _positive_int("CHANNEL_REDIS_SOCKET_TIMEOUT", 30)}
+        {"address": REDIS_URL, "socket_timeout": env_int("CHANNEL_REDIS_SOCKET_TIMEOUT", 30, minimum=1)}
     ]
 CELERY_BEAT_SCHEDULE["messaging-escalate-overdue"] = {
     "task": "messaging.tasks.escalate_overdue_urgent_messages",
@@ -506,16 +435,11 @@ CELERY_BEAT_SCHEDULE["messaging-retention"] = {
 }
 # [portal]
 #: Days a family invitation link stays valid (single use).
-PORTAL_INVITATION_VALID_DAYS = _positive_int("PORTAL_INVITATION_VALID_DAYS", 7)
+PORTAL_INVITATION_VALID_DAYS = env_int("PORTAL_INVITATION_VALID_DAYS", 7, minimum=1)
 #: News items per page of the family feed.
-PORTAL_FEED_PAGE_SIZE = _positive_int("PORTAL_FEED_PAGE_SIZE", 20)
+PORTAL_FEED_PAGE_SIZE = env_int("PORTAL_FEED_PAGE_SIZE", 20, minimum=1)
 #: Local hour (0-23) from which the summary e-mail of the previous day/week is sent.
-try:
-    PORTAL_DIGEST_SEND_HOUR = env.int("PORTAL_DIGEST_SEND_HOUR", default=8)
-except ValueError:
-    PORTAL_DIGEST_SEND_HOUR = -1
-if not 0 <= PORTAL_DIGEST_SEND_HOUR <= 23:
-    raise ImproperlyConfigured("PORTAL_DIGEST_SEND_HOUR must be an hour between 0 and 23")
+PORTAL_DIGEST_SEND_HOUR = env_int("PORTAL_DIGEST_SEND_HOUR", 8, minimum=0, maximum=23)
 CELERY_BEAT_SCHEDULE["portal-family-digests"] = {
     "task": "portal.tasks.send_family_digests",
     "schedule": 3600.0,  # hourly; each period is sent once per person (SentDigest unique key)
@@ -526,10 +450,10 @@ CELERY_BEAT_SCHEDULE["accounts-prune-sessions"] = {
 }
 # [backoffice]
 #: Largest CSV accepted by the staff and resident imports (bytes).
-BACKOFFICE_IMPORT_MAX_BYTES = _positive_int("BACKOFFICE_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+BACKOFFICE_IMPORT_MAX_BYTES = env_int("BACKOFFICE_IMPORT_MAX_BYTES", 2 * 1024 * 1024, minimum=1)
 #: Rows accepted in one CSV import.
-BACKOFFICE_IMPORT_MAX_ROWS = _positive_int("BACKOFFICE_IMPORT_MAX_ROWS", 5000)
+BACKOFFICE_IMPORT_MAX_ROWS = env_int("BACKOFFICE_IMPORT_MAX_ROWS", 5000, minimum=1)
 #: Days of the "notes per day" chart on the coordinator dashboard.
-BACKOFFICE_CHART_DAYS = _positive_int("BACKOFFICE_CHART_DAYS", 30)
+BACKOFFICE_CHART_DAYS = env_int("BACKOFFICE_CHART_DAYS", 30, minimum=1)
 #: Access-log entries at most in one resident's access-history export (CSV/PDF).
-BACKOFFICE_HISTORY_EXPORT_MAX_ROWS = _positive_int("BACKOFFICE_HISTORY_EXPORT_MAX_ROWS", 50_000)
+BACKOFFICE_HISTORY_EXPORT_MAX_ROWS = env_int("BACKOFFICE_HISTORY_EXPORT_MAX_ROWS", 50_000, minimum=1)

@@ -299,11 +299,6 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         if not self._still_allowed():
             return False
         presence.presence_beat(self.user.pk, self.channel_name, state)
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            # Embedded mode has no beat process: open sockets drive the overdue sweep.
-            from .tasks import sweep_overdue_if_due
-
-            sweep_overdue_if_due()
         return True
 
     # --- channel-layer events --------------------------------------------------------------

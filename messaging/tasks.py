@@ -5,7 +5,6 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
 
@@ -36,12 +35,6 @@ def escalate_urgent_message(self, message_id: int) -> int:
 def escalate_overdue_urgent_messages() -> int:
     """Beat, every minute: escalate every overdue urgent message nobody acknowledged."""
     return sum(len(services.urgent_message_escalate(message_id=pk)) for pk in services.urgent_messages_overdue())
-
-
-def sweep_overdue_if_due() -> None:
-    """At most once a minute per machine (cache lock): used where no beat runs."""
-    if cache.add("messaging:sweep-lock", 1, timeout=60):
-        escalate_overdue_urgent_messages.delay()
 
 
 @shared_task(acks_late=True)

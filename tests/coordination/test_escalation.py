@@ -150,8 +150,8 @@ def test_escalation_by_a_real_worker(team, resident, settings):
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "DATABASE_CONN_MAX_AGE": "0",
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
     }
-    env.pop("CAREHUB_TESTING", None)
     worker = subprocess.Popen(
         [
             sys.executable,

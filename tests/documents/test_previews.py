@@ -107,7 +107,7 @@ def test_real_celery_worker_makes_the_preview(coordinator_a, folder_a, media_roo
         f"{connection.settings_dict['PORT']}/{db_name}",
         "MEDIA_ROOT": str(media_root),
         "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DJANGO_SETTINGS_MODULE": "carehub.settings",
+        "DJANGO_SETTINGS_MODULE": "tests.settings",  # this test process's queue
     }
     worker = subprocess.Popen(
         [

@@ -112,14 +112,14 @@ def _server_env(tmp: Path, **extra) -> dict:
         MEDIA_ROOT=str(tmp / "media"),
         # django-environ drops the first "/" of a filemail path: "filemail:///" + "/abs/path".
         EMAIL_URL=f"filemail:///{tmp / 'mail'}",
-        CAREHUB_TESTING="0",
+        # Production settings in embedded mode, as `make run` serves them.
+        DJANGO_SETTINGS_MODULE="carehub.settings",
         DEBUG="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECRET_KEY="e2e-only-" + "x" * 50,
         LOG_LEVEL="WARNING",
         PYTHONDONTWRITEBYTECODE="1",
     )
-    env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(extra)
     return env
 

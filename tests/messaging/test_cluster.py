@@ -55,8 +55,8 @@ def _subprocess_env(**extra) -> dict:
     env.update(
         DATABASE_URL=url,
         REDIS_URL=os.environ["REDIS_URL"],
-        CAREHUB_TESTING="1",  # plain static files, no TLS redirect, console-free e-mail
-        DJANGO_SETTINGS_MODULE="carehub.settings",
+        # The suite's settings: this worker's channel prefix, plain static files, no TLS redirect.
+        DJANGO_SETTINGS_MODULE="tests.settings",
         **extra,
     )
     if db.get("PASSWORD"):

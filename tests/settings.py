@@ -1,0 +1,34 @@
+"""Settings of the test suite (pyproject names it): production settings, then what tests need.
+
+Subprocesses that tests start (Daphne nodes, a Celery worker) name this module in
+DJANGO_SETTINGS_MODULE when they must share the test process's queue and prefixes;
+the e2e suite names carehub.settings on purpose, to run production in embedded mode.
+"""
+
+from carehub.env import env_bool, env_str
+from carehub.settings import *  # noqa: F403
+from carehub.settings import CACHES, CHANNEL_LAYERS, REDIS_URL, STORAGES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Eager by default; the tests with a real worker set CELERY_TASK_ALWAYS_EAGER=0 for it.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
+# Tests drive the scheduler themselves (tests/carehub/test_scheduler.py).
+EMBEDDED_SCHEDULER = False
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+# No collectstatic before the suite: templates resolve static names as they are.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+# Parallel test processes (pytest-xdist), and the Celery workers and Daphne nodes
+# they start, share one Redis: each keeps its own cache keys, channel groups and
+# queue, so that one process's tests never see another's data.
+_worker = env_str("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _worker:
+    _suffix = f"-test-{_worker}"
+    CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"] + _suffix}}
+    _layer = CHANNEL_LAYERS["default"]
+    CHANNEL_LAYERS = {
+        "default": {**_layer, "CONFIG": {**_layer["CONFIG"], "prefix": _layer["CONFIG"]["prefix"] + _suffix}}
+    }
+    CELERY_TASK_DEFAULT_QUEUE = "carehub" + _suffix
