@@ -77,6 +77,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
+	$(BIN)/mypy
 
 format: venv
 	$(BIN)/ruff check --fix .

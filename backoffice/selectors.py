@@ -127,8 +127,8 @@ def dashboard_figures(*, user, days: int | None = None) -> list[SiteFigures]:
         .values("conversation__site_id")
         .annotate(n=Count("id"))
     )
-    for row in urgent:
-        figures[row["conversation__site_id"]].urgent_messages_pending = row["n"]
+    for message_row in urgent:
+        figures[message_row["conversation__site_id"]].urgent_messages_pending = message_row["n"]
 
     _must_read(figures, site_ids)
 
@@ -139,8 +139,8 @@ def dashboard_figures(*, user, days: int | None = None) -> list[SiteFigures]:
         .values("resident__site_id")
         .annotate(n=Count("user_id", distinct=True))
     )
-    for row in links:
-        figures[row["resident__site_id"]].family_accounts = row["n"]
+    for link_row in links:
+        figures[link_row["resident__site_id"]].family_accounts = link_row["n"]
 
     return [figures[s.pk] for s in sites]
 

@@ -17,7 +17,7 @@ Scopes:
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
@@ -42,15 +42,20 @@ class Role(enum.IntEnum):
     GROUP_ADMIN = 4
 
 
-class _All:
+class _All(enum.Enum):
     """Every site: group admins are not restricted (avoids huge IN lists)."""
+
+    ALL_SITES = "ALL_SITES"
 
     def __repr__(self):
         return "ALL_SITES"
 
 
-ALL_SITES = _All()
+ALL_SITES: Final = _All.ALL_SITES
+#: What site_ids answers: some sites, or every site.
+SiteIds = frozenset[int] | Literal[_All.ALL_SITES]
 _CACHE_ATTR = "_carehub_policy_cache"
+M = TypeVar("M", bound=Model)
 
 
 def _cache(user) -> dict:
@@ -135,7 +140,7 @@ def is_active_staff(user) -> bool:
     return is_group_admin(user) or bool(_current_assignments(user))
 
 
-def site_ids(user, scope: Scope) -> frozenset[int] | _All:
+def site_ids(user, scope: Scope) -> SiteIds:
     """The ids of the sites a user may reach in a scope, or ALL_SITES."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
@@ -168,17 +173,19 @@ def can(user, scope: Scope, site_id: int | None) -> bool:
     return allowed is ALL_SITES or (site_id is not None and site_id in allowed)
 
 
-def get_visible_or_404(queryset_or_model, user, **lookup) -> Model:
+def get_visible_or_404(queryset_or_model: type[M] | QuerySet[M], user, **lookup) -> M:
     """Fetch one object through its model's ``visible_to(user)``; 404 when absent or hidden.
 
     A hidden object and a missing one answer the same, so that nothing leaks.
     """
-    manager = getattr(queryset_or_model, "objects", queryset_or_model)
+    # A model's manager, or a queryset of it: both have the model's visible_to.
+    manager: Any = getattr(queryset_or_model, "objects", queryset_or_model)
     return get_object_or_404(manager.visible_to(user), **lookup)
 
 
 def can_view(user: User, obj: Model) -> bool:
-    return type(obj)._default_manager.visible_to(user).filter(pk=obj.pk).exists()
+    manager: Any = type(obj)._default_manager  # every policy-scoped model's manager has visible_to
+    return manager.visible_to(user).filter(pk=obj.pk).exists()
 
 
 def refuse(request) -> None:

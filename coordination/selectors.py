@@ -241,6 +241,8 @@ def handover_build(
     first; open targets even without a new note; residents without a note for 24 hours."""
     if unit is not None:
         site = unit.site
+    if site is None:
+        raise ValueError("handover_build needs a unit or a site")
     moment = now or timezone.now()
     care_settings = SiteCareSettings.for_site(site)
     slot = shift_at(moment, care_settings.hours)
@@ -277,7 +279,7 @@ def handover_build(
         group.notes.sort(key=lambda n: (n.is_retracted, n.priority_rank, -n.created_at.timestamp()))
     ordered = sorted(
         groups.values(),
-        key=lambda g: (g.top_rank, g.resident.unit.name if g.resident.unit_id else "", g.resident.room, g.resident.pk),
+        key=lambda g: (g.top_rank, g.resident.unit.name if g.resident.unit else "", g.resident.room, g.resident.pk),
     )
     quiet = [r for r in residents if r.last_note_at is None or r.last_note_at < moment - QUIET_AFTER]
 

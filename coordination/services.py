@@ -414,7 +414,7 @@ def urgent_note_escalate(*, note_id: int, now: datetime | None = None) -> int:
         if not claimed:
             return 0
         recipients = escalation_recipients(note)
-        unit_name = note.resident.unit.name if note.resident.unit_id else note.site.name
+        unit_name = note.resident.unit.name if note.resident.unit else note.site.name
         with translation.override(settings.LANGUAGE_CODE):
             # No health details, no name: only that something waits, where, and a link behind sign-in.
             title = _("An urgent care note in %(unit)s has not been acknowledged") % {"unit": unit_name}

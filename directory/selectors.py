@@ -23,7 +23,7 @@ from django.db.models import (
     Window,
     prefetch_related_objects,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -261,7 +261,7 @@ def person_for(*, viewer, public_id) -> Person:
 class SearchFilters:
     query: str = ""
     site: Site | None = None
-    unit: object = None
+    unit: Unit | None = None
     job: str = ""
     on_call: bool = False
     present: bool = False
@@ -308,7 +308,7 @@ def _token_filter(token: str, fuzzy: bool) -> Q:
 
 def _score(words: list[str], fuzzy: bool):
     """Best match first: whole word in the name, then a name prefix, then other fields."""
-    score = Value(0.0, output_field=FloatField())
+    score: Expression = Value(0.0, output_field=FloatField())
     for token in words:
         score += Cast(
             Case(
@@ -322,7 +322,7 @@ def _score(words: list[str], fuzzy: bool):
             FloatField(),
         )
         if fuzzy and len(token) >= FUZZY_MIN_LENGTH:
-            score += TrigramStrictWordSimilarity(Value(token), F("search_name"))
+            score += TrigramStrictWordSimilarity(Value(token), F("search_name"))  # type: ignore[arg-type]
     return score
 
 
@@ -354,6 +354,7 @@ def search_queryset(*, viewer, filters: SearchFilters, all_sites=None):
             when |= Q(site_id__in=ids, date=today[tz])
         qs = qs.filter(user_id__in=OnCallShift.objects.filter(when).values("user_id"))
     own_sites = policy.site_ids(viewer, policy.Scope.CARE)
+    own: Expression
     if own_sites is policy.ALL_SITES or not own_sites:
         own = Value(0, output_field=IntegerField())
     else:

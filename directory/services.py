@@ -58,7 +58,8 @@ def search_documents_refresh(*, user_ids: Iterable[int]) -> int:
             .prefetch_related(_current_assignments_prefetch())
         )
         for profile in profiles:
-            name, document = search_columns_for(profile, profile.user.current_assignments)
+            assignments = profile.user.current_assignments  # type: ignore[attr-defined]  # the prefetch's to_attr
+            name, document = search_columns_for(profile, assignments)
             if (name, document) != (profile.search_name, profile.search_document):
                 profile.search_name, profile.search_document = name, document
                 changed.append(profile)

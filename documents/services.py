@@ -6,6 +6,7 @@ before calling these; the services check the invariants of the data itself.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -199,8 +200,10 @@ def document_version_add(*, document: Document, uploaded, user, comment: str = "
 
 def _name_taken(parent: Folder, name: str, exclude: Folder | None = None) -> bool:
     # Compared in Python: SQLite's case-insensitive match ignores accents' case ("Été"/"été").
-    siblings = parent.children.exclude(pk=exclude.pk if exclude else None).values_list("name", flat=True)
-    return any(sibling.casefold() == name.casefold() for sibling in siblings)
+    folders = parent.children.all()
+    if exclude is not None:
+        folders = folders.exclude(pk=exclude.pk)
+    return any(sibling.casefold() == name.casefold() for sibling in folders.values_list("name", flat=True))
 
 
 @transaction.atomic
@@ -269,7 +272,7 @@ def folder_update(*, folder: Folder, name: str, staff_may_upload: bool | None = 
     name = " ".join(name.split())[:150]
     if not name:
         raise ValidationError({"name": _("Give the folder a name.")})
-    if folder.parent_id and _name_taken(folder.parent, name, exclude=folder):
+    if folder.parent is not None and _name_taken(folder.parent, name, exclude=folder):
         raise ValidationError({"name": _("A folder with this name already exists here.")})
     folder.name = name
     fields = ["name"]
@@ -349,7 +352,9 @@ def bin_purge(*, now=None) -> int:
             if document is None:
                 continue
             versions = list(document.versions.all())
-            blobs = {v.file.name for v in versions} | {v.thumbnail.name for v in versions if v.thumbnail}
+            blobs = {v.file.name for v in versions if v.file.name} | {
+                v.thumbnail.name for v in versions if v.thumbnail.name
+            }
             Document.objects.filter(pk=document.pk).update(current_version=None)
             for version in versions:
                 version.delete()  # one audit entry per version
@@ -357,7 +362,7 @@ def bin_purge(*, now=None) -> int:
             document.delete()
             still_used = set(DocumentVersion.objects.filter(file__in=blobs).values_list("file", flat=True))
             for blob in blobs - still_used:
-                transaction.on_commit(lambda blob=blob: default_storage.delete(blob))
+                transaction.on_commit(functools.partial(default_storage.delete, blob))
             erased += 1
     return erased
 
@@ -374,7 +379,7 @@ def reading_requirement_add(*, document: Document, user, site, unit=None, job: s
         requirement = ReadingRequirement.objects.create(
             document=document, site=site, unit=unit, job=job, created_by=user
         )
-    if document.current_version_id:
+    if document.current_version is not None:
         _notify_readers(document, document.current_version, requirements=[requirement])
     return requirement
 

@@ -157,7 +157,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             "read": self._on_read,
             "ack": self._on_ack,
             "heartbeat": self._on_heartbeat,
-        }.get(content.get("type"))
+        }.get(str(content.get("type")))
         if handler is None:
             await self._error("invalid", _("Unknown frame type."), ref=content.get("type"))
             return
@@ -173,9 +173,10 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         its objects) or else the allow-listed form of a frame that names nobody; when there
         is none, it gets nothing (fail closed)."""
         if self.user.is_family:
-            frame = presentation.family_frame(frame) if family_frame is None else family_frame
-            if frame is None:
+            allowed = presentation.family_frame(frame) if family_frame is None else family_frame
+            if allowed is None:
                 return
+            frame = allowed
         await self.send_json(frame)
 
     async def _error(self, code: str, message: str, **extra):

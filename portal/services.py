@@ -348,9 +348,9 @@ def _family_thread_sync(link: FamilyLink) -> None:
         conversation = messaging_services.family_thread_get_or_create(resident=link.resident)
         messaging_services.family_member_add(conversation=conversation, user=link.user)
         return
-    conversation = Conversation.objects.filter(kind=Kind.FAMILY, resident=link.resident).first()
-    if conversation is not None:
-        messaging_services.conversation_member_remove(conversation=conversation, actor=None, user=link.user)
+    thread = Conversation.objects.filter(kind=Kind.FAMILY, resident=link.resident).first()
+    if thread is not None:
+        messaging_services.conversation_member_remove(conversation=thread, actor=None, user=link.user)
 
 
 # --- Preferences and site information ----------------------------------------------------------------

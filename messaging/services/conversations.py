@@ -180,10 +180,8 @@ def channel_memberships_sync(*, user) -> None:
     """
     from directory.models import Assignment
 
-    if user.is_family or not user.is_active:
-        wanted = set()
-    else:
-        wanted = set()
+    wanted: set[tuple[str, int]] = set()
+    if not user.is_family and user.is_active:
         for site_id, unit_id in Assignment.objects.active().filter(user=user).values_list("site_id", "unit_id"):
             wanted.add(("site", site_id))
             if unit_id:

@@ -201,7 +201,7 @@ def _mentioned_notify(message: Message, mentioned: list) -> None:
             url=reverse("messaging:conversation", kwargs={"public_id": conversation.public_id}) + f"#m-{message.pk}",
             dedup_key=dedup_key,
         )
-    if relatives:
+    if relatives and conversation.resident is not None:  # relatives are only in family threads
         notify(
             users=relatives,
             kind="mention",
