@@ -7,7 +7,8 @@ drives Debian's chromium with Playwright at 768×1024 (tablet) and 375×812 (pho
 - screens: the height to read, in viewport heights (the whole page, and the "what
   matters" part where the page has one);
 - where the first note starts (px from the top);
-- Tab presses from the top of the page to the note form's first field;
+- key presses from the top of the page to the note form's first field (Tab, and Enter on a
+  link that leads to the form);
 - reading time by the model below, for a reader who reads everything new once.
 
 Reading model (stated here, used for every figure): 20 characters of note text per
@@ -141,17 +142,24 @@ def _sign_in(page, url: str, nurse: dict) -> None:
     page.wait_for_selector("input[name=code]", state="detached")
 
 
-def _tabs_to_form(page) -> int | None:
-    page.evaluate("window.scrollTo(0, 0); document.activeElement && document.activeElement.blur()")
-    page.mouse.click(1, 1)
-    for presses in range(1, 401):
+def _keys_to_form(page) -> int | None:
+    """Key presses (Tab, and Enter on a link to the note form) from the top of the page to its first field."""
+    page.reload()  # focus at the very top of the page, as when it opens
+    presses = 0
+    while presses < 400:
         page.keyboard.press("Tab")
+        presses += 1
         if page.evaluate(f"document.activeElement && document.activeElement.matches({FIELD_SELECTOR!r})"):
             return presses
+        if page.evaluate("document.activeElement && document.activeElement.matches('a[href$=\"#write\"]')"):
+            page.keyboard.press("Enter")
+            presses += 1
+            if page.evaluate(f"document.activeElement && document.activeElement.matches({FIELD_SELECTOR!r})"):
+                return presses
     return None
 
 
-def measure(page, url: str, nurse: dict, viewport: tuple[int, int]) -> dict:
+def measure(page, url: str, nurse: dict, viewport: tuple[int, int], screenshots: Path | None = None) -> dict:
     width, height = viewport
     page.set_viewport_size({"width": width, "height": height})
     _sign_in(page, url, nurse)
@@ -166,8 +174,17 @@ def measure(page, url: str, nurse: dict, viewport: tuple[int, int]) -> dict:
         "viewport": f"{width}x{height}",
         "page_screens": math.ceil(doc_height / height),
         "first_note_px": first_note,
-        "tabs_to_note_form": _tabs_to_form(page),
     }
+    first_row = page.evaluate(
+        "(() => { const r = document.querySelector('details.handover-row'); "
+        "return r ? Math.round(r.getBoundingClientRect().top + window.scrollY) : null; })()"
+    )
+    if first_row is not None:
+        figures["first_resident_row_px"] = first_row
+    figures["keys_to_note_form"] = _keys_to_form(page)
+    if screenshots:
+        page.reload()
+        page.screenshot(path=str(screenshots / f"handover-{width}.png"), full_page=True)
     priority = page.query_selector("[data-handover-priority]")
     if priority is None:
         # One long page: every note is on it, read from top to bottom.
@@ -201,6 +218,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=40)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--screenshots", type=Path, help="folder for full-page screenshots of the handover")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -225,7 +243,7 @@ def main() -> None:
                 )
                 for label, viewport in VIEWPORTS.items():
                     context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
-                    results[label] = measure(context.new_page(), url, nurse, viewport)
+                    results[label] = measure(context.new_page(), url, nurse, viewport, args.screenshots)
                     context.close()
                 browser.close()
         finally:

@@ -25,6 +25,9 @@ def home(request):
         return render(request, "carehub/home_family.html")
     if not policy.is_active_staff(user):
         return render(request, "carehub/no_assignment.html", status=403)
+    if policy.role(user) == policy.Role.STAFF:
+        # Care staff start where the work is: their unit's handover (the site's when they have no unit).
+        return redirect("coordination:handover")
     return render(request, "carehub/home.html")
 
 

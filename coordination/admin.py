@@ -5,7 +5,16 @@ from carehub import policy
 from carehub.admin.scoping import SiteScopedAdmin
 
 from . import services
-from .models import CareNote, HandoverAcknowledgement, Resident, ResidentAlert, SiteCareSettings, Target
+from .models import (
+    CareNote,
+    HandoverAcknowledgement,
+    NotePhrase,
+    NoteTemplate,
+    Resident,
+    ResidentAlert,
+    SiteCareSettings,
+    Target,
+)
 
 
 class ResidentAlertInline(admin.TabularInline):
@@ -128,3 +137,31 @@ class HandoverAcknowledgementAdmin(SiteScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class WritingAidAdmin(SiteScopedAdmin):
+    """Templates and phrases of the note form: a site's own are kept by its coordinators; the group's
+    (no site) by head office only."""
+
+    list_select_related = ("target", "site")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not policy.is_group_admin(request.user):
+            form.base_fields["site"].required = True
+            form.base_fields["site"].help_text = ""
+        return form
+
+
+@admin.register(NoteTemplate)
+class NoteTemplateAdmin(WritingAidAdmin):
+    list_display = ("label", "target", "site", "sort_order", "is_active")
+    list_filter = ("target", "site", "is_active")
+    search_fields = ("label", "data", "action", "result")
+
+
+@admin.register(NotePhrase)
+class NotePhraseAdmin(WritingAidAdmin):
+    list_display = ("text", "target", "part", "is_check", "site", "sort_order", "is_active")
+    list_filter = ("target", "part", "site", "is_active")
+    search_fields = ("text",)

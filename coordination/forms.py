@@ -32,11 +32,21 @@ class TargetChoiceField(forms.ModelChoiceField):
         return obj.label
 
 
+#: Targets shown as one-tap choices on the note form (the person's most used first); the others
+#: are one more tap away.
+TARGETS_AT_HAND = 6
+
+
 class CareNoteForm(forms.Form):
     """Target, then Data (required), Action, Result; priority; family visibility; open target."""
 
     target = TargetChoiceField(
-        label=_("Target"), queryset=Target.objects.active(), to_field_name="code", empty_label=_("Choose a target")
+        label=_("Target"),
+        queryset=Target.objects.active(),
+        to_field_name="code",
+        empty_label=None,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a target.")},
     )
     target_detail = forms.CharField(
         label=_("Detail of the target"),
@@ -63,11 +73,21 @@ class CareNoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         if targets is not None:
             # The person's most used targets first; validation still uses the queryset.
-            self.fields["target"].choices = [("", self.fields["target"].empty_label)] + [
-                (t.code, t.label) for t in targets
-            ]
+            self.fields["target"].choices = [(t.code, t.label) for t in targets]
         if not self.is_bound and not self.initial.get("client_token"):
             self.initial["client_token"] = uuid.uuid4()
+
+    def targets_at_hand(self):
+        """The radio buttons of the person's most used targets (one tap)."""
+        return self["target"].subwidgets[:TARGETS_AT_HAND]
+
+    def targets_more(self):
+        return self["target"].subwidgets[TARGETS_AT_HAND:]
+
+    def target_in_more(self) -> bool:
+        """The chosen target is among the others: their list opens."""
+        value = self["target"].value()
+        return bool(value) and str(value) in {str(radio.data["value"]) for radio in self.targets_more()}
 
     def service_kwargs(self) -> dict:
         d = self.cleaned_data
@@ -83,18 +103,35 @@ class CareNoteForm(forms.Form):
         }
 
 
-class QuickNoteForm(CareNoteForm):
-    """The note form of the handover page: the resident is chosen in the form."""
+class ResidentChoiceField(forms.ModelChoiceField):
+    """Residents as the team names them: the room first, then the name."""
 
-    resident = forms.ModelChoiceField(
-        label=_("Resident"), queryset=Resident.objects.none(), to_field_name="public_id", empty_label=_("Choose")
+    def label_from_instance(self, obj):
+        return _("%(room)s — %(name)s") % {"room": obj.room, "name": obj} if obj.room else str(obj)
+
+
+class QuickNoteForm(CareNoteForm):
+    """The note form of the handover page: the resident is chosen in the form, listed by room."""
+
+    resident = ResidentChoiceField(
+        label=_("Resident"),
+        queryset=Resident.objects.none(),
+        to_field_name="public_id",
+        empty_label=_("Choose by room or name"),
     )
     field_order = ["resident", "target"]
 
     def __init__(self, *args, residents=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["resident"].widget.attrs["data-filter-label"] = _("Find by room or name")
         if residents is not None:
+            from .selectors import room_sort_key
+
             self.fields["resident"].queryset = residents
+            self.fields["resident"].choices = [("", self.fields["resident"].empty_label)] + [
+                (r.public_id, self.fields["resident"].label_from_instance(r))
+                for r in sorted(residents, key=lambda r: (room_sort_key(r.room), r.last_name, r.pk))
+            ]
 
 
 class FollowUpForm(forms.Form):

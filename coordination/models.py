@@ -311,6 +311,10 @@ class CareNoteQuerySet(models.QuerySet):
     def open_targets(self):
         return self.filter(is_open_target=True, target_closed_at__isnull=True, retracted_at__isnull=True)
 
+    def urgent_unacknowledged(self):
+        """Urgent notes nobody of the team acknowledged yet, escalated or not: the handover lists them."""
+        return self.filter(priority=CareNote.Priority.URGENT, acknowledged_at__isnull=True, retracted_at__isnull=True)
+
     def urgent_pending(self):
         """Urgent notes nobody acknowledged and not escalated yet."""
         return self.filter(
@@ -525,22 +529,32 @@ class CareNoteFollowUp(models.Model):
         return f"{self.note_id}: {self.result[:40]}"
 
 
-class NoteReadMark(models.Model):
-    """Up to when a staff member has seen the notes of a resident (one row per person and resident).
+class NoteReading(models.Model):
+    """A staff member had this note on screen (or marked it read): one row per note and person.
 
-    "New to me" is then one comparison per note against a mark loaded once for the
-    page, not a query per note, and the table grows with people × residents, not notes.
+    Set when the note is displayed expanded in the reader's viewport (the browser reports
+    it) or explicitly marked, never by opening a page: nothing records that someone saw
+    what was never on their screen.
     """
 
+    class How(models.TextChoices):
+        DISPLAYED = "displayed", _("displayed on screen")
+        MARKED = "marked", _("marked as read")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged with the handover")
+
+    note = models.ForeignKey("CareNote", on_delete=models.CASCADE, related_name="readings")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
-    seen_until = models.DateTimeField()
+    read_at = models.DateTimeField(default=timezone.now)
+    how = models.CharField(max_length=15, choices=How.choices, default=How.DISPLAYED)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "resident"], name="notereadmark_unique_user_resident")]
+        verbose_name = _("note read")
+        verbose_name_plural = _("notes read")
+        constraints = [models.UniqueConstraint(fields=["note", "user"], name="notereading_once_per_note_and_user")]
+        indexes = [models.Index(fields=["user", "note"], name="notereading_user_note")]
 
     def __str__(self):
-        return f"{self.user_id}/{self.resident_id} @ {self.seen_until}"
+        return f"{self.user_id} read {self.note_id}"
 
 
 class HandoverAcknowledgementQuerySet(models.QuerySet):
@@ -560,6 +574,14 @@ class HandoverAcknowledgement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("taken by")
     )
     acknowledged_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    #: The notes of the handover the person had read (on screen or marked) when taking it.
+    notes_seen = models.ManyToManyField(
+        "CareNote", blank=True, related_name="+", verbose_name=_("notes read when taking the handover")
+    )
+    #: The urgent notes listed, with their text, on the take-over form and acknowledged with it.
+    urgent_acknowledged = models.ManyToManyField(
+        "CareNote", blank=True, related_name="+", verbose_name=_("urgent notes acknowledged")
+    )
 
     objects = HandoverAcknowledgementQuerySet.as_manager()
 
@@ -576,3 +598,86 @@ class HandoverAcknowledgement(models.Model):
 
     def __str__(self):
         return f"{self.unit} {self.shift_date} {self.shift}: {self.user}"
+
+
+class WritingAidQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True, target__is_active=True)
+
+    def for_site(self, site_id: int | None):
+        """The group's aids and those of the site: what the note form of that site offers."""
+        return self.active().filter(models.Q(site__isnull=True) | models.Q(site_id=site_id))
+
+    def managed_by(self, user):
+        return policy.restrict(self, user, policy.Scope.MANAGE, "site")
+
+
+class NoteTemplate(models.Model):
+    """A ready-made note for a target ("Chute sans gravité"): one tap fills Data, Action and Result."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="templates", verbose_name=_("target"))
+    site = models.ForeignKey(
+        "directory.Site",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("site"),
+        help_text=_("Empty: offered at every site of the group."),
+    )
+    label = models.CharField(_("label"), max_length=60)
+    data = models.TextField(_("data"))
+    action = models.TextField(_("action"), blank=True)
+    result = models.TextField(_("result"), blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    objects = WritingAidQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("note template")
+        verbose_name_plural = _("note templates")
+        ordering = ["target__sort_order", "sort_order", "label"]
+
+    def __str__(self):
+        return f"{self.target} — {self.label}"
+
+
+class NotePhrase(models.Model):
+    """A phrase for one part of a note ("Relevée à deux", "IDE prévenue"), inserted with one tap.
+
+    Checklist items are phrases too: tapping one again takes it out of the text.
+    """
+
+    class Part(models.TextChoices):
+        DATA = "data", _("Data")
+        ACTION = "action", _("Action")
+        RESULT = "result", _("Result")
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="phrases", verbose_name=_("target"))
+    site = models.ForeignKey(
+        "directory.Site",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("site"),
+        help_text=_("Empty: offered at every site of the group."),
+    )
+    part = models.CharField(_("part of the note"), max_length=10, choices=Part.choices)
+    text = models.CharField(_("text"), max_length=200)
+    is_check = models.BooleanField(
+        _("checklist item"), default=False, help_text=_("Shown as a box to tick; ticking again removes it.")
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    objects = WritingAidQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("note phrase")
+        verbose_name_plural = _("note phrases")
+        ordering = ["target__sort_order", "part", "sort_order", "text"]
+
+    def __str__(self):
+        return self.text

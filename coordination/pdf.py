@@ -61,9 +61,9 @@ def handover_pdf(handover, *, printed_by) -> bytes:
         ),
         Spacer(1, 4 * mm),
     ]
-    if not handover.groups:
+    if not handover.rows_with_notes:
         story.append(_p(_("No note and no open target in this period."), body))
-    for group in handover.groups:
+    for group in handover.rows_with_notes:
         resident = group.resident
         title = str(resident) + (f" — {_('room')} {resident.room}" if resident.room else "")
         block = [_p(title, head)]

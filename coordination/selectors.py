@@ -3,11 +3,13 @@ and runs a fixed number of queries whatever the number of residents and notes.""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import BooleanField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from carehub import policy
@@ -16,8 +18,11 @@ from directory.models import Assignment, Site, Unit
 from .models import (
     CareNote,
     CareNoteFollowUp,
+    CareNoteQuerySet,
     HandoverAcknowledgement,
-    NoteReadMark,
+    NotePhrase,
+    NoteReading,
+    NoteTemplate,
     Resident,
     ResidentAlert,
     SiteCareSettings,
@@ -29,6 +34,11 @@ from .shifts import ShiftSlot, shift_at, shift_start
 #: The GIN-indexed column kept by a trigger (migration 0005), PostgreSQL only.
 NOTE_TSVECTOR = "coordination_carenote.search_vector"
 QUIET_AFTER = timedelta(hours=24)
+#: A note written by someone else within this time, and not read by this person, is "new for you".
+NEW_WITHIN = timedelta(hours=48)
+#: Notes shown per resident on the handover (the newest; urgent ones to acknowledge always): the page stays
+#: bounded however many notes one resident has; the resident's page has them all.
+HANDOVER_NOTES_PER_RESIDENT = 8
 #: Columns only the search reads: never loaded with notes.
 SEARCH_FIELDS = ("search_text", "search_vector")
 
@@ -47,6 +57,23 @@ def targets_for_author(user, *, days: int = 90) -> list[Target]:
     )
     targets = list(Target.objects.active())
     return sorted(targets, key=lambda t: (-counts.get(t.pk, 0), t.sort_order, t.name_fr))
+
+
+def writing_aids(site_id: int | None) -> dict[str, dict]:
+    """Templates and phrases of each target offered at a site (the group's and the site's own),
+    as the note form's script uses them: {target code: {"templates": [...], "phrases": {part: [...]}}}."""
+    aids: dict[str, dict] = {}
+
+    def entry(code: str) -> dict:
+        return aids.setdefault(code, {"templates": [], "phrases": {part: [] for part in NotePhrase.Part.values}})
+
+    for template in NoteTemplate.objects.for_site(site_id).select_related("target"):
+        entry(template.target.code)["templates"].append(
+            {"label": template.label, "data": template.data, "action": template.action, "result": template.result}
+        )
+    for phrase in NotePhrase.objects.for_site(site_id).select_related("target"):
+        entry(phrase.target.code)["phrases"][phrase.part].append({"text": phrase.text, "check": phrase.is_check})
+    return aids
 
 
 # --- residents ----------------------------------------------------------------------------------
@@ -126,7 +153,7 @@ def _followups_prefetch():
     return Prefetch("followups", queryset=CareNoteFollowUp.objects.select_related("author"))
 
 
-def note_queryset(user) -> QuerySet:
+def note_queryset(user) -> CareNoteQuerySet:
     """Notes with everything a note card shows, in a fixed number of queries."""
     return (
         CareNote.objects.visible_to(user)
@@ -152,19 +179,19 @@ def open_targets(user, resident_ids) -> QuerySet:
     )
 
 
-def read_marks(user, resident_ids) -> dict[int, datetime]:
-    return dict(
-        NoteReadMark.objects.filter(user=user, resident_id__in=list(resident_ids)).values_list(
-            "resident_id", "seen_until"
-        )
-    )
+def read_note_ids(user, note_ids) -> set[int]:
+    """Which of these notes the person has had on screen (or marked read)."""
+    ids = list(note_ids)
+    if not ids:
+        return set()
+    return set(NoteReading.objects.filter(user=user, note_id__in=ids).values_list("note_id", flat=True))
 
 
-def mark_new(notes, marks: dict[int, datetime], user) -> None:
-    """Set ``is_new`` on each note: written by someone else after the reader's mark."""
+def mark_new(notes, read_ids: set[int], user, *, now: datetime | None = None) -> None:
+    """Set ``is_new`` on each note: written by someone else in the last NEW_WITHIN, not read by this person."""
+    since = (now or timezone.now()) - NEW_WITHIN
     for note in notes:
-        seen = marks.get(note.resident_id)
-        note.is_new = note.author_id != user.pk and (seen is None or note.created_at > seen)
+        note.is_new = note.author_id != user.pk and note.pk not in read_ids and note.created_at >= since
 
 
 # --- handover -----------------------------------------------------------------------------------
@@ -187,23 +214,53 @@ def default_handover_unit(user) -> Unit | None:
     return assignment.unit if assignment else None
 
 
+def room_sort_key(room: str) -> tuple:
+    """Rooms as people count them: 2 before 10, "12b" after "12", letters first ("A3")."""
+    match = re.match(r"\s*(\D*?)\s*(\d*)(.*)", room or "")
+    prefix, number, rest = match.groups() if match else ("", "", room)
+    return (prefix.casefold(), int(number) if number else 10**9, rest.casefold())
+
+
 @dataclass
-class ResidentGroup:
+class ResidentRow:
+    """One resident on the handover: a compact line, the notes one tap away."""
+
     resident: Resident
     notes: list = field(default_factory=list)
     open_targets: list = field(default_factory=list)
+    #: Notes of the window beyond those shown (the resident's page has them).
+    more_count: int = 0
+    quiet: bool = False
+
+    @property
+    def urgent_to_acknowledge(self) -> list:
+        return [n for n in self.notes if n.is_urgent and not n.is_retracted and n.acknowledged_at is None]
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for n in self.notes if getattr(n, "is_new", False))
+
+    @property
+    def needs_reading(self) -> bool:
+        """What the incoming shift must know: an urgent note to acknowledge, or notes new for the reader."""
+        return bool(self.urgent_to_acknowledge) or self.new_count > 0
 
     @property
     def top_rank(self) -> int:
         return min((n.priority_rank for n in self.notes if not n.is_retracted), default=3)
 
     @property
-    def has_urgent(self) -> bool:
-        return self.top_rank == 0
+    def target_labels(self) -> list[str]:
+        """The targets of the latest notes, newest first, each once."""
+        labels: list[str] = []
+        for note in sorted(self.notes, key=lambda n: n.created_at, reverse=True):
+            if not note.is_retracted and note.target.label not in labels:
+                labels.append(note.target.label)
+        return labels
 
     @property
-    def new_count(self) -> int:
-        return sum(1 for n in self.notes if getattr(n, "is_new", False))
+    def note_total(self) -> int:
+        return len(self.notes) + self.more_count
 
 
 @dataclass
@@ -213,8 +270,7 @@ class Handover:
     slot: ShiftSlot
     since: datetime
     until: datetime
-    groups: list[ResidentGroup]
-    quiet_residents: list[Resident]
+    rows: list[ResidentRow]
     residents: list[Resident]
     acks_current: list[HandoverAcknowledgement]
     acks_previous: list[HandoverAcknowledgement]
@@ -225,20 +281,63 @@ class Handover:
         return self.slot.previous()
 
     @property
-    def note_count(self) -> int:
-        return sum(len(g.notes) for g in self.groups)
+    def to_read(self) -> list[ResidentRow]:
+        """First: residents with an urgent note to acknowledge, then with notes new for the reader, by room."""
+        rows = [r for r in self.rows if r.needs_reading]
+        return sorted(rows, key=lambda r: (not r.urgent_to_acknowledge, room_sort_key(r.resident.room), r.resident.pk))
 
     @property
-    def urgent_count(self) -> int:
-        return sum(1 for g in self.groups for n in g.notes if n.is_urgent and not n.is_retracted)
+    def rows_with_notes(self) -> list[ResidentRow]:
+        """Residents with a note or a target under watch, urgent first (the printed handover)."""
+        rows = [r for r in self.rows if r.notes or r.open_targets]
+        return sorted(rows, key=lambda r: (r.top_rank, room_sort_key(r.resident.room), r.resident.pk))
+
+    @property
+    def others(self) -> list[ResidentRow]:
+        return [r for r in self.rows if not r.needs_reading]
+
+    @property
+    def urgent_to_acknowledge(self) -> list:
+        return [n for r in self.rows for n in r.urgent_to_acknowledge]
+
+    @property
+    def note_count(self) -> int:
+        return sum(r.note_total for r in self.rows)
+
+    @property
+    def new_count(self) -> int:
+        return sum(r.new_count for r in self.rows)
+
+    @property
+    def quiet_residents(self) -> list[Resident]:
+        return [r.resident for r in self.rows if r.quiet]
+
+    @property
+    def notes(self) -> list:
+        return [n for r in self.rows for n in r.notes]
+
+
+def _capped_notes(notes_qs: QuerySet, per_resident: int) -> QuerySet:
+    """The newest ``per_resident`` notes of each resident, in one query (a window function)."""
+    rank = Window(RowNumber(), partition_by=[F("resident_id")], order_by=[F("created_at").desc(), F("id").desc()])
+    return notes_qs.annotate(rank_in_resident=rank).filter(rank_in_resident__lte=per_resident)
 
 
 def handover_build(
-    user, *, unit: Unit | None = None, site: Site | None = None, now: datetime | None = None, last_hours: int = 0
+    user,
+    *,
+    unit: Unit | None = None,
+    site: Site | None = None,
+    now: datetime | None = None,
+    last_hours: int = 0,
+    target: Target | None = None,
+    per_resident: int = HANDOVER_NOTES_PER_RESIDENT,
 ) -> Handover:
-    """The handover of a unit (or of a whole site): notes since the start of the previous shift
-    (or of the last ``last_hours`` hours, for the printed version), grouped by resident, urgent
-    first; open targets even without a new note; residents without a note for 24 hours."""
+    """The handover of a unit (or of a whole site): one row per resident in care, sorted by room, with
+    the notes since the start of the previous shift (or of the last ``last_hours`` hours, for the printed
+    version) and the open targets. Bounded: at most ``per_resident`` notes a resident (the newest), plus
+    every urgent note still to acknowledge; the rest is counted. A fixed number of queries.
+    ``target`` keeps only the residents and notes of that target."""
     if unit is not None:
         site = unit.site
     if site is None:
@@ -251,37 +350,42 @@ def handover_build(
     residents_qs = Resident.objects.visible_to(user).in_care().filter(site=site).select_related("unit")
     if unit is not None:
         residents_qs = residents_qs.filter(unit=unit)
-    residents = list(
-        residents_qs.annotate(last_note_at=_last_note_subquery())
-        .prefetch_related(_active_alerts_prefetch())
-        .order_by("unit__name", "room", "last_name", "pk")
+    residents = sorted(
+        residents_qs.annotate(last_note_at=_last_note_subquery()).prefetch_related(_active_alerts_prefetch()),
+        key=lambda r: (room_sort_key(r.room), r.last_name, r.pk),
     )
     by_id = {r.pk: r for r in residents}
     ids = list(by_id)
-    notes = list(
-        note_queryset(user)
-        .filter(resident_id__in=ids, created_at__gte=since, created_at__lte=moment)
-        .order_by("-created_at", "-id")
-    )
-    targets = list(open_targets(user, ids))
-    marks = read_marks(user, ids)
-    mark_new(notes, marks, user)
-    mark_new(targets, marks, user)
+    window = note_queryset(user).filter(resident_id__in=ids, created_at__gte=since, created_at__lte=moment)
+    if target is not None:
+        window = window.filter(target=target)
+    notes = {n.pk: n for n in _capped_notes(window, per_resident).order_by("-created_at", "-id")}
+    for note in window.urgent_unacknowledged().exclude(pk__in=list(notes)):
+        notes[note.pk] = note
+    totals = dict(window.order_by().values("resident_id").annotate(n=Count("id")).values_list("resident_id", "n"))
+    targets_qs = open_targets(user, ids)
+    if target is not None:
+        targets_qs = targets_qs.filter(target=target)
+    targets = list(targets_qs)
+    read_ids = read_note_ids(user, list(notes) + [t.pk for t in targets])
+    mark_new(notes.values(), read_ids, user, now=moment)
+    mark_new(targets, read_ids, user, now=moment)
 
-    groups: dict[int, ResidentGroup] = {}
-    for note in notes:
+    rows = {
+        r.pk: ResidentRow(r, quiet=r.last_note_at is None or r.last_note_at < moment - QUIET_AFTER) for r in residents
+    }
+    for note in notes.values():
         note.resident = by_id[note.resident_id]
-        groups.setdefault(note.resident_id, ResidentGroup(by_id[note.resident_id])).notes.append(note)
+        rows[note.resident_id].notes.append(note)
     for note in targets:
         note.resident = by_id[note.resident_id]
-        groups.setdefault(note.resident_id, ResidentGroup(by_id[note.resident_id])).open_targets.append(note)
-    for group in groups.values():
-        group.notes.sort(key=lambda n: (n.is_retracted, n.priority_rank, -n.created_at.timestamp()))
-    ordered = sorted(
-        groups.values(),
-        key=lambda g: (g.top_rank, g.resident.unit.name if g.resident.unit else "", g.resident.room, g.resident.pk),
-    )
-    quiet = [r for r in residents if r.last_note_at is None or r.last_note_at < moment - QUIET_AFTER]
+        rows[note.resident_id].open_targets.append(note)
+    for row in rows.values():
+        row.notes.sort(key=lambda n: (n.is_retracted, n.priority_rank, -n.created_at.timestamp()))
+        row.more_count = max(0, totals.get(row.resident.pk, 0) - len(row.notes))
+    shown = [rows[r.pk] for r in residents]
+    if target is not None:
+        shown = [row for row in shown if row.notes or row.open_targets]
 
     acks_qs = HandoverAcknowledgement.objects.filter(site=site).select_related("user", "unit")
     if unit is not None:
@@ -298,8 +402,7 @@ def handover_build(
         slot=slot,
         since=since,
         until=moment,
-        groups=ordered,
-        quiet_residents=quiet,
+        rows=shown,
         residents=residents,
         acks_current=[a for a in acks if (a.shift_date, a.shift) == (slot.day, slot.shift)],
         acks_previous=[a for a in acks if (a.shift_date, a.shift) == (previous.day, previous.shift)],

@@ -24,7 +24,7 @@ from .models import (
     CareNoteFollowUp,
     CareNoteRevision,
     HandoverAcknowledgement,
-    NoteReadMark,
+    NoteReading,
     Resident,
     ResidentAlert,
     SiteCareSettings,
@@ -328,35 +328,40 @@ def care_note_acknowledge(*, note: CareNote, user, now: datetime | None = None) 
         return False
     note.acknowledged_at, note.acknowledged_by = now or timezone.now(), user
     note.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    notes_mark_read(user=user, notes=[note], how=NoteReading.How.ACKNOWLEDGED, now=note.acknowledged_at)
     return True
 
 
 # --- read tracking --------------------------------------------------------------------------------
 
 
-def read_marks_update(*, user, resident_ids, seen_until: datetime | None = None) -> None:
-    """Record that the user has seen the notes of these residents up to now (one upsert)."""
-    ids = sorted(set(resident_ids))
-    if not ids or not user.is_authenticated:
-        return
-    moment = seen_until or timezone.now()
-    NoteReadMark.objects.bulk_create(
-        [NoteReadMark(user=user, resident_id=rid, seen_until=moment) for rid in ids],
-        update_conflicts=True,
-        unique_fields=["user", "resident"],
-        update_fields=["seen_until"],
-    )
+def notes_mark_read(*, user, notes, how: str = NoteReading.How.DISPLAYED, now: datetime | None = None) -> int:
+    """Record that ``user`` had these notes on screen (or marked them read). Idempotent.
+
+    The caller takes the notes from the policy's queryset (``selectors.note_queryset(user)``).
+    Returns how many readings are new.
+    """
+    moment = now or timezone.now()
+    notes = [n for n in notes if n.author_id != user.pk]
+    if not notes:
+        return 0
+    already = set(NoteReading.objects.filter(user=user, note__in=notes).values_list("note_id", flat=True))
+    fresh = [NoteReading(note=n, user=user, read_at=moment, how=how) for n in notes if n.pk not in already]
+    NoteReading.objects.bulk_create(fresh, ignore_conflicts=True)
+    return len(fresh)
 
 
 # --- handover -------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def handover_take(*, user, unit, now: datetime | None = None) -> tuple[HandoverAcknowledgement, bool]:
+def handover_take(*, user, unit, urgent_shown=(), now: datetime | None = None) -> tuple[HandoverAcknowledgement, bool]:
     """Record that the user took the handover of a unit for the shift now starting.
 
-    Taking the handover means reading it: the urgent notes it shows are acknowledged,
-    and the unit's notes count as seen.
+    Acknowledges exactly the urgent notes of ``urgent_shown``: those the take-over form
+    listed with their text (a note written after the page was drawn is not among them
+    and stays to acknowledge). Each acknowledgement is the same as a direct one (audited,
+    stops the escalation). Records which notes of the handover the person had read.
     """
     if not (policy.is_active_staff(user) and policy.can(user, policy.Scope.CARE, unit.site_id)):
         raise PermissionDenied
@@ -374,10 +379,17 @@ def handover_take(*, user, unit, now: datetime | None = None) -> tuple[HandoverA
     )
     since = handover_window(slot, care_settings)
     resident_ids = list(Resident.objects.in_care().filter(unit=unit).values_list("pk", flat=True))
-    CareNote.objects.urgent_pending().filter(resident_id__in=resident_ids, created_at__gte=since).exclude(
-        author=user
-    ).update(acknowledged_at=moment, acknowledged_by=user)
-    read_marks_update(user=user, resident_ids=resident_ids, seen_until=moment)
+    window = CareNote.objects.filter(resident_id__in=resident_ids, created_at__gte=since, created_at__lte=moment)
+    shown_ids = [n.pk for n in urgent_shown]
+    acknowledged = [
+        note
+        for note in window.urgent_unacknowledged().filter(pk__in=shown_ids).exclude(author=user).order_by("pk")
+        if care_note_acknowledge(note=note, user=user, now=moment)
+    ]
+    if acknowledged:
+        notes_mark_read(user=user, notes=acknowledged, how=NoteReading.How.ACKNOWLEDGED, now=moment)
+        ack.urgent_acknowledged.add(*acknowledged)
+    ack.notes_seen.add(*window.filter(readings__user=user))
     return ack, created
 
 

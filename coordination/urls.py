@@ -12,6 +12,7 @@ urlpatterns = [
     path("handover/print/", handover.handover_print, name="handover_print"),
     path("handover/pdf/", handover.handover_pdf, name="handover_pdf"),
     path("search/", search.search, name="search"),
+    path("notes/read/", notes.notes_read, name="notes_read"),
     path("notes/<uuid:public_id>/", notes.note_detail, name="note_detail"),
     path("notes/<uuid:public_id>/correct/", notes.note_correct, name="note_correct"),
     path("notes/<uuid:public_id>/amend/", notes.note_amend, name="note_amend"),

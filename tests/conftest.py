@@ -19,6 +19,10 @@ from tests.factories import (
     make_staff,
 )
 
+#: A page every signed-in person may open once past the second factor (care staff land on their
+#: handover, not on "/").
+ANY_PAGE = "/accounts/security/"
+
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 ON_REDIS = bool(os.environ.get("REDIS_URL"))
 

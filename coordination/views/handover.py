@@ -12,20 +12,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carehub.access_log import log_access
 from carehub.decorators import staff_required
-from carehub.ids import uuid_or_404
+from carehub.ids import parse_uuid, uuid_or_404
 from carehub.models import AccessLog
 from directory.models import Site, Unit
 
 from .. import selectors, services
-from ..forms import (
-    QuickNoteForm,
-)
-from ..models import Resident
-from .common import refused_page, visible_units
+from ..forms import QuickNoteForm
+from ..models import Resident, Target
+from .common import refused_page, saved_note, saved_redirect, visible_units
 
 
 def _handover_scope(request) -> tuple[Unit | None, Site | None]:
@@ -61,32 +60,52 @@ def _handover_url(unit, site) -> str:
     return reverse("coordination:handover") + (f"?{query}" if query else "")
 
 
+#: The printed handover (downtime procedures) keeps more of each resident's last 24 hours.
+PRINT_PER_RESIDENT = 50
+
+
+def _filters(request, user) -> tuple[Target | None, bool]:
+    code = request.GET.get("target", "")
+    target = Target.objects.active().filter(code=code).first() if code else None
+    return target, request.GET.get("new") == "1"
+
+
 @staff_required
 @require_http_methods(["GET"])
 def handover(request):
+    """The handover of a unit: what the incoming shift must know first, one compact row per resident,
+    the notes one tap away; the note form at hand; the take-over at the end, after the notes."""
     user = request.user
     unit, site = _handover_scope(request)
     units = list(visible_units(user).order_by("site__name", "name"))
     managed_sites = list(Site.objects.managed_by(user).filter(is_active=True).order_by("name"))
     if site is None:
         return render(request, "coordination/handover_choose.html", {"units": units, "managed_sites": managed_sites})
-    data = selectors.handover_build(user, unit=unit, site=site)
-    residents_qs = Resident.objects.filter(pk__in=[r.pk for r in data.residents]).order_by("last_name", "first_name")
-    form = QuickNoteForm(targets=selectors.targets_for_author(user), residents=residents_qs)
-    form.fields["resident"].choices = [("", form.fields["resident"].empty_label)] + [
-        (r.public_id, f"{r} — {r.room}" if r.room else str(r))
-        for r in sorted(data.residents, key=lambda r: (r.last_name, r.first_name))
-    ]
+    target, new_only = _filters(request, user)
+    data = selectors.handover_build(user, unit=unit, site=site, target=target)
+    chosen = next((r for r in data.residents if str(r.public_id) == request.GET.get("resident")), None)
+    form = QuickNoteForm(
+        targets=selectors.targets_for_author(user),
+        residents=Resident.objects.filter(pk__in=[r.pk for r in data.residents]),
+        initial={"resident": chosen.public_id} if chosen else None,
+    )
     log_access(request, AccessLog.Action.VIEW, unit or site, site_id=site.pk)
-    services.read_marks_update(user=user, resident_ids=[r.pk for r in data.residents])
     return render(
         request,
         "coordination/handover.html",
         {
             "handover": data,
+            "to_read": data.to_read,
+            "others": [] if new_only else data.others,
             "units": units,
             "managed_sites": managed_sites,
             "form": form,
+            "write_open": chosen is not None,
+            "writing_aids": selectors.writing_aids(site.pk),
+            "filter_target": target,
+            "filter_new": new_only,
+            "targets": Target.objects.active(),
+            "saved_note": saved_note(request),
             "self_url": _handover_url(unit, site),
             "scope_query": _scope_query(unit, site),
             "took_it": any(a.user_id == user.pk for a in data.acks_current),
@@ -106,7 +125,7 @@ def handover_note_create(request):
     form = QuickNoteForm(request.POST, targets=selectors.targets_for_author(user), residents=residents)
     if form.is_valid():
         try:
-            _note, created = services.care_note_create(
+            note, created = services.care_note_create(
                 author=user,
                 resident=form.cleaned_data["resident"],
                 client_token=form.cleaned_data["client_token"],
@@ -115,12 +134,18 @@ def handover_note_create(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Note saved.") if created else _("This note was already saved."))
-            return redirect(back)
+            return saved_redirect(request, note, created=created, to=back)
     return render(
         request,
         "coordination/note_form.html",
-        {"form": form, "mode": "handover", "unit": unit, "site": site, "next": back},
+        {
+            "form": form,
+            "mode": "handover",
+            "unit": unit,
+            "site": site,
+            "next": back,
+            "writing_aids": selectors.writing_aids(site.pk if site else None),
+        },
         status=HTTPStatus.BAD_REQUEST,
     )
 
@@ -128,6 +153,8 @@ def handover_note_create(request):
 @staff_required
 @require_POST
 def handover_take(request):
+    """Take the handover. The urgent notes acknowledged are exactly those the form listed with their
+    text (their ids come with the form); nothing else is acknowledged on the reader's behalf."""
     user = request.user
     unit, site = _handover_scope(request)
     if unit is None:
@@ -137,13 +164,20 @@ def handover_take(request):
             back=_handover_url(unit, site),
             status=HTTPStatus.BAD_REQUEST,
         )
-    ack, created = services.handover_take(user=user, unit=unit)
+    shown = [public_id for public_id in map(parse_uuid, request.POST.getlist("urgent")) if public_id]
+    urgent = list(selectors.note_queryset(user).filter(public_id__in=shown[:200]))
+    ack, created = services.handover_take(user=user, unit=unit, urgent_shown=urgent)
+    acknowledged = ack.urgent_acknowledged.count()
     if created:
-        messages.success(
-            request,
-            _("You took the handover of %(unit)s for the %(shift)s shift.")
-            % {"unit": unit.name, "shift": ack.get_shift_display().lower()},
-        )
+        text = _("You took the handover of %(unit)s for the %(shift)s shift.") % {
+            "unit": unit.name,
+            "shift": ack.get_shift_display().lower(),
+        }
+        if acknowledged:
+            text += " " + ngettext(
+                "%(count)d urgent note acknowledged.", "%(count)d urgent notes acknowledged.", acknowledged
+            ) % {"count": acknowledged}
+        messages.success(request, text)
     else:
         messages.info(request, _("You had already taken this handover."))
     return redirect(_handover_url(unit, site))
@@ -161,7 +195,7 @@ def _print_scope(request):
 def handover_print(request):
     """The last 24 hours of a unit, to print for downtime procedures."""
     unit, site = _print_scope(request)
-    data = selectors.handover_build(request.user, unit=unit, site=site, last_hours=24)
+    data = selectors.handover_build(request.user, unit=unit, site=site, last_hours=24, per_resident=PRINT_PER_RESIDENT)
     log_access(request, AccessLog.Action.PRINT, unit or site, site_id=site.pk)
     return render(
         request,
@@ -176,7 +210,7 @@ def handover_pdf(request):
     from ..pdf import handover_pdf as build_pdf
 
     unit, site = _print_scope(request)
-    data = selectors.handover_build(request.user, unit=unit, site=site, last_hours=24)
+    data = selectors.handover_build(request.user, unit=unit, site=site, last_hours=24, per_resident=PRINT_PER_RESIDENT)
     log_access(request, AccessLog.Action.EXPORT, unit or site, site_id=site.pk)
     content = build_pdf(data, printed_by=request.user)
     stamp = timezone.localtime(data.until, site.zone).strftime("%Y%m%d-%H%M")

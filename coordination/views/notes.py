@@ -6,6 +6,7 @@ from http import HTTPStatus
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carehub.access_log import log_access
 from carehub.decorators import staff_required
+from carehub.ids import parse_uuid
 from carehub.models import AccessLog
 from carehub.redirects import next_url
 from portal.selectors import news_item
@@ -23,8 +25,8 @@ from ..forms import (
     FollowUpForm,
     RetractForm,
 )
-from ..models import CareNote, SiteCareSettings, Target
-from .common import refusal_page, refused_page
+from ..models import CareNote, NoteReading, SiteCareSettings, Target
+from .common import refusal_page, refused_page, saved_redirect
 
 
 def _note_or_404(user, public_id) -> CareNote:
@@ -88,11 +90,7 @@ def note_create(request, public_id):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            if created:
-                messages.success(request, _("Note saved."))
-            else:
-                messages.info(request, _("This note was already saved (sent twice); it is stored once."))
-            return redirect(next_url(request, back))
+            return saved_redirect(request, note, created=created, to=next_url(request, back))
     return render_note_form(
         request,
         resident=resident,
@@ -109,6 +107,8 @@ def note_detail(request, public_id):
     note = _note_or_404(user, public_id)
     revisions = list(note.revisions.select_related("target").order_by("replaced_at", "id"))
     log_access(request, AccessLog.Action.VIEW, note)
+    # The note is the page: it is on the reader's screen.
+    services.notes_mark_read(user=user, notes=[note])
     return render(
         request,
         "coordination/note_detail.html",
@@ -263,3 +263,21 @@ def note_acknowledge(request, public_id):
     else:
         messages.info(request, _("This urgent note was already acknowledged."))
     return redirect(back)
+
+
+#: Notes at most in one "read" report (a page never shows more).
+READ_BATCH = 200
+
+
+@staff_required
+@require_POST
+def notes_read(request):
+    """The browser reports the notes it had on screen (``how=displayed``), or the person marks the
+    notes of a resident read (``how=marked``, the button that works without JavaScript)."""
+    how = NoteReading.How.MARKED if request.POST.get("how") == "marked" else NoteReading.How.DISPLAYED
+    ids = [public_id for public_id in map(parse_uuid, request.POST.getlist("note")[:READ_BATCH]) if public_id]
+    notes = list(CareNote.objects.visible_to(request.user).filter(public_id__in=ids).only("pk", "author_id"))
+    services.notes_mark_read(user=request.user, notes=notes, how=how)
+    if request.headers.get("Accept") == "application/json" or request.htmx:
+        return HttpResponse(status=HTTPStatus.NO_CONTENT)
+    return redirect(next_url(request, reverse("coordination:handover")))

@@ -29,7 +29,7 @@ from ..forms import (
     TransferForm,
 )
 from ..models import Resident, ResidentAlert
-from .common import refusal_page, refused_page, visible_units
+from .common import refusal_page, refused_page, saved_note, visible_units
 
 RESIDENTS_PER_PAGE = 50
 NOTES_PER_PAGE = 20
@@ -66,13 +66,12 @@ def resident_detail(request, public_id):
     page = paginator.get_page(page_number(request))
     notes = list(page.object_list)
     targets = list(selectors.open_targets(user, [resident.pk]))
-    marks = selectors.read_marks(user, [resident.pk])
-    selectors.mark_new(notes, marks, user)
-    selectors.mark_new(targets, marks, user)
+    read_ids = selectors.read_note_ids(user, [n.pk for n in notes] + [t.pk for t in targets])
+    selectors.mark_new(notes, read_ids, user)
+    selectors.mark_new(targets, read_ids, user)
     can_write = services.can_write_notes(user, resident) and not resident.is_archived
     form = CareNoteForm(targets=selectors.targets_for_author(user)) if can_write else None
     log_access(request, AccessLog.Action.VIEW, resident)
-    services.read_marks_update(user=user, resident_ids=[resident.pk])
     return render(
         request,
         "coordination/resident_detail.html",
@@ -86,6 +85,8 @@ def resident_detail(request, public_id):
             "can_manage": services.can_manage(user, resident.site_id),
             "can_maintain_alerts": services.can_maintain_alerts(user, resident) and not resident.is_archived,
             "alert_form": AlertForm(),
+            "writing_aids": selectors.writing_aids(resident.site_id) if can_write else {},
+            "saved_note": saved_note(request),
         },
     )
 

@@ -53,6 +53,13 @@ RULES = [
         statuses=expect(staff_a=400, staff_b=404, coordinator_a=400, group_admin=400),
         note="an empty form: the error page, nothing saved",
     ),
+    Rule(
+        "coordination:notes_read",
+        method="post",
+        data=lambda w: {"note": [w.note.public_id]},
+        statuses=expect(staff_a=302, staff_b=302, coordinator_a=302, group_admin=302),
+        note="only notes the person may read are recorded (another site's: nothing)",
+    ),
     # A resident of site A.
     Rule("coordination:resident_detail", _resident, SITE_A),
     Rule(

@@ -89,6 +89,16 @@ def _handover_ack(w, site, unit):
     )
 
 
+def _note_template(w, site, unit):
+    NoteTemplate = apps.get_model("coordination", "NoteTemplate")
+    return NoteTemplate.objects.create(target=_target(), site=site, label=f"Modèle {_n()}", data="Observation")
+
+
+def _note_phrase(w, site, unit):
+    NotePhrase = apps.get_model("coordination", "NotePhrase")
+    return NotePhrase.objects.create(target=_target(), site=site, part="action", text=f"Phrase {_n()}")
+
+
 def _site_care_settings(w, site, unit):
     Settings = apps.get_model("coordination", "SiteCareSettings")
     return Settings.objects.get_or_create(site=site)[0]
@@ -149,6 +159,8 @@ SITE_OBJECT_FACTORIES: dict[str, Callable[[Any, Any, Any], Any]] = {
     "coordination.sitecaresettings": _site_care_settings,
     "coordination.carenote": _care_note,
     "coordination.handoveracknowledgement": _handover_ack,
+    "coordination.notetemplate": _note_template,
+    "coordination.notephrase": _note_phrase,
     "messaging.conversation": _conversation,
     "documents.folder": _folder,
     "portal.familylink": _family_link,

@@ -20,7 +20,7 @@ from directory.models import Assignment, Job, StaffProfile
 from messaging.consumers import CLOSE_SESSION_ENDED
 from tests.accounts.flows import fresh_client
 from tests.backoffice.factories import bulk_staff
-from tests.conftest import login_verified
+from tests.conftest import ANY_PAGE, login_verified
 from tests.factories import confirmed_totp, make_staff
 from tests.sockets import close_code_within, open_socket
 
@@ -127,7 +127,7 @@ def _action(client, action, users, **params):
 
 def test_deactivation_ends_sessions_at_once(coordinator_a, staff_a, verified_client):
     nurse_client = login_verified(fresh_client(), staff_a)
-    assert nurse_client.get("/").status_code == HTTPStatus.OK
+    assert nurse_client.get(ANY_PAGE).status_code == HTTPStatus.OK
     key = nurse_client.session.session_key
     assert UserSession.objects.filter(user=staff_a, session_key=key).exists()
 
@@ -138,7 +138,7 @@ def test_deactivation_ends_sessions_at_once(coordinator_a, staff_a, verified_cli
     assert not Session.objects.filter(session_key=key).exists()
     assert not UserSession.objects.filter(user=staff_a).exists()
     # The nurse's browser is signed out on its next request.
-    response = nurse_client.get("/")
+    response = nurse_client.get(ANY_PAGE)
     assert response.status_code == HTTPStatus.FOUND
     assert response.url.startswith(reverse("account_login"))
 
@@ -176,7 +176,7 @@ def test_reset_two_factor_removes_devices_and_asks_for_a_new_set_up(coordinator_
     assert not staff_a.totpdevice_set.exists()
     assert not StaticDevice.objects.filter(user=staff_a).exists()
     assert staff_a.is_active if staff_a.refresh_from_db() is None else False
-    response = nurse_client.get("/")
+    response = nurse_client.get(ANY_PAGE)
     assert response.status_code == HTTPStatus.FOUND
     assert not response.url.startswith("/residents")
 

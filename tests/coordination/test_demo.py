@@ -39,7 +39,7 @@ def test_seed_is_plausible_and_idempotent(db):
     unit = selectors.default_handover_unit(nurse)
     assert unit is not None and unit.site == ctx.site_list[0]
     handover = selectors.handover_build(nurse, unit=unit)
-    assert handover.residents and handover.groups
+    assert handover.residents and handover.notes
     assert Resident.objects.filter(referents=nurse, unit=unit).exists()
 
 

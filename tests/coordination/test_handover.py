@@ -1,5 +1,6 @@
-"""The handover (relève): window, grouping, urgent first, new-to-me, open targets, quiet residents,
-taking the handover, print and PDF, query counts."""
+"""The handover (relève): window, one row per resident by room, what to read first, new for me from
+per-note readings, open targets, quiet residents, taking the handover (acknowledging only what was
+shown), print and PDF, bounded pages, query counts."""
 
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from carehub.models import AccessLog
 from coordination import selectors, services
-from coordination.models import CareNote, HandoverAcknowledgement, NoteReadMark
+from coordination.models import CareNote, HandoverAcknowledgement, NoteReading
 from tests.coordination.factories import CareNoteFactory, ResidentAlertFactory, ResidentFactory
 from tests.factories import UnitFactory, make_staff
 
@@ -30,7 +31,7 @@ def test_window_starts_at_previous_shift(staff_a, site_a, unit_a, colleague):
     handover = selectors.handover_build(staff_a, unit=unit_a, now=NOW)
     assert handover.slot.shift == "afternoon"
     assert handover.since == datetime(2026, 6, 10, 5, 0, tzinfo=UTC)
-    assert [n.pk for g in handover.groups for n in g.notes] == [inside.pk]
+    assert [n.pk for n in handover.notes] == [inside.pk]
 
 
 def test_window_in_overseas_site(staff_b, site_b, unit_b):
@@ -40,7 +41,7 @@ def test_window_in_overseas_site(staff_b, site_b, unit_b):
     handover = selectors.handover_build(staff_b, unit=unit_b, now=NOW)
     assert handover.slot.shift == "morning"
     assert handover.since == datetime(2026, 6, 10, 0, 0, tzinfo=UTC)
-    assert handover.groups[0].notes == [note]
+    assert handover.rows[0].notes == [note]
 
 
 def test_groups_urgent_first_open_targets_and_quiet(staff_a, site_a, unit_a, colleague):
@@ -60,24 +61,40 @@ def test_groups_urgent_first_open_targets_and_quiet(staff_a, site_a, unit_a, col
         resident=watched, author=colleague, created_at=NOW - timedelta(days=3), is_open_target=True
     )
     handover = selectors.handover_build(staff_a, unit=unit_a, now=NOW)
-    assert [g.resident for g in handover.groups] == [urgent, calm, watched]
-    assert handover.groups[0].notes == [alarm, routine]  # urgent first within the resident too
-    assert handover.groups[2].open_targets == [target_note] and handover.groups[2].notes == []
+    # To read first: the urgent one, then the other residents with notes new for the reader, by room.
+    assert [r.resident for r in handover.to_read] == [urgent, calm]
+    assert handover.to_read[0].notes == [alarm, routine]  # urgent first within the resident too
+    # A target under watch with no new note is not "new": listed with the others, tagged.
+    assert [r.resident for r in handover.others] == [watched, forgotten]
+    assert handover.others[0].open_targets == [target_note] and handover.others[0].notes == []
     assert set(handover.quiet_residents) == {watched, forgotten}
-    assert handover.urgent_count == 1
+    assert handover.urgent_to_acknowledge == [alarm]
 
 
-def test_new_to_me_uses_read_marks(staff_a, site_a, unit_a, colleague):
+def test_rooms_are_sorted_as_people_count_them(staff_a, site_a, unit_a):
+    for room in ("10", "2", "A1", "2b", "1"):
+        ResidentFactory(site=site_a, unit=unit_a, room=room)
+    rooms = [r.resident.room for r in selectors.handover_build(staff_a, unit=unit_a, now=NOW).rows]
+    assert rooms == ["1", "2", "2b", "10", "A1"]
+
+
+def test_new_for_me_is_per_note_and_per_person(staff_a, site_a, unit_a, colleague):
     resident = ResidentFactory(site=site_a, unit=unit_a)
-    old = CareNoteFactory(resident=resident, author=colleague, created_at=NOW - timedelta(hours=3))
+    read = CareNoteFactory(resident=resident, author=colleague, created_at=NOW - timedelta(hours=1))
     mine = CareNoteFactory(resident=resident, author=staff_a, created_at=NOW - timedelta(hours=2))
-    services.read_marks_update(
-        user=staff_a, resident_ids=[resident.pk], seen_until=NOW - timedelta(hours=2, minutes=30)
-    )
-    new = CareNoteFactory(resident=resident, author=colleague, created_at=NOW - timedelta(hours=1))
+    unread = CareNoteFactory(resident=resident, author=colleague, created_at=NOW - timedelta(hours=3))
+    services.notes_mark_read(user=staff_a, notes=[read])
     handover = selectors.handover_build(staff_a, unit=unit_a, now=NOW)
-    flags = {n.pk: n.is_new for n in handover.groups[0].notes}
-    assert flags == {old.pk: False, mine.pk: False, new.pk: True}
+    flags = {n.pk: n.is_new for n in handover.rows[0].notes}
+    assert flags == {read.pk: False, mine.pk: False, unread.pk: True}
+
+
+def test_a_note_read_by_a_colleague_is_still_new_for_me(staff_a, site_a, unit_a, colleague):
+    note = CareNoteFactory(
+        resident=ResidentFactory(site=site_a, unit=unit_a), author=make_staff(site_a), created_at=NOW
+    )
+    services.notes_mark_read(user=colleague, notes=[note])
+    assert selectors.handover_build(staff_a, unit=unit_a, now=NOW).rows[0].new_count == 1
 
 
 def test_handover_page_defaults_to_own_unit_and_is_logged(verified_client, staff_a, site_a, unit_a, colleague):
@@ -92,7 +109,6 @@ def test_handover_page_defaults_to_own_unit_and_is_logged(verified_client, staff
     assert "Tombée près du lit" in content and "DURAND" in content and "VOISIN" not in content
     assert "is-new" in content
     assert AccessLog.objects.filter(action=AccessLog.Action.VIEW, object_type="directory.unit").exists()
-    assert NoteReadMark.objects.filter(user=staff_a, resident=resident).exists()
     # Another unit of the same site can be chosen.
     content = client.get(reverse("coordination:handover"), {"unit": str(other_unit.public_id)}).content.decode()
     assert "VOISIN" in content
@@ -116,20 +132,96 @@ def test_other_site_unit_and_garbage_are_404(verified_client, staff_a, unit_b):
     assert client.get(url, {"unit": "not-a-uuid"}).status_code == HTTPStatus.NOT_FOUND
 
 
-def test_take_the_handover_records_and_acknowledges_urgent(verified_client, staff_a, site_a, unit_a, colleague):
-    resident = ResidentFactory(site=site_a, unit=unit_a)
-    alarm = CareNoteFactory(resident=resident, author=colleague, priority="urgent")
+def test_opening_the_handover_marks_nothing_read(verified_client, staff_a, site_a, unit_a, colleague):
+    CareNoteFactory(resident=ResidentFactory(site=site_a, unit=unit_a), author=colleague)
     client = verified_client(staff_a)
+    client.get(reverse("coordination:handover"))
+    assert "is-new" in client.get(reverse("coordination:handover")).content.decode()
+
+
+def test_take_the_handover_acknowledges_the_urgent_notes_it_listed(verified_client, staff_a, site_a, unit_a, colleague):
+    resident = ResidentFactory(site=site_a, unit=unit_a)
+    alarm = CareNoteFactory(resident=resident, author=colleague, priority="urgent", data="Chute dans la salle de bain")
+    client = verified_client(staff_a)
+    page = client.get(reverse("coordination:handover")).content.decode()
+    take = page[page.index('id="take"') :]
+    assert "Chute dans la salle de bain" in take  # its text is on the take-over form
     url = reverse("coordination:handover_take")
-    assert client.post(url, {"unit": str(unit_a.public_id)}).status_code == HTTPStatus.FOUND
-    assert client.post(url, {"unit": str(unit_a.public_id)}).status_code == HTTPStatus.FOUND  # twice: once
+    data = {"unit": str(unit_a.public_id), "urgent": [str(alarm.public_id)]}
+    assert client.post(url, data).status_code == HTTPStatus.FOUND
+    assert client.post(url, data).status_code == HTTPStatus.FOUND  # twice: once
     ack = HandoverAcknowledgement.objects.get()
-    assert ack.user == staff_a and ack.unit == unit_a
+    assert (ack.user, ack.unit, list(ack.urgent_acknowledged.all())) == (staff_a, unit_a, [alarm])
     alarm.refresh_from_db()
     assert alarm.acknowledged_by == staff_a
     # The outgoing colleague sees who took it.
     content = verified_client(colleague).get(reverse("coordination:handover")).content.decode()
     assert str(staff_a) in content
+
+
+def test_taking_the_handover_never_acknowledges_an_urgent_note_not_shown(
+    verified_client, staff_a, site_a, unit_a, colleague
+):
+    """Written after the page was drawn (or posted by a tampered form without it): it stays to acknowledge."""
+    resident = ResidentFactory(site=site_a, unit=unit_a)
+    CareNoteFactory(resident=resident, author=colleague, priority="urgent")
+    verified_client(staff_a).post(reverse("coordination:handover_take"), {"unit": str(unit_a.public_id)})
+    assert CareNote.objects.filter(acknowledged_at__isnull=True).count() == 1
+
+
+def test_the_take_over_records_which_notes_the_person_had_read(staff_a, site_a, unit_a, colleague):
+    resident = ResidentFactory(site=site_a, unit=unit_a)
+    read, _unread = (CareNoteFactory(resident=resident, author=colleague) for _ in range(2))
+    services.notes_mark_read(user=staff_a, notes=[read])
+    ack, _created = services.handover_take(user=staff_a, unit=unit_a)
+    assert list(ack.notes_seen.all()) == [read]
+
+
+def test_an_acknowledgement_with_the_handover_is_in_the_change_history(staff_a, site_a, unit_a, colleague):
+    from auditlog.models import LogEntry
+
+    alarm = CareNoteFactory(resident=ResidentFactory(site=site_a, unit=unit_a), author=colleague, priority="urgent")
+    services.handover_take(user=staff_a, unit=unit_a, urgent_shown=[alarm])
+    entry = LogEntry.objects.get_for_object(alarm).filter(action=LogEntry.Action.UPDATE).get()
+    assert "acknowledged_by" in entry.changes_dict
+
+
+def test_notes_displayed_on_screen_are_recorded_as_read(verified_client, staff_a, site_a, unit_a, colleague):
+    note = CareNoteFactory(resident=ResidentFactory(site=site_a, unit=unit_a), author=colleague)
+    response = verified_client(staff_a).post(
+        reverse("coordination:notes_read"), {"note": [str(note.public_id)]}, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == HTTPStatus.NO_CONTENT
+    assert NoteReading.objects.get().how == NoteReading.How.DISPLAYED
+
+
+def test_another_sites_notes_cannot_be_marked_read(verified_client, staff_a, site_b, unit_b, staff_b):
+    note = CareNoteFactory(resident=ResidentFactory(site=site_b, unit=unit_b), author=staff_b)
+    verified_client(staff_a).post(reverse("coordination:notes_read"), {"note": [str(note.public_id)]})
+    assert not NoteReading.objects.exists()
+
+
+def test_a_resident_with_many_notes_keeps_the_handover_bounded(staff_a, site_a, unit_a, colleague):
+    resident = ResidentFactory(site=site_a, unit=unit_a)
+    for minutes in range(30):
+        CareNoteFactory(resident=resident, author=colleague, created_at=NOW - timedelta(minutes=minutes))
+    alarm = CareNoteFactory(resident=resident, author=colleague, priority="urgent", created_at=NOW - timedelta(hours=2))
+    row = selectors.handover_build(staff_a, unit=unit_a, now=NOW).rows[0]
+    assert (len(row.notes), row.more_count, alarm in row.notes) == (
+        selectors.HANDOVER_NOTES_PER_RESIDENT + 1,
+        30 - selectors.HANDOVER_NOTES_PER_RESIDENT,
+        True,
+    )
+
+
+def test_filter_by_target_keeps_its_residents_and_notes(verified_client, staff_a, site_a, unit_a, colleague):
+    from tests.coordination.factories import target
+
+    fall = ResidentFactory(site=site_a, unit=unit_a, last_name="Tombee")
+    ResidentFactory(site=site_a, unit=unit_a, last_name="Ailleurs")
+    CareNoteFactory(resident=fall, author=colleague, target=target("chute"))
+    handover = selectors.handover_build(staff_a, unit=unit_a, target=target("chute"))
+    assert [r.resident for r in handover.rows] == [fall]
 
 
 def test_quick_note_from_handover(verified_client, staff_a, site_a, unit_a):
@@ -147,6 +239,32 @@ def test_quick_note_from_handover(verified_client, staff_a, site_a, unit_a):
     )
     assert response.status_code == HTTPStatus.FOUND
     assert CareNote.objects.get().resident == resident
+
+
+def test_after_saving_the_confirmation_names_the_resident_and_shows_the_note(verified_client, staff_a, site_a, unit_a):
+    resident = ResidentFactory(site=site_a, unit=unit_a, last_name="Martin", first_name="Louise", room="12")
+    response = verified_client(staff_a).post(
+        reverse("coordination:handover_note_create"),
+        {
+            "unit": str(unit_a.public_id),
+            "resident": str(resident.public_id),
+            "target": "sommeil",
+            "data": "Nuit calme",
+            "priority": "routine",
+        },
+        follow=True,
+    )
+    content = response.content.decode()
+    assert "Transmission enregistrée pour MARTIN Louise (chambre 12)." in content
+    assert content.index("Nuit calme") < content.index('id="write"')
+
+
+def test_the_form_opened_from_a_residents_row_has_the_resident_chosen(verified_client, staff_a, site_a, unit_a):
+    resident = ResidentFactory(site=site_a, unit=unit_a)
+    response = verified_client(staff_a).get(
+        reverse("coordination:handover"), {"unit": str(unit_a.public_id), "resident": str(resident.public_id)}
+    )
+    assert response.context["form"]["resident"].value() == resident.public_id
 
 
 def test_quick_note_refuses_resident_of_other_unit(verified_client, staff_a, site_a, unit_a):
