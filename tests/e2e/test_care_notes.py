@@ -12,6 +12,12 @@ pytestmark = pytest.mark.e2e
 HANDOVER = 'nav.site-nav a[href$="/residents/handover/"]'
 
 
+def choose_first_target(form) -> str:
+    """Tap the first of the targets at hand; returns its label."""
+    form.locator("label.chip:has(input[name=target])").first.click()
+    return form.locator("label.chip:has(input[name=target]:checked)").inner_text().strip()
+
+
 def note_form(page):
     return page.locator('form.note-form[action*="/notes/new/"]')
 
@@ -34,19 +40,20 @@ def test_first_shift_takes_the_handover_and_writes_a_dar_note(page, world, authe
     expect(page.locator("main")).to_contain_text("Se plaint de douleurs à la hanche gauche")
     check(page)
 
-    # She takes the handover: the page now names her among those who took it.
+    # She takes the handover, after the notes: the page now names her among those who took it.
     page.locator('form[action$="/handover/take/"] button[type=submit]').click()
-    expect(page.locator('form[action$="/handover/take/"]')).to_have_count(0)
-    expect(page.locator(".handover-acks")).to_contain_text("Lucie Girard")
+    expect(page.locator(".messages")).to_contain_text("Vous avez pris la relève")
+    expect(page.locator(".handover-take")).to_contain_text("Lucie Girard")
     check(page)
 
-    # On to the resident of room 12, then a note in the DAR form.
-    page.locator("main").get_by_role("link", name=marcel["display"]).first.click()
+    # On to the resident of room 12 (her row, then the resident's page), then a note in the DAR form.
+    row = page.locator("details.handover-row", has_text=marcel["display"])
+    row.locator("summary").click()
+    row.get_by_role("link", name="Page du résident").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(marcel["display"])
     check(page)
     form = note_form(page)
-    form.locator("select[name=target]").select_option(index=1)
-    target_label = form.locator("select[name=target] option:checked").inner_text().strip()
+    target_label = choose_first_target(form)
     form.locator("textarea[name=data]").fill("A mangé la moitié de son repas, dit ne pas avoir faim.")
     form.locator("textarea[name=action]").fill("Complément proposé, hydratation encouragée.")
     form.locator("textarea[name=result]").fill("A bu 200 ml d'eau gélifiée.")
@@ -69,9 +76,10 @@ def test_a_note_is_written_from_the_handover_without_javascript(new_context, wor
     odette = world.data["residents"][1]
     sign_in(page, world.person("assistant"), authenticator)
     page.locator(HANDOVER).click()
+    page.locator("#write > summary").click()
     form = page.locator('form[action$="/handover/note/"]')
     form.locator("select[name=resident]").select_option(value=odette["public_id"])
-    form.locator("select[name=target]").select_option(index=1)
+    choose_first_target(form)
     form.locator("textarea[name=data]").fill("Chute sans gravité dans la salle de bain, sans JavaScript.")
     form.locator("button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/residents/handover/"))
@@ -87,7 +95,7 @@ def test_a_missing_observation_is_refused_and_nothing_typed_is_lost(page, world,
     sign_in(page, world.person("nurse"), authenticator)
     page.goto(f"/residents/{lucien['public_id']}/")
     form = note_form(page)
-    form.locator("select[name=target]").select_option(index=1)
+    choose_first_target(form)
     form.locator("textarea[name=action]").fill("Pansement refait au talon droit.")
     form.locator("button[type=submit]:not([name=_preview])").click()
     # The browser (required field) or the server (error list) refuses; the action typed is still there.
@@ -104,13 +112,13 @@ def test_a_note_is_written_with_the_keyboard_only(page, world, authenticator, ch
     sign_in(page, world.person("nurse"), authenticator)
     page.goto(f"/residents/{odette['public_id']}/")
     form = note_form(page)
-    form.locator("select[name=target]").focus()
-    page.keyboard.press("ArrowDown")
-    expect(form.locator("select[name=target]")).not_to_have_value("")
+    form.locator("input[name=target]").first.focus()
+    page.keyboard.press("Space")
+    expect(form.locator("input[name=target]:checked")).to_have_count(1)
 
     # Tab goes through the form in reading order: detail, data, action, result, then on to the button.
     order = []
-    for _ in range(20):
+    for _ in range(60):
         page.keyboard.press("Tab")
         focused = page.evaluate("document.activeElement.name || document.activeElement.type || ''")
         order.append(focused)

@@ -104,11 +104,11 @@ def test_handover_and_note_form_are_usable_on_a_phone(new_context, world, authen
     page.goto(f"/residents/{lucien['public_id']}/")
     assert horizontal_overflow(page) <= 0, "the resident page scrolls sideways at 375 px"
     form = page.locator('form.note-form[action*="/notes/new/"]')
-    for control in ("select[name=target]", "textarea[name=data]", "textarea[name=action]", "textarea[name=result]"):
+    for control in ("textarea[name=data]", "textarea[name=action]", "textarea[name=result]"):
         box = form.locator(control).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], f"{control} is cut at 375 px: {box}"
         assert box["width"] >= 200, f"{control} is too narrow to type in at 375 px: {box}"
-    form.locator("select[name=target]").select_option(index=1)
+    form.locator("label.chip:has(input[name=target])").first.tap()
     form.locator("textarea[name=data]").tap()
     page.keyboard.type("Escarre talon droit stade 1, sur téléphone.")
     submit = form.locator("button[type=submit]:not([name=_preview])")
