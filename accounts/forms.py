@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -100,3 +101,12 @@ class StaffCreationForm(forms.ModelForm):
         if start and end and end < start:
             self.add_error("end_date", _("The end date must not be before the start date."))
         return cleaned
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form without the "forgotten password" link under the password field:
+    the page has it once, below the form (twice was noise, and two links too close to tap)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = ""
