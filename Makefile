@@ -9,6 +9,8 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-de
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails follow the address served (`make run PORT=8080`), unless set in the environment.
+SITE_BASE_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?= -n auto --dist loadfile
 
 .PHONY: run test venv venv-runtime requirements messages migrate demo worker lint format e2e bench clean help
@@ -62,7 +64,7 @@ demo: migrate
 run: demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "CareHub is starting on http://$(HOST):$(PORT) (Daphne: HTTP and WebSockets). Stop with Ctrl+C."
-	$(BIN)/daphne -b $(HOST) -p $(PORT) carehub.asgi:application
+	SITE_BASE_URL=$(SITE_BASE_URL) $(BIN)/daphne -b $(HOST) -p $(PORT) carehub.asgi:application
 
 test: venv messages
 	$(BIN)/pytest $(PYTEST_ARGS) -m "not e2e"

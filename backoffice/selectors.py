@@ -6,8 +6,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef
-from django.db.models.functions import TruncDate
+from django.db.models import BigIntegerField, Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -116,19 +116,21 @@ def dashboard_figures(*, user, days: int | None = None) -> list[SiteFigures]:
 
     _handovers(figures, site_ids)
 
+    # Every urgent message nobody acknowledged, direct and group ones too: a message belongs to its
+    # conversation's site, else to its sender's site (primary assignment first), as its escalation does.
+    sender_site = Subquery(
+        Assignment.objects.active().filter(user=OuterRef("sender_id")).order_by("-is_primary", "pk").values("site_id")[:1]
+    )
     urgent = (
-        Message.objects.filter(
-            priority=Message.Priority.URGENT,
-            conversation__site_id__in=site_ids,
-            created_at__gte=recent,
-            deleted_at__isnull=True,
-        )
-        .filter(~Exists(Acknowledgement.objects.filter(message=OuterRef("pk"))))
-        .values("conversation__site_id")
+        Message.objects.filter(priority=Message.Priority.URGENT, created_at__gte=recent, deleted_at__isnull=True)
+        .filter(~Exists(Acknowledgement.objects.filter(message=OuterRef("pk")).exclude(user=OuterRef("sender_id"))))
+        .annotate(site_key=Coalesce("conversation__site_id", sender_site, output_field=BigIntegerField()))
+        .filter(site_key__in=site_ids)
+        .values("site_key")
         .annotate(n=Count("id"))
     )
     for message_row in urgent:
-        figures[message_row["conversation__site_id"]].urgent_messages_pending = message_row["n"]
+        figures[message_row["site_key"]].urgent_messages_pending = message_row["n"]
 
     _must_read(figures, site_ids)
 

@@ -1,16 +1,7 @@
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 register = template.Library()
-
-
-@register.simple_tag
-def url_if_exists(name, *args):
-    """The URL of a named route, or "" when the app providing it is not installed yet."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 #: URL names of the main navigation, to tell which area a page belongs to.
@@ -29,7 +20,7 @@ def _current_nav_prefix(request) -> str:
     handover, not the residents list), memoised on the request."""
     cached = getattr(request, "_carehub_nav_prefix", None)
     if cached is None:
-        prefixes = [url for url in (url_if_exists(name) for name in NAV_URL_NAMES) if url]
+        prefixes = [reverse(name) for name in NAV_URL_NAMES]
         matching = [p for p in prefixes if request.path.startswith(p)]
         cached = max(matching, key=len) if matching else ""
         request._carehub_nav_prefix = cached

@@ -119,3 +119,17 @@ def test_svg_chart_is_escaped_and_accessible():
     assert 'role="img"' in svg and 'aria-labelledby="t-title t-desc"' in svg
     assert svg.count("<rect") == 30
     assert "style=" not in svg  # the CSP forbids inline styles
+
+
+def test_an_unacknowledged_urgent_direct_message_counts_for_its_senders_site(coordinator_a, staff_a, staff_b, site_a):
+    import uuid
+
+    from messaging import services as messaging_services
+
+    colleague = make_staff(site_a, email="collegue.dash@carehub.test")
+    direct = messaging_services.conversation_direct_get_or_create(user=staff_a, other=colleague)
+    messaging_services.message_send(
+        conversation=direct, sender=staff_a, body="Besoin d'aide chambre 12", client_token=uuid.uuid4(), urgent=True
+    )
+    (figures,) = dashboard_figures(user=coordinator_a)
+    assert figures.urgent_messages_pending == 1

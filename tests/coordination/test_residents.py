@@ -226,3 +226,12 @@ def test_group_admin_chooses_a_unit(verified_client, group_admin, unit_a, unit_b
     assert response.status_code == HTTPStatus.OK
     content = response.content.decode()
     assert str(unit_a.public_id) in content and str(unit_b.public_id) in content
+
+
+def test_the_family_contacts_button_is_shown_only_to_who_may_use_it(verified_client, staff_a, coordinator_a, resident):
+    url = reverse("coordination:resident_detail", args=[resident.public_id])
+    family_url = reverse("portal:resident_family", args=[resident.public_id])
+    shown = {
+        user.email: family_url in verified_client(user).get(url).content.decode() for user in (staff_a, coordinator_a)
+    }
+    assert shown == {staff_a.email: False, coordinator_a.email: True}
