@@ -119,7 +119,10 @@ def dashboard_figures(*, user, days: int | None = None) -> list[SiteFigures]:
     # Every urgent message nobody acknowledged, direct and group ones too: a message belongs to its
     # conversation's site, else to its sender's site (primary assignment first), as its escalation does.
     sender_site = Subquery(
-        Assignment.objects.active().filter(user=OuterRef("sender_id")).order_by("-is_primary", "pk").values("site_id")[:1]
+        Assignment.objects.active()
+        .filter(user=OuterRef("sender_id"))
+        .order_by("-is_primary", "pk")
+        .values("site_id")[:1]
     )
     urgent = (
         Message.objects.filter(priority=Message.Priority.URGENT, created_at__gte=recent, deleted_at__isnull=True)

@@ -22,7 +22,7 @@ def home(request):
     """Where a person lands after signing in: their area of CareHub."""
     user = request.user
     if user.is_family:
-        return render(request, "carehub/home_family.html")
+        return redirect("portal:home")
     if not policy.is_active_staff(user):
         return render(request, "carehub/no_assignment.html", status=403)
     if policy.role(user) == policy.Role.STAFF:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from carehub import policy
 from carehub.models import AccessLog
@@ -68,6 +69,23 @@ def site_family_info(site) -> SiteFamilyInfo:
         return site.family_info
     except SiteFamilyInfo.DoesNotExist:
         return SiteFamilyInfo(site=site)
+
+
+def phone_for_families(site) -> str:
+    """The number a relative calls: the one the site gives families, else its main number."""
+    return site_family_info(site).family_phone or site.phone
+
+
+def landing_url(links: list[FamilyLink]) -> str | None:
+    """Where a relative following one resident starts: that resident's first section they may see
+    (a page holding a single button is a step for nothing). None with several residents: the list."""
+    if len(links) != 1:
+        return None
+    link = links[0]
+    for right, name in (("may_see_news", "news"), ("may_see_documents", "documents"), ("may_see_messages", "messages")):
+        if getattr(link, right):
+            return reverse(f"portal:{name}", kwargs={"public_id": link.resident.public_id})
+    return reverse("portal:practical", kwargs={"public_id": link.resident.public_id})
 
 
 # --- News feed ------------------------------------------------------------------------------------

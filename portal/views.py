@@ -47,6 +47,7 @@ def _resident_context(link: FamilyLink, section: str) -> dict:
     return {
         "link": link,
         "resident": resident,
+        "care_home_phone": selectors.phone_for_families(resident.site),
         "resident_name": selectors.resident_first_name(resident),
         "section": section,
     }
@@ -63,6 +64,8 @@ def _form_errors_status(form) -> int:
 @require_GET
 def home(request):
     links = selectors.family_links(request.user)
+    if landing := selectors.landing_url(links):
+        return redirect(landing)
     log_access(request, AccessLog.Action.VIEW)
     return render(request, "portal/home.html", {"links": links})
 

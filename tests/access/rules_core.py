@@ -12,7 +12,11 @@ SIGNED_IN_REDIRECT = {
 }
 
 RULES = [
-    Rule("home", statuses=expect(family=200, staff_a=302, staff_b=302), note="care staff go to their handover"),
+    Rule(
+        "home",
+        statuses=expect(family=302, staff_a=302, staff_b=302),
+        note="care staff go to their handover, relatives to their portal",
+    ),
     Rule("healthz", statuses=same_for_all(200)),
     Rule("session_keepalive", method="post", statuses={**same_for_all(302), "anonymous": 302}),
     Rule("set_language", method="post", data=lambda w: {"language": "en", "next": "/"}, statuses=same_for_all(302)),

@@ -59,7 +59,11 @@ def _resident(w):
 
 
 RULES = [
-    Rule("portal:home", statuses=FAMILY_ACCOUNT),
+    Rule(
+        "portal:home",
+        statuses={**FAMILY_ACCOUNT, "family": 302},
+        note="a relative following one resident goes straight to their news",
+    ),
     Rule("portal:news", _resident, FAMILY_PAGE),
     Rule("portal:documents", _resident, FAMILY_PAGE),
     Rule(

@@ -88,6 +88,8 @@ def test_the_welcome_link_lets_the_person_choose_a_password(
     assert done.status_code == HTTPStatus.FOUND
     user = User.objects.get(email="nouvelle.aide@carehub.test")
     assert user.check_password(password)
+    # The page after it leads on to the sign-in (then the second factor's set-up), not a dead end.
+    assert f'href="{reverse("account_login")}"' in newcomer.get(done.url).content.decode()
     # The link works once.
     again = fresh_client().get(path, follow=True)
     assert "password1" not in again.content.decode()

@@ -103,3 +103,18 @@ def test_only_coordinators_edit_site_information(who, staff_a, staff_b, family_u
     assert client.get(url).status_code == HTTPStatus.NOT_FOUND
     assert client.post(url, {"visiting_hours": "x"}).status_code == HTTPStatus.NOT_FOUND
     assert not SiteFamilyInfo.objects.exists()
+
+
+def test_a_relative_following_one_resident_starts_on_the_news(verified_client, family_a):
+    response = verified_client(family_a.user).get("/", follow=True)
+    assert response.request["PATH_INFO"] == reverse("portal:news", kwargs={"public_id": family_a.resident.public_id})
+
+
+def test_the_thread_page_gives_the_care_homes_number_to_call(verified_client, family_a):
+    site = family_a.resident.site
+    site.phone = "01 23 45 67 89"
+    site.save()
+    page = verified_client(family_a.user).get(
+        reverse("portal:messages", kwargs={"public_id": family_a.resident.public_id})
+    )
+    assert 'href="tel:0123456789"' in page.content.decode()
