@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from carehub.demo import DEMO_DOMAIN, new_demo_password
 from directory.models import Assignment, Job, StaffProfile
 
 from .services import TOTP_DEVICE_NAME, backup_codes_generate
+
+#: How the printed demo logins name each role (in the deployment's language).
+ROLE_LABELS = {
+    "group admin": gettext_lazy("group administrator (head office)"),
+    "site coordinator": gettext_lazy("site coordinator (IDEC)"),
+    "nurse": gettext_lazy("nurse"),
+    "care assistant": gettext_lazy("care assistant"),
+    "family member": gettext_lazy("relative (family portal)"),
+}
 
 DEMO_ACCOUNTS = [
     # role label, e-mail local part, first name, last name, job, assignment role, unit index

@@ -68,18 +68,18 @@ WORDING: dict[str, list[tuple[str, str, str]]] = {
         (
             "Boit peu, environ {ml} ml sur la matinée.",
             "Eau gélifiée proposée toutes les heures.",
-            "Meilleure hydratation l'après-midi.",
+            "Boit mieux après le repas.",
         ),
         ("Lèvres sèches, urines foncées.", "Hydratation renforcée, IDE prévenue.", ""),
     ],
     "elimination": [
-        ("Pas de selles depuis {days} jours.", "Pruneaux au petit-déjeuner, IDE informée.", "Selles normales le soir."),
+        ("Pas de selles depuis {days} jours.", "Pruneaux prévus au petit-déjeuner, IDE informée.", ""),
         ("Protection souillée à deux reprises cette nuit.", "Change complet, soin de siège.", "Peau intacte."),
     ],
     "sommeil": [
         ("Nuit agitée, s'est levée {n} fois.", "Réassurance, accompagnée aux toilettes.", "Endormie vers 3 h."),
         ("Bonne nuit, dormait à chaque passage.", "", ""),
-        ("Réveillée à 5 h, demande son mari.", "Discussion calme, boisson chaude.", "Rendormie à 6 h."),
+        ("Réveillée vers 5 h, demande son mari.", "Discussion calme, boisson chaude.", "Rendormie peu après."),
     ],
     "comportement": [
         (
@@ -122,13 +122,13 @@ WORDING: dict[str, list[tuple[str, str, str]]] = {
         ("De très bonne humeur, chante avec l'animatrice.", "", ""),
     ],
     "traitement": [
-        ("Refus des médicaments du midi.", "Nouvelle proposition à 13 h.", "Traitement pris."),
+        ("Refus des médicaments du midi.", "Nouvelle proposition une heure après.", "Traitement pris."),
         ("Comprimé retrouvé dans le lit.", "IDE prévenue, traitement redonné.", ""),
     ],
     "constantes": [
         (
             "Température {temp} °C au coucher.",
-            "Hydratation, découverte, contrôle à 22 h.",
+            "Hydratation, découverte, contrôle dans une heure.",
             "Température {temp_after} °C au contrôle.",
         ),
         ("Tension {ta} ce matin, dit avoir la tête qui tourne.", "Repos au lit, IDE prévenue.", ""),
@@ -165,6 +165,40 @@ WORDING: dict[str, list[tuple[str, str, str]]] = {
         ("Désorientée dans le temps ce matin, demande si c'est dimanche.", "Réorientation douce.", ""),
     ],
 }
+#: When a wording can be written, in the site's local hours [start, end): a note says what its time says
+#: ("au lever" in the morning, "Endormie vers 3 h" at the end of the night). Others: any time.
+WRITTEN_BETWEEN: dict[str, tuple[int, int]] = {
+    "Se plaint de douleurs {side} au lever, EVA {eva}/10.": (7, 10),
+    "Grimace lors de la toilette, mobilisation douloureuse de l'épaule {side_adj}.": (7, 12),
+    "Douleurs abdominales signalées après le repas.": (13, 15),
+    "Chute dans la salle de bain, hématome au front.": (7, 21),
+    "Perte d'équilibre au transfert, rattrapée par l'aide-soignante.": (7, 21),
+    "A mangé {pct} % du repas de midi.": (13, 15),
+    "Refus du petit-déjeuner, dit ne pas avoir faim.": (8, 11),
+    "Fausse route au dîner avec la viande hachée.": (18, 21),
+    "Boit peu, environ {ml} ml sur la matinée.": (12, 14),
+    "Protection souillée à deux reprises cette nuit.": (5, 8),
+    "Nuit agitée, s'est levée {n} fois.": (4, 8),
+    "Bonne nuit, dormait à chaque passage.": (5, 8),
+    "Réveillée vers 5 h, demande son mari.": (6, 8),
+    "Agitation en fin d'après-midi, cherche la sortie.": (17, 21),
+    "Propos agressifs envers une autre résidente au salon.": (10, 20),
+    "Refuse la douche ce matin.": (8, 12),
+    "Douche faite, participe à la toilette du haut.": (8, 12),
+    "Marche avec le déambulateur jusqu'à la salle à manger.": (11, 13),
+    "Transfert lit-fauteuil difficile ce matin.": (8, 12),
+    "Triste, pleure en parlant de sa fille.": (9, 20),
+    "De très bonne humeur, chante avec l'animatrice.": (14, 18),
+    "Refus des médicaments du midi.": (12, 13),
+    "Température {temp} °C au coucher.": (20, 22),
+    "Tension {ta} ce matin, dit avoir la tête qui tourne.": (8, 12),
+    "A participé à l'atelier mémoire avec plaisir.": (10, 17),
+    "A assisté au loto de l'après-midi, a gagné une partie.": (15, 19),
+    "Visite de sa petite-fille, promenade au jardin.": (14, 19),
+    "Appel de son fils qui s'inquiète de la perte de poids.": (9, 19),
+    "Visite de sa fille, qui apporte du linge.": (14, 19),
+    "Désorientée dans le temps ce matin, demande si c'est dimanche.": (8, 12),
+}
 #: How often each target is used (weights).
 TARGET_WEIGHTS = {
     "douleur": 10,
@@ -200,7 +234,7 @@ ALERTS = [
 ]
 
 
-def _fill(text: str, rng: random.Random) -> str:
+def _fill(text: str, rng: random.Random, *, hour: int) -> str:
     if "{" not in text:
         return text
     eva = rng.randint(4, 8)
@@ -209,7 +243,7 @@ def _fill(text: str, rng: random.Random) -> str:
         side_adj=rng.choice(["gauche", "droit"]),
         eva=eva,
         eva_after=max(0, eva - rng.randint(2, 4)),
-        hour=rng.randint(0, 23),
+        hour=hour,
         pct=rng.choice([25, 50, 75]),
         ml=rng.choice([200, 300, 400]),
         days=rng.randint(2, 4),
@@ -331,17 +365,22 @@ def seed_notes(site, residents, *, days: int, rng: random.Random, now: datetime 
 
 
 def _make_note(resident, site, day: date, zone, hours, rng, targets, codes, weights, authors, now):
-    minute_of_day = rng.choices(
-        [rng.randint(7 * 60, 14 * 60 - 1), rng.randint(14 * 60, 21 * 60 - 1), rng.randint(0, 24 * 60 - 1)],
-        weights=[45, 35, 20],
-    )[0]
+    code = rng.choices(codes, weights=weights)[0]
+    target = targets[code]
+    wording = rng.choice(WORDING[code])
+    window = WRITTEN_BETWEEN.get(wording[0])
+    if window is not None:
+        minute_of_day = rng.randint(window[0] * 60, window[1] * 60 - 1)
+    else:
+        minute_of_day = rng.choices(
+            [rng.randint(7 * 60, 14 * 60 - 1), rng.randint(14 * 60, 21 * 60 - 1), rng.randint(0, 24 * 60 - 1)],
+            weights=[45, 35, 20],
+        )[0]
     local = datetime.combine(day, time(minute_of_day // 60, minute_of_day % 60), tzinfo=zone)
     created = local.astimezone(UTC)
     if created > now:
         return None
-    code = rng.choices(codes, weights=weights)[0]
-    target = targets[code]
-    data, action, result = (_fill(t, rng) for t in rng.choice(WORDING[code]))
+    data, action, result = (_fill(t, rng, hour=local.hour) for t in wording)
     roll = rng.random()
     priority = CareNote.Priority.ROUTINE
     if code in URGENT_TARGETS and roll < 0.06:

@@ -74,7 +74,14 @@ def test_a_second_run_adds_nothing(seeded):
 def test_printed_logins_work_through_the_real_forms(seeded):
     output = _seed()  # the second run's printout is the one that must work
     logins = _printed_logins(output)
-    assert {"group admin", "site coordinator", "nurse", "care assistant", "family member"} <= set(logins)
+    # Printed in French, the deployment's language.
+    assert set(logins) == {
+        "siège (administration du groupe)",
+        "coordinatrice de site (IDEC)",
+        "infirmière",
+        "aide-soignant",
+        "proche (portail des familles)",
+    }
     for role, login in logins.items():
         assert len(login["codes"]) >= 1, role
         client = fresh_client()
@@ -86,8 +93,8 @@ def test_printed_logins_work_through_the_real_forms(seeded):
         response = submit_code(client, login["codes"][0], follow=True)
         assert response.status_code == HTTPStatus.OK, role
         # Care staff land on their unit's handover; coordinators, head office and families on their home.
-        landings = {"nurse": reverse("coordination:handover"), "care assistant": reverse("coordination:handover")}
-        if role == "family member":
+        landings = {"infirmière": reverse("coordination:handover"), "aide-soignant": reverse("coordination:handover")}
+        if role == "proche (portail des familles)":
             assert response.request["PATH_INFO"].startswith(reverse("portal:home")), role
         else:
             assert response.request["PATH_INFO"] == landings.get(role, reverse("home")), role

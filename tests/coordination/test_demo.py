@@ -51,3 +51,29 @@ def test_the_demo_brings_the_default_targets_back_after_a_flush(db):
     Target.objects.all().delete()
     _run(DemoContext(sites=1, staff_per_site=4, residents_per_site=2, note_days=1, verbosity=0))
     assert Target.objects.count() == len(DEFAULT_TARGETS)
+
+
+def test_demo_notes_say_what_their_time_says(db):
+    """ "Au lever" in the morning, "Endormie vers 3 h" at the end of the night, the hour of a fall
+    as written: families read these texts."""
+    from django.utils import timezone
+
+    ctx = DemoContext(sites=1, staff_per_site=8, residents_per_site=12, note_days=4)
+    _run(ctx)
+    zone = ctx.site_list[0].zone
+    late = []
+    for note in CareNote.objects.all():
+        hour = timezone.localtime(note.created_at, zone).hour
+        window = next(
+            (
+                w
+                for text, w in demo.WRITTEN_BETWEEN.items()
+                if note.data == text or note.data.startswith(text.split("{")[0]) and "{" in text
+            ),
+            None,
+        )
+        if window and not window[0] <= hour < window[1]:
+            late.append((note.data, hour))
+        if note.data.startswith("Retrouvée assise au sol près du lit à") and f"à {hour}h" not in note.data:
+            late.append((note.data, hour))
+    assert late == []

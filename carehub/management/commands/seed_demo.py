@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from accounts import demo as accounts_demo
 from carehub.demo import DemoContext, run
@@ -66,6 +67,8 @@ class Command(BaseCommand):
         )
         for role, account in ctx.accounts.items():
             codes = " ".join(account["codes"][:3])
-            self.stdout.write(f"  {role:<22} {account['email']:<42} password: {account['password']}")
-            self.stdout.write(f"  {'':<22} backup codes (each works once): {codes}")
+            with translation.override(settings.LANGUAGE_CODE):
+                label = str(accounts_demo.ROLE_LABELS.get(role, role))
+            self.stdout.write(f"  {label:<36} {account['email']:<42} password: {account['password']}")
+            self.stdout.write(f"  {'':<36} backup codes (each works once): {codes}")
         self.stdout.write("")
