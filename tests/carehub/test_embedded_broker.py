@@ -5,8 +5,7 @@ import logging
 from celery import current_app
 
 
-def test_the_embedded_broker_names_its_host(caplog, settings):
-    with caplog.at_level(logging.WARNING, logger="kombu.connection"):
-        with current_app.connection_for_write() as connection:
-            connection.info()
+def test_the_embedded_broker_names_its_host(caplog):
+    with caplog.at_level(logging.WARNING, logger="kombu.connection"), current_app.connection_for_write() as connection:
+        connection.info()
     assert [r.getMessage() for r in caplog.records if r.name == "kombu.connection"] == []
