@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
+from carehub.times import stamp
 
 from .shifts import Shift, ShiftHours, ShiftSlot, default_starts
 
@@ -448,7 +449,7 @@ class CareNote(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.target} — {self.resident} ({self.created_at:%Y-%m-%d %H:%M})"
+        return f"{self.target} — {self.resident} ({stamp(self.created_at, self.site.zone)})"
 
     @property
     def access_log_subject_id(self):
@@ -505,7 +506,7 @@ class CareNoteRevision(models.Model):
         ordering = ["note", "replaced_at", "id"]
 
     def __str__(self):
-        return f"{self.note_id} @ {self.replaced_at:%Y-%m-%d %H:%M}"
+        return f"{self.note_id} @ {stamp(self.replaced_at)}"
 
 
 class CareNoteFollowUp(models.Model):

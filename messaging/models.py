@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
+from carehub.times import stamp
 
 
 class Kind(models.TextChoices):
@@ -264,7 +265,8 @@ class Message(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.sender} {self.created_at:%Y-%m-%d %H:%M}"
+        site = self.conversation.site if self.conversation.site_id else None
+        return f"{self.sender} {stamp(self.created_at, site.zone if site else None)}"
 
     @property
     def is_urgent(self) -> bool:

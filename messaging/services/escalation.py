@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from carehub.times import clock
+
 from .. import duty, realtime, selectors
 from ..models import EXPLICIT_KINDS, Message
 from .conversations import membership_ensure
@@ -64,7 +66,7 @@ def urgent_message_escalate(*, message_id: int, now=None) -> list:
                     "An urgent message sent in CareHub at %(time)s has not been acknowledged by anyone. "
                     "Sign in to read it."
                 )
-                % {"time": timezone.localtime(message.created_at).strftime("%H:%M")},
+                % {"time": clock(message.created_at, site.zone if site else None)},
                 dedup_key=f"messaging:escalation:{message.pk}",
             )
             realtime.conversation_frame_on_commit(

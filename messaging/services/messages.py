@@ -242,7 +242,7 @@ def duty_role_message_send(*, sender, role: duty.DutyRole, body: str, client_tok
     with transaction.atomic():
         title = _("%(role)s — %(when)s") % {
             "role": role.label,
-            "when": timezone.localtime().strftime("%d/%m %H:%M"),
+            "when": timezone.localtime(timezone=role.site.zone).strftime("%d/%m %H:%M"),
         }
         conversation = Conversation.objects.create(kind=Kind.GROUP, title=title[:150], created_by=sender)
         membership_ensure(conversation, sender, last_read=0)

@@ -347,3 +347,12 @@ def test_note_detail_is_logged(verified_client, staff_a, resident):
     verified_client(staff_a).get(reverse("coordination:note_detail", args=[note.public_id]))
     entry = AccessLog.objects.get(action=AccessLog.Action.VIEW, object_type="coordination.carenote")
     assert entry.subject_id == resident.public_id and entry.user == staff_a
+
+
+def test_a_notes_name_in_the_logs_gives_its_time_in_the_sites_time_zone(staff_a, resident):
+    from datetime import UTC, datetime
+
+    note, _ = services.care_note_create(
+        author=staff_a, resident=resident, target=target(), data="x", now=datetime(2026, 6, 10, 11, 36, tzinfo=UTC)
+    )
+    assert str(note).endswith("(10/06/2026 13:36)")  # 13:36 in Paris, the site's zone

@@ -77,7 +77,7 @@ def test_the_family_portal_on_a_tablet(page, world, screenshot_dir, check):
     page.locator("main form button[type=submit]").click()
     page.goto("/family/")
     expect(page.locator("main h1")).to_be_visible()
-    expect(page.locator("section.portal-card").first).to_be_visible()
+    expect(page.locator(".portal-feed")).to_be_visible()
     check(page)
     shoot(page, screenshot_dir, "family", DESKTOP)
     shoot(page, screenshot_dir, "family", TABLET)
