@@ -1,0 +1,208 @@
+"""The one matching rule of every search: what counts as the same word, and which typo is forgiven.
+
+- Text and query are compared *normalised* (``normalise``): lower case, no accents, no
+  punctuation, so "hygiene" finds "Hygiène" and "lefevre" finds "Lefèvre", on SQLite as on
+  PostgreSQL. Columns kept normalised by their app (the directory's search columns, the care
+  notes' ``search_text``) are compared as they are; other columns go through ``Normalised``,
+  the same normalisation run by the database.
+- A query word matches a *word start*: "mart" finds "Martin" and "Martine".
+- In *names* only, a query word of TYPO_MIN_LENGTH letters or more may also be one typo away
+  from a whole word (one letter wrong, missing, added, or two neighbours swapped): "benaly",
+  "bennali" and "benalli" find "Benali", "leferve" finds "Lefèvre". Jobs, places and note text
+  come from fixed vocabularies or long texts: a typo there would mostly find noise.
+
+The typo pass is the same on both databases: the database returns the candidates, rows with
+a name word that starts or ends like the query word (``typo_candidates``: any word one typo
+away does, see ``typo_anchors``), at most TYPO_CANDIDATES of them, and Python keeps those
+truly one typo away (``one_typo_apart``). PostgreSQL serves those LIKE patterns from its GIN
+trigram indexes where a column has one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from django.db import NotSupportedError
+from django.db.backends.signals import connection_created
+from django.db.models import Func, Q, QuerySet, TextField
+
+#: Query words beyond this many are ignored (each one is a filter of the query).
+MAX_QUERY_TOKENS = 8
+#: Shorter query words must match a word start exactly: one typo in four letters finds anyone.
+TYPO_MIN_LENGTH = 5
+#: At most this many candidate rows are read for the typo pass of one search. Only rows that do
+#: not match every word exactly are candidates, and only those with a name word starting or
+#: ending like the misspelt word: a group of 20,000 staff gives a few dozen for "benaly".
+TYPO_CANDIDATES = 2000
+
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o", "ł": "l"})
+_NOT_WORD = re.compile(r"[\W_]+")
+SQLITE_FUNCTION = "carehub_normalise"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, punctuation kept: "Hygiène, Œdème" -> "hygiene, œdeme".
+
+    What the care notes' stored ``search_text`` is made of (and their queries, to match it).
+    """
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents, no punctuation, single spaces: "Lefèvre-Œdipe" -> "lefevre oedipe"."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKD", str(text).translate(_LIGATURES))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+def padded(text: str) -> str:
+    """``normalise(text)`` between spaces: " tok" is then a word start and " tok " a whole word."""
+    words = normalise(text)
+    return f" {words} " if words else ""
+
+
+def tokens(query: str, limit: int = MAX_QUERY_TOKENS) -> list[str]:
+    """The distinct normalised words of a query, in order, at most ``limit``.
+
+    They hold only letters and digits, so no LIKE wildcard gets into a filter built from them.
+    """
+    seen: list[str] = []
+    for token in normalise(query).split():
+        if token not in seen:
+            seen.append(token)
+    return seen[:limit]
+
+
+# --- One typo ---------------------------------------------------------------------------------
+def one_typo_apart(a: str, b: str) -> bool:
+    """True when ``b`` is ``a`` with one letter wrong, missing or added, or two neighbours swapped
+    (the optimal string alignment distance is exactly 1). Linear in the words' length."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    a_rest, b_rest = a[start:], b[start:]
+    if len(a) == len(b):
+        swapped = len(a_rest) >= 2 and a_rest[0] == b_rest[1] and a_rest[1] == b_rest[0]
+        return a_rest[1:] == b_rest[1:] or (swapped and a_rest[2:] == b_rest[2:])
+    longer, shorter = (a_rest, b_rest) if len(a) > len(b) else (b_rest, a_rest)
+    return longer[1:] == shorter
+
+
+def forgives_typo(token: str) -> bool:
+    return len(token) >= TYPO_MIN_LENGTH
+
+
+def typo_anchors(token: str) -> tuple[str, str]:
+    """(start, end) such that a word one typo from ``token`` starts with ``start`` or ends with ``end``.
+
+    Cut the word at ``half``: a typo after the cut leaves the first half whole, a typo before it
+    the second half; two letters swapped across the cut spoil both, but leave ``token[:half-1]``.
+    """
+    half = (len(token) + 1) // 2
+    return token[: half - 1], token[half:]
+
+
+def has_word_start(token: str, text: str) -> bool:
+    """Whether a word of the padded, normalised ``text`` starts with ``token``."""
+    return f" {token}" in text
+
+
+def has_word_one_typo_from(token: str, text: str) -> bool:
+    return forgives_typo(token) and any(one_typo_apart(token, word) for word in text.split())
+
+
+def word_start(field: str, token: str) -> Q:
+    """Rows whose padded, normalised ``field`` has a word starting with ``token``."""
+    return Q(**{f"{field}__contains": f" {token}"})
+
+
+def _typo_candidate(field: str, token: str) -> Q:
+    start, end = typo_anchors(token)
+    return Q(**{f"{field}__contains": f" {start}"}) | Q(**{f"{field}__contains": f"{end} "})
+
+
+def every_word_start(field: str, words: Sequence[str]) -> Q:
+    match = Q()
+    for token in words:
+        match &= word_start(field, token)
+    return match
+
+
+def typo_matches(qs: QuerySet, *, words: Sequence[str], text_field: str, name_field: str) -> list:
+    """Primary keys of the rows of ``qs`` found only thanks to a typo in a name: every query word
+    starts a word of ``text_field`` or is one typo from a word of ``name_field``, and not every
+    word starts one exactly (those rows ``every_word_start`` finds). One query, or none when no
+    word is long enough to be forgiven a typo.
+
+    Both fields hold padded normalised text (``padded``, or ``Normalised`` annotations); the name
+    words must be among the text's words.
+    """
+    if not any(forgives_typo(t) for t in words):
+        return []
+    candidates = Q()
+    for token in words:
+        match = word_start(text_field, token)
+        if forgives_typo(token):
+            match |= _typo_candidate(name_field, token)
+        candidates &= match
+    rows = (
+        qs.filter(candidates)
+        .exclude(every_word_start(text_field, words))
+        .order_by()
+        .values_list("pk", text_field, name_field)[:TYPO_CANDIDATES]
+    )
+    return [
+        pk
+        for pk, text, names in rows
+        if all(has_word_start(t, text) or has_word_one_typo_from(t, names) for t in words)
+    ]
+
+
+def word_match(qs: QuerySet, *, words: Sequence[str], text_field: str, name_field: str) -> Q:
+    """The filter of a search: every word starts a word of the text, or the row is a typo match."""
+    exact = every_word_start(text_field, words)
+    typos = typo_matches(qs, words=words, text_field=text_field, name_field=name_field)
+    return exact | Q(pk__in=typos) if typos else exact
+
+
+# --- The same normalisation in the database ----------------------------------------------------
+class Normalised(Func):
+    """``padded(" ".join(expressions))`` computed by the database, for columns without a stored
+    normalised copy. SQLite calls ``normalise`` itself (registered on each connection);
+    PostgreSQL runs unaccent (migration directory 0003), lower and the same punctuation rule."""
+
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function=SQLITE_FUNCTION, **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = (
+            "(' ' || regexp_replace(lower(unaccent(concat_ws(' ', %(expressions)s))), '[^[:alnum:]]+', ' ', 'g')"
+            " || ' ')"
+        )
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError(f"Normalised needs SQLite or PostgreSQL, not {connection.vendor}")
+
+
+def _sqlite_normalise(*values) -> str:
+    return padded(" ".join(str(v) for v in values if v is not None))
+
+
+def _register_sqlite_function(sender, connection, **kwargs) -> None:
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_FUNCTION, -1, _sqlite_normalise, deterministic=True)
+
+
+def register() -> None:
+    """Give every new SQLite connection the function ``Normalised`` calls (CareHubConfig.ready)."""
+    connection_created.connect(_register_sqlite_function, dispatch_uid="carehub.textsearch")
