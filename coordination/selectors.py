@@ -12,7 +12,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from carehub import policy
+from carehub import policy, textsearch
 from directory.models import Assignment, Site, Unit
 
 from .models import (
@@ -124,16 +124,14 @@ def resident_list(
         qs = qs.filter(unit=unit)
     if alert:
         qs = qs.filter(alerts__kind=alert, alerts__is_active=True).distinct()
-    query = query.strip()
-    if query:
-        for word in query.split()[:5]:
-            qs = qs.filter(
-                Q(last_name__icontains=word)
-                | Q(first_name__icontains=word)
-                | Q(preferred_name__icontains=word)
-                | Q(room__iexact=word)
-                | Q(room__istartswith=word)
-            )
+    words = textsearch.tokens(query, limit=5)
+    if words:
+        # Names and room, accents and case aside; a name may hold one typo ("benaly": Benali).
+        qs = qs.annotate(
+            search_text=textsearch.Normalised("first_name", "last_name", "preferred_name", "room"),
+            search_name=textsearch.Normalised("first_name", "last_name", "preferred_name"),
+        )
+        qs = qs.filter(textsearch.word_match(qs, words=words, text_field="search_text", name_field="search_name"))
     return (
         qs.annotate(open_targets_count=_open_targets_count_subquery())
         .prefetch_related(_active_alerts_prefetch())
