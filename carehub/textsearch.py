@@ -51,6 +51,11 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def folded_words(text: str) -> list[str]:
+    """The words of ``fold(text)``: what to look for in a folded column such as ``search_text``."""
+    return [word for word in _NOT_WORD.split(fold(text)) if word]
+
+
 def normalise(text: str) -> str:
     """Lower case, no accents, no punctuation, single spaces: "Lefèvre-Œdipe" -> "lefevre oedipe"."""
     if not text:

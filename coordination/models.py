@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from datetime import timedelta
 
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from carehub import policy
+from carehub import policy, textsearch
 from carehub.times import stamp
 
 from .shifts import Shift, ShiftHours, ShiftSlot, default_starts
@@ -289,8 +288,7 @@ class ResidentAlert(models.Model):
 
 def normalise_for_search(text: str) -> str:
     """Lower case without accents: what both the index and the query are built from."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return textsearch.fold(text)
 
 
 class CareNoteQuerySet(models.QuerySet):

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
@@ -438,30 +439,28 @@ def note_search(user, filters: SearchFilters, *, using_postgres: bool) -> QueryS
     """Notes the user may read matching the words and filters, newest first.
 
     PostgreSQL: French full-text search on the GIN-indexed expression. Elsewhere:
-    every word must appear in the normalised text.
+    every word must appear in the normalised text. Both compare the text without
+    accents (``search_text`` is stored folded). The author is found by name as in
+    the directory: accents aside, one typo forgiven.
     """
     qs = CareNote.objects.visible_to(user)
-    words = normalise_for_search(filters.query).split()
-    if words:
-        if using_postgres:
+    if using_postgres:
+        words = normalise_for_search(filters.query).split()
+        if words:
             matches = RawSQL(  # noqa: S611 - constant SQL, the words are a bound parameter
                 f"{NOTE_TSVECTOR} @@ websearch_to_tsquery('french'::regconfig, %s)",
                 (" ".join(words),),
                 output_field=BooleanField(),
             )
             qs = qs.alias(matches=matches).filter(matches=True)
-        else:
-            for word in words[:10]:
-                qs = qs.filter(search_text__contains=word)
+    else:
+        for word in textsearch.folded_words(filters.query)[:10]:
+            qs = qs.filter(search_text__contains=word)
     if filters.target is not None:
         qs = qs.filter(target=filters.target)
-    if filters.author.strip():
-        for word in filters.author.split()[:3]:
-            qs = qs.filter(
-                Q(author__last_name__icontains=word)
-                | Q(author__first_name__icontains=word)
-                | Q(author__email__istartswith=word)
-            )
+    author_words = textsearch.tokens(filters.author, limit=3)
+    if author_words:
+        qs = qs.filter(author__in=_authors_named(author_words))
     if filters.priority:
         qs = qs.filter(priority=filters.priority)
     if filters.unit is not None:
@@ -483,6 +482,17 @@ def note_search_page(user, filters: SearchFilters, *, using_postgres: bool, offs
         return []
     notes = {n.pk: n for n in note_queryset(user).select_related("site").filter(id__in=ids)}
     return [notes[i] for i in ids if i in notes]
+
+
+def _authors_named(words: list[str]) -> QuerySet:
+    """People whose name or e-mail address has words starting with ``words`` (one typo forgiven in
+    a name): a subquery, after at most one query for the typo pass."""
+    people = get_user_model().objects.annotate(
+        search_text=textsearch.Normalised("first_name", "last_name", "email"),
+        search_name=textsearch.Normalised("first_name", "last_name"),
+    )
+    match = textsearch.word_match(people, words=words, text_field="search_text", name_field="search_name")
+    return people.filter(match).values("pk")
 
 
 def _local_midnight(day: date) -> datetime:
