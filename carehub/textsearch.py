@@ -177,6 +177,12 @@ def word_match(qs: QuerySet, *, words: Sequence[str], text_field: str, name_fiel
     return exact | Q(pk__in=typos) if typos else exact
 
 
+def fts5_word_starts(words: Sequence[str]) -> str:
+    """An SQLite FTS5 query: every word starts a word of the text (``words`` from ``tokens``:
+    letters and digits only, nothing FTS5 would read as syntax)."""
+    return " ".join(f'"{token}"*' for token in words)
+
+
 # --- The same normalisation in the database ----------------------------------------------------
 class Normalised(Func):
     """``padded(" ".join(expressions))`` computed by the database, for columns without a stored
