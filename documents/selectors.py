@@ -98,11 +98,11 @@ def document_search(user, query: str):
         )
         match |= Q(pk__in=in_text)
     else:
-        in_text = RawSQL(  # noqa: S611 - constant SQL, the words are a bound parameter
+        in_text_index = RawSQL(  # noqa: S611 - constant SQL, the words are a bound parameter
             text_index.MATCH_SQL,
             (textsearch.fts5_word_starts(words),),
         )
-        match |= Q(current_version_id__in=in_text)
+        match |= Q(current_version_id__in=in_text_index)
     return base.filter(match).order_by("-updated_at", "pk")[:SEARCH_RESULTS]
 
 
