@@ -24,7 +24,6 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from django.db import NotSupportedError
 from django.db.backends.signals import connection_created
 from django.db.models import Func, Q, QuerySet, TextField
 
@@ -189,20 +188,15 @@ class Normalised(Func):
     normalised copy. SQLite calls ``normalise`` itself (registered on each connection);
     PostgreSQL runs unaccent (migration directory 0003), lower and the same punctuation rule."""
 
+    function = SQLITE_FUNCTION  # the databases CareHub runs on: SQLite, and PostgreSQL below
     output_field = TextField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function=SQLITE_FUNCTION, **extra_context)
 
     def as_postgresql(self, compiler, connection, **extra_context):
         template = (
-            "(' ' || regexp_replace(lower(unaccent(concat_ws(' ', %(expressions)s))), '[^[:alnum:]]+', ' ', 'g')"
+            "(' ' || btrim(regexp_replace(lower(unaccent(concat_ws(' ', %(expressions)s))), '[^[:alnum:]]+', ' ', 'g'))"
             " || ' ')"
         )
         return super().as_sql(compiler, connection, template=template, **extra_context)
-
-    def as_sql(self, compiler, connection, **extra_context):
-        raise NotSupportedError(f"Normalised needs SQLite or PostgreSQL, not {connection.vendor}")
 
 
 def _sqlite_normalise(*values) -> str:
