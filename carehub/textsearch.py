@@ -12,9 +12,9 @@
   come from fixed vocabularies or long texts: a typo there would mostly find noise.
 
 The typo pass is the same on both databases: the database returns the candidates, rows with
-a name word that starts or ends like the query word (``typo_candidates``: any word one typo
-away does, see ``typo_anchors``), at most TYPO_CANDIDATES of them, and Python keeps those
-truly one typo away (``one_typo_apart``). PostgreSQL serves those LIKE patterns from its GIN
+a name word one typo away (``typo_patterns``: LIKE patterns with one wildcard letter), at
+most TYPO_CANDIDATES of them, and Python keeps those where every query word matches
+(``one_typo_apart`` within one word). PostgreSQL serves those LIKE patterns from its GIN
 trigram indexes where a column has one.
 """
 
@@ -25,15 +25,15 @@ import unicodedata
 from collections.abc import Sequence
 
 from django.db.backends.signals import connection_created
-from django.db.models import Func, Q, QuerySet, TextField
+from django.db.models import F, Func, Lookup, Q, QuerySet, TextField
 
 #: Query words beyond this many are ignored (each one is a filter of the query).
 MAX_QUERY_TOKENS = 8
 #: Shorter query words must match a word start exactly: one typo in four letters finds anyone.
 TYPO_MIN_LENGTH = 5
-#: At most this many candidate rows are read for the typo pass of one search. Only rows that do
-#: not match every word exactly are candidates, and only those with a name word starting or
-#: ending like the misspelt word: a group of 20,000 staff gives a few dozen for "benaly".
+#: At most this many candidate rows are read for the typo pass of one search: rows that do not
+#: match every word exactly but have a name word one typo away (a few for "benaly" among 20,000
+#: staff; a common name misspelt gives a few hundred).
 TYPO_CANDIDATES = 2000
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o", "ł": "l"})
@@ -103,14 +103,34 @@ def forgives_typo(token: str) -> bool:
     return len(token) >= TYPO_MIN_LENGTH
 
 
-def typo_anchors(token: str) -> tuple[str, str]:
-    """(start, end) such that a word one typo from ``token`` starts with ``start`` or ends with ``end``.
+def typo_patterns(token: str) -> list[str]:
+    """LIKE patterns of the words one typo from ``token``, as whole words of a padded text: the
+    token with one letter replaced (``_``), added (``_``), removed, or two neighbours swapped.
+    A word matches one of them exactly when it is at most one typo away; long literal parts
+    make each pattern selective, and PostgreSQL serves them from a GIN trigram index.
 
-    Cut the word at ``half``: a typo after the cut leaves the first half whole, a typo before it
-    the second half; two letters swapped across the cut spoil both, but leave ``token[:half-1]``.
+    ``token`` comes from ``tokens``: letters and digits, no LIKE wildcard of its own.
     """
-    half = (len(token) + 1) // 2
-    return token[: half - 1], token[half:]
+    patterns = []
+    for i in range(len(token) + 1):
+        patterns.append(f"% {token[:i]}_{token[i:]} %")  # a letter added
+        if i < len(token):
+            patterns.append(f"% {token[:i]}_{token[i + 1 :]} %")  # a letter wrong
+            patterns.append(f"% {token[:i]}{token[i + 1 :]} %")  # a letter missing
+        if i < len(token) - 1:
+            patterns.append(f"% {token[:i]}{token[i + 1]}{token[i]}{token[i + 2 :]} %")  # two swapped
+    return list(dict.fromkeys(patterns))
+
+
+class Like(Lookup):
+    """``lhs LIKE pattern``, the pattern's wildcards kept (``contains`` would escape them)."""
+
+    lookup_name = "carehub_like"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
 
 
 def has_word_start(token: str, text: str) -> bool:
@@ -128,8 +148,10 @@ def word_start(field: str, token: str) -> Q:
 
 
 def _typo_candidate(field: str, token: str) -> Q:
-    start, end = typo_anchors(token)
-    return Q(**{f"{field}__contains": f" {start}"}) | Q(**{f"{field}__contains": f"{end} "})
+    match = Q()
+    for pattern in typo_patterns(token):
+        match |= Q(Like(F(field), pattern))
+    return match
 
 
 def every_word_start(field: str, words: Sequence[str]) -> Q:
