@@ -178,16 +178,13 @@ def typo_matches(qs: QuerySet, *, words: Sequence[str], text_field: str, name_fi
         if forgives_typo(token):
             match |= _typo_candidate(name_field, token)
         candidates &= match
-    rows = (
-        qs.filter(candidates)
-        .exclude(every_word_start(text_field, words))
-        .order_by()
-        .values_list("pk", text_field, name_field)[:TYPO_CANDIDATES]
-    )
+    candidates_qs = qs.filter(candidates).exclude(every_word_start(text_field, words)).order_by()
+    fields = ["pk", text_field] if name_field == text_field else ["pk", text_field, name_field]
+    rows = candidates_qs.values_list(*fields)[:TYPO_CANDIDATES]
     return [
         pk
-        for pk, text, names in rows
-        if all(has_word_start(t, text) or has_word_one_typo_from(t, names) for t in words)
+        for pk, text, *names in rows
+        if all(has_word_start(t, text) or has_word_one_typo_from(t, names[0] if names else text) for t in words)
     ]
 
 

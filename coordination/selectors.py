@@ -7,14 +7,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from carehub import policy, textsearch
-from directory.models import Assignment, Site, Unit
+from directory.models import Assignment, Site, StaffProfile, Unit
 
 from .models import (
     CareNote,
@@ -127,12 +126,8 @@ def resident_list(
         qs = qs.filter(alerts__kind=alert, alerts__is_active=True).distinct()
     words = textsearch.tokens(query, limit=5)
     if words:
-        # Names and room, accents and case aside; a name may hold one typo ("benaly": Benali).
-        qs = qs.annotate(
-            search_text=textsearch.Normalised("first_name", "last_name", "preferred_name", "room"),
-            search_name=textsearch.Normalised("first_name", "last_name", "preferred_name"),
-        )
-        qs = qs.filter(textsearch.word_match(qs, words=words, text_field="search_text", name_field="search_name"))
+        # Names and room (search_text), accents and case aside; one typo forgiven ("benaly": Benali).
+        qs = qs.filter(textsearch.word_match(qs, words=words, text_field="search_text", name_field="search_text"))
     return (
         qs.annotate(open_targets_count=_open_targets_count_subquery())
         .prefetch_related(_active_alerts_prefetch())
@@ -485,14 +480,11 @@ def note_search_page(user, filters: SearchFilters, *, using_postgres: bool, offs
 
 
 def _authors_named(words: list[str]) -> QuerySet:
-    """People whose name or e-mail address has words starting with ``words`` (one typo forgiven in
-    a name): a subquery, after at most one query for the typo pass."""
-    people = get_user_model().objects.annotate(
-        search_text=textsearch.Normalised("first_name", "last_name", "email"),
-        search_name=textsearch.Normalised("first_name", "last_name"),
-    )
-    match = textsearch.word_match(people, words=words, text_field="search_text", name_field="search_name")
-    return people.filter(match).values("pk")
+    """Staff whose name has words starting with ``words``, one typo forgiven (the directory's
+    normalised ``search_name``): a subquery, after at most one query for the typo pass."""
+    profiles = StaffProfile.objects.all()
+    match = textsearch.word_match(profiles, words=words, text_field="search_name", name_field="search_name")
+    return profiles.filter(match).values("user_id")
 
 
 def _local_midnight(day: date) -> datetime:

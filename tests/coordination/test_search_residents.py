@@ -64,3 +64,14 @@ def test_search_by_name_runs_a_fixed_number_of_queries(
         ResidentFactory(site=site_a, unit=unit_a, first_name="Marie", last_name=f"Benalix{n}")
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(URL, {"q": "benaly"})
+
+
+def test_a_renamed_resident_is_found_by_the_new_name(verified_client, staff_a, coordinator_a, residents):
+    from coordination import services
+    from coordination.models import Resident
+
+    resident = Resident.objects.get(last_name="Lefort")
+    services.resident_update(user=coordinator_a, resident=resident, last_name="Lefèvre-Dubois", room="305")
+    client = verified_client(staff_a)
+    assert "LEFÈVRE-DUBOIS" in client.get(URL, {"q": "dubois"}).content.decode()
+    assert "LEFÈVRE-DUBOIS" in client.get(URL, {"q": "305"}).content.decode()
