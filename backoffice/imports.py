@@ -59,6 +59,23 @@ REQUIRED = {
     "residents": ("external_id", "last_name", "first_name", "site"),
 }
 KINDS = {"staff": gettext_lazy("staff"), "residents": gettext_lazy("residents")}
+#: How the import page names each column (the accepted header names follow).
+COLUMN_LABELS = {
+    "external_id": gettext_lazy("Identifier in your HR or admission software"),
+    "email": gettext_lazy("E-mail address"),
+    "last_name": gettext_lazy("Last name"),
+    "first_name": gettext_lazy("First name"),
+    "job": gettext_lazy("Job"),
+    "site": gettext_lazy("Site"),
+    "unit": gettext_lazy("Unit"),
+    "role": gettext_lazy("Role"),
+    "start_date": gettext_lazy("Start date"),
+    "end_date": gettext_lazy("End date"),
+    "phone_extension": gettext_lazy("Phone extension"),
+    "birth_date": gettext_lazy("Birth date"),
+    "room": gettext_lazy("Room"),
+    "admission_date": gettext_lazy("Admission date"),
+}
 JOB_ALIASES = {
     **{str(code): code for code, _label in Job.choices},
     **{str(label).lower(): code for code, label in Job.choices},

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -350,7 +351,7 @@ class OnCallShift(models.Model):
         indexes = [models.Index(fields=["site", "date"], name="oncall_site_date")]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.site.name}: {self.user}"
+        return f"{date_format(self.date, 'SHORT_DATE_FORMAT')} — {self.site.name} — {self.user}"
 
     def clean(self):
         if self.unit_id and self.site_id and self.unit.site_id != self.site_id:

@@ -206,7 +206,7 @@ class Membership(models.Model):
         indexes = [models.Index(fields=["user", "conversation"], name="membership_user_conv")]
 
     def __str__(self):
-        return f"{self.user} in {self.conversation}"
+        return f"{self.user} — {self.conversation}"
 
 
 class MessageQuerySet(models.QuerySet):
@@ -299,7 +299,7 @@ class Acknowledgement(models.Model):
         constraints = [models.UniqueConstraint(fields=["message", "user"], name="acknowledgement_once_per_user")]
 
     def __str__(self):
-        return f"{self.user} acknowledged {self.message_id}"
+        return f"{self.user} — message {self.message_id}"
 
 
 def attachment_upload_to(instance, filename):
