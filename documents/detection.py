@@ -193,7 +193,6 @@ _EXTERNAL_LOADS = frozenset(
     {"attachedTemplate", "oleObject", "frame", "subDocument", "package", "externalLinkPath", "officeDocument"}
 )
 _ODF_MACRO_MARKS = (b"vnd.sun.star.script:", b"macro://", b"vnd.sun.star.basic")
-_ODF_EVENT_PARTS = ("content.xml", "styles.xml")
 
 
 def _macros_refused() -> Refused:
@@ -362,9 +361,10 @@ def _refuse_odf_active_content(archive: zipfile.ZipFile) -> None:
         if _contains(archive, "META-INF/manifest.xml", (b"vnd.sun.star.oleobject",)):
             _refuse_ole_members(archive)
             raise _embedded_refused()
-    for part in (n for n in names if n.rsplit("/", 1)[-1] in _ODF_EVENT_PARTS):
+    # A macro bound to opening the document, a button, a cell, a toolbar (content, styles, Configurations2…).
+    for part in (n for n in names if n.lower().endswith(".xml") and n != "META-INF/manifest.xml"):
         if _contains(archive, part, _ODF_MACRO_MARKS):
-            raise _macros_refused()  # a macro bound to opening the document, a button, a cell…
+            raise _macros_refused()
     _refuse_ole_members(archive)
 
 

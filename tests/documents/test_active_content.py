@@ -267,3 +267,13 @@ def test_the_upload_page_says_embedded_objects_are_refused(verified_client, coor
         reverse("documents:folder_upload", kwargs={"public_id": folder_a.public_id})
     )
     assert "Programs, web pages, files with macros or embedded objects are refused" in response.content.decode()
+
+
+def test_a_toolbar_button_running_a_macro_is_refused():
+    toolbar = (
+        b'<toolbar:toolbar xmlns:toolbar="http://openoffice.org/2001/toolbar" xmlns:xlink="http://www.w3.org/1999/xlink">'
+        b'<toolbar:toolbaritem xlink:href="vnd.sun.star.script:Standard.Module1.Main?language=Basic&amp;location=document"/>'
+        b"</toolbar:toolbar>"
+    )
+    content = odf_bytes(parts={"Configurations2/toolbar/custom_toolbar_1.xml": toolbar})
+    assert _reason("planning.ods", content) == MACROS
