@@ -137,7 +137,14 @@ def resident_folder(request, public_id):
             raise PermissionDenied
         handler = _limited_upload(request, settings.DOCUMENTS_MAX_FILES_PER_REQUEST)
         if handler is None:
-            return _resident_folder_empty(request, resident, draft, can_upload, status=413, error=_too_large_text())
+            return _resident_folder_empty(
+                request,
+                resident,
+                draft,
+                can_upload,
+                status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                error=_too_large_text(),
+            )
     return _resident_folder(request, resident, draft, can_upload, handler)
 
 
@@ -153,7 +160,8 @@ def _resident_folder(request, resident, draft, can_upload, handler):
             status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE if handler.too_large else HTTPStatus.BAD_REQUEST
             return _resident_folder_empty(request, resident, draft, can_upload, status=status, error=" ".join(refused))
         folder = services.resident_folder_get_or_create(resident=resident, user=request.user)
-        messages.success(request, _("Folder created."))
+        if draft.pk is None:
+            messages.success(request, _("Folder created."))
         return redirect(folder)
     return _resident_folder_empty(request, resident, draft, can_upload)
 

@@ -183,6 +183,20 @@ def test_a_refused_only_file_does_not_make_the_folder_twice(verified_client, sta
     assert (Folder.objects.count(), Document.objects.count()) == (1, 0)
 
 
+def test_an_oversize_first_upload_says_so_and_makes_no_folder(settings, verified_client, staff_a, resident_a):
+    settings.DOCUMENTS_MAX_UPLOAD_SIZE = 10_000
+    big = pdf_bytes("gros") + b"%" + b"0" * 20_000
+    response = verified_client(staff_a).post(_resident_folder_url(resident_a), {"files": [upload("gros.pdf", big)]})
+    assert (response.status_code, Folder.objects.count()) == (HTTPStatus.REQUEST_ENTITY_TOO_LARGE, 0)
+
+
+def test_the_oversize_first_upload_is_named_on_the_page(settings, verified_client, staff_a, resident_a):
+    settings.DOCUMENTS_MAX_UPLOAD_SIZE = 10_000
+    big = pdf_bytes("gros") + b"%" + b"0" * 20_000
+    response = verified_client(staff_a).post(_resident_folder_url(resident_a), {"files": [upload("gros.pdf", big)]})
+    assert "“gros.pdf” is larger than the limit of" in response.content.decode()
+
+
 def test_a_family_member_cannot_make_the_residents_folder(verified_client, family_user, resident_a):
     from tests.portal.factories import link
 
