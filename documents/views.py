@@ -156,6 +156,8 @@ def _resident_folder(request, resident, draft, can_upload, handler):
             return _folder_upload(request, folder, handler)
         refused = [too_large_message(name) for name in handler.too_large]
         refused += [_("Too many files at once: “%(name)s” was not sent.") % {"name": name} for name in handler.too_many]
+        if not refused and not request.POST.get("create"):
+            refused = [_("Choose at least one file.")]
         if refused:
             status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE if handler.too_large else HTTPStatus.BAD_REQUEST
             return _resident_folder_empty(request, resident, draft, can_upload, status=status, error=" ".join(refused))

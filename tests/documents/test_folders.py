@@ -147,8 +147,8 @@ def test_the_empty_residents_documents_page_is_logged(verified_client, staff_a, 
 
 def test_the_create_button_makes_the_folder_once(verified_client, staff_a, resident_a):
     client = verified_client(staff_a)
-    first = client.post(_resident_folder_url(resident_a))
-    second = client.post(_resident_folder_url(resident_a))
+    first = client.post(_resident_folder_url(resident_a), {"create": "1"})
+    second = client.post(_resident_folder_url(resident_a), {"create": "1"})
     folder = Folder.objects.get(scope=Folder.Scope.RESIDENT)
     assert (first.url, second.url) == (folder.get_absolute_url(), folder.get_absolute_url())
     assert (folder.resident, folder.site_id, folder.staff_may_upload) == (resident_a, resident_a.site_id, True)
@@ -156,7 +156,7 @@ def test_the_create_button_makes_the_folder_once(verified_client, staff_a, resid
 
 def test_once_made_the_link_leads_to_the_folder_and_its_visit_is_logged(verified_client, staff_a, resident_a):
     client = verified_client(staff_a)
-    client.post(_resident_folder_url(resident_a))
+    client.post(_resident_folder_url(resident_a), {"create": "1"})
     folder = Folder.objects.get(scope=Folder.Scope.RESIDENT)
     assert client.get(_resident_folder_url(resident_a)).url == folder.get_absolute_url()
     client.get(folder.get_absolute_url())
@@ -197,18 +197,23 @@ def test_the_oversize_first_upload_is_named_on_the_page(settings, verified_clien
     assert "“gros.pdf” is larger than the limit of" in response.content.decode()
 
 
+def test_sending_the_upload_form_without_a_file_asks_for_one_and_makes_no_folder(verified_client, staff_a, resident_a):
+    response = verified_client(staff_a).post(_resident_folder_url(resident_a), {"comment": "PAP"})
+    assert (response.status_code, Folder.objects.count()) == (HTTPStatus.BAD_REQUEST, 0)
+
+
 def test_a_family_member_cannot_make_the_residents_folder(verified_client, family_user, resident_a):
     from tests.portal.factories import link
 
     link(family_user, resident_a)
-    response = verified_client(family_user).post(_resident_folder_url(resident_a))
+    response = verified_client(family_user).post(_resident_folder_url(resident_a), {"create": "1"})
     assert (response.status_code, Folder.objects.count()) == (HTTPStatus.NOT_FOUND, 0)
 
 
 def test_resident_folder_of_another_site_is_404(verified_client, staff_b, resident_a):
     url = reverse("documents:resident_folder", kwargs={"public_id": resident_a.public_id})
     assert verified_client(staff_b).get(url).status_code == HTTPStatus.NOT_FOUND
-    assert verified_client(staff_b).post(url).status_code == HTTPStatus.NOT_FOUND
+    assert verified_client(staff_b).post(url, {"create": "1"}).status_code == HTTPStatus.NOT_FOUND
     assert not Folder.objects.exists()
 
 
