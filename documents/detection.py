@@ -14,6 +14,7 @@ import logging
 import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -170,7 +171,11 @@ def _zip_kind(fileobj: BinaryIO, size: int) -> str:
             code = "xlsx"
     if code or "[Content_Types].xml" in names:
         # Macros are refused whatever the archive turns out to be (a .xlsm, a .pptm…).
-        _refuse_active_content(archive, odf=code in ("odt", "ods"))
+        try:
+            _refuse_active_content(archive, odf=code in ("odt", "ods"))
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+            # A damaged part (bad checksum, truncated), an encrypted one or an unknown compression.
+            raise Refused(_("The file is a damaged or unreadable archive.")) from exc
     return code
 
 

@@ -7,6 +7,7 @@ the parts and relationships that make a macro or an embedded object run are real
 import io
 import secrets
 import uuid
+import zipfile
 from http import HTTPStatus
 from urllib.parse import quote
 
@@ -22,6 +23,7 @@ from tests.documents.factories import (
     make_document,
     odf_bytes,
     ods_with_basic_macros,
+    office_zip,
     ole_bytes,
     ole_package_bytes,
     ooxml_bytes,
@@ -277,3 +279,12 @@ def test_a_toolbar_button_running_a_macro_is_refused():
     )
     content = odf_bytes(parts={"Configurations2/toolbar/custom_toolbar_1.xml": toolbar})
     assert _reason("planning.ods", content) == MACROS
+
+
+def test_a_document_with_a_damaged_part_is_refused_as_damaged_not_a_server_error():
+    sound = office_zip(
+        {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document>" + b"x" * 200 + b"</w:document>"},
+        compression=zipfile.ZIP_STORED,
+    )
+    damaged = sound.replace(b"x" * 200, b"y" + b"x" * 199)  # the stored bytes no longer match their CRC-32
+    assert _reason("courrier.docx", damaged) == "The file is a damaged or unreadable archive."
