@@ -250,6 +250,9 @@ def _oletools():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         from oletools import oleobj, olevba, ooxml
+    # Their progress notes ("Opening OLE file…") are not ours to log for every upload.
+    for name in ("olevba", "oleobj", "ooxml", "olefile"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     return oleobj, olevba, ooxml
 
 
