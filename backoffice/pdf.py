@@ -1,79 +1,68 @@
-"""PDF documents of the coordinators' panel, drawn with reportlab (pure Python)."""
+"""PDF documents of the coordinators' panel: a title, paragraphs, then sections each with a table.
+
+Drawn with the shared frame of carehub/pdf.py (embedded Unicode font, the person's
+identity, the print time and "Page n of N" on every page).
+"""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
+from datetime import tzinfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import LongTable, Spacer, TableStyle
 from reportlab.platypus.flowables import Flowable
 
-
-def _safe(text) -> str:
-    """Text the standard PDF fonts can draw (Latin-1 + Windows-1252), XML-escaped for Paragraph."""
-    value = "" if text is None else str(text)
-    value = value.encode("cp1252", errors="replace").decode("cp1252")
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _footer(canvas, doc):
-    canvas.saveState()
-    canvas.setFont("Helvetica", 8)
-    canvas.setFillColor(colors.grey)
-    printed = timezone.localtime().strftime("%Y-%m-%d %H:%M")
-    canvas.drawString(15 * mm, 8 * mm, _safe(_("CareHub — confidential — printed %(when)s") % {"when": printed}))
-    canvas.drawRightString(doc.pagesize[0] - 15 * mm, 8 * mm, _safe(_("Page %(n)d") % {"n": doc.page}))
-    canvas.restoreState()
+from carehub import pdf
+from carehub.pdf import paragraph
 
 
 def build_pdf(
-    *, title: str, intro: Sequence[str] = (), sections: Iterable[tuple[str, Sequence[str], list[Sequence]]] = ()
+    *,
+    title: str,
+    zone: tzinfo | None,
+    header: str = "",
+    intro: Sequence[str] = (),
+    sections: Iterable[tuple[str, Sequence[str], list[Sequence]]] = (),
 ) -> bytes:
     """A document: a title, paragraphs, then sections each with a table (headers, rows).
 
     Landscape A4 so that tables of the access log fit; long tables break across
-    pages with their header repeated.
+    pages with their header repeated. ``header`` is printed at the top of every
+    page (the resident the document is about); the print time is in ``zone``.
     """
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=title,
-        author="CareHub",
-    )
-    styles = getSampleStyleSheet()
+    styles = pdf.stylesheet()
     cell = styles["BodyText"].clone("cell", fontSize=8, leading=10)
-    head = styles["BodyText"].clone("head", fontSize=8, leading=10, fontName="Helvetica-Bold")
-    story: list[Flowable] = [Paragraph(_safe(title), styles["Title"])]
-    for line in intro:
-        story.append(Paragraph(_safe(line), styles["BodyText"]))
-    for heading, headers, rows in sections:
-        story += [Spacer(1, 4 * mm), Paragraph(_safe(heading), styles["Heading2"])]
-        if not rows:
-            story.append(Paragraph(_safe(_("Nothing recorded.")), styles["BodyText"]))
-            continue
-        data = [[Paragraph(_safe(h), head) for h in headers]]
-        data += [[Paragraph(_safe(value), cell) for value in row] for row in rows]
-        table = LongTable(data, repeatRows=1)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6eef5")),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ]
+    head = styles["BodyText"].clone("head", fontSize=8, leading=10, fontName=pdf.FONT_BOLD)
+
+    def flowables(split_in_row: int) -> list[Flowable]:
+        story: list[Flowable] = [paragraph(title, styles["Title"])]
+        for line in intro:
+            story.append(paragraph(line, styles["BodyText"]))
+        for heading, headers, rows in sections:
+            story += [Spacer(1, 4 * mm), paragraph(heading, styles["Heading2"])]
+            if not rows:
+                story.append(paragraph(_("Nothing recorded."), styles["BodyText"]))
+                continue
+            data = [[paragraph(h, head) for h in headers]]
+            data += [[paragraph(value, cell) for value in row] for row in rows]
+            table = LongTable(data, repeatRows=1, splitInRow=split_in_row)
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6eef5")),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ]
+                )
             )
-        )
-        story.append(table)
-    doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
-    return buffer.getvalue()
+            story.append(table)
+        return story
+
+    return pdf.build(
+        flowables, title=title, header=header, printed_at=timezone.now(), zone=zone, pagesize=landscape(A4)
+    )

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import BigIntegerField, Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
@@ -27,10 +28,12 @@ def resident_access_history(*, resident, limit: int | None = None):
     return AccessLog.objects.filter(subject_id=resident.public_id).order_by("-at", "-id")[:limit]
 
 
-def access_history_rows(entries) -> list[list[str]]:
+def access_history_rows(entries, *, zone: datetime.tzinfo | None = None) -> list[list[str]]:
+    """Rows of the access history; times in ``zone`` (the resident's site's), to the second."""
     rows = []
     for entry in entries:
-        when = timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S")
+        local = timezone.localtime(entry.at, zone)
+        when = f"{date_format(local, 'SHORT_DATE_FORMAT')} {local:%H:%M:%S}"
         rows.append([when, entry.actor, entry.get_action_display(), entry.object_repr, entry.query, entry.ip or ""])
     return rows
 

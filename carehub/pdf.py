@@ -11,7 +11,7 @@ person, that person's name and date of birth (identity vigilance).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, tzinfo
 from functools import cache, partial
 from io import BytesIO
@@ -29,6 +29,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
+from reportlab.platypus.doctemplate import LayoutError
 
 from carehub.times import shown
 
@@ -137,7 +138,7 @@ class _FramedCanvas(Canvas):
 
 
 def build(
-    story: Sequence[Flowable],
+    story: Callable[[int], Sequence[Flowable]],
     *,
     title: str,
     printed_at: datetime,
@@ -145,20 +146,31 @@ def build(
     header: str = "",
     pagesize: tuple[float, float] = A4,
 ) -> bytes:
-    """The PDF of ``story``: every page carries ``header`` (the person it is about, if one), the print
-    time in ``zone`` and "Page n of N"."""
+    """The PDF of ``story(split_in_row)``: every page carries ``header`` (the person it is about, if one),
+    the print time in ``zone`` and "Page n of N".
+
+    ``story`` gives its tables ``splitInRow=split_in_row``. Rows first move whole to the next page (0);
+    only if a row is taller than a page (a very long note) is the document laid out again with rows
+    allowed to continue on the next page (1), instead of failing."""
     register_fonts()
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=pagesize,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN + (4 * mm if header else 0),
-        bottomMargin=MARGIN,
-        title=title,
-        author="CareHub",
-    )
     footer = _("CareHub — confidential — printed %(when)s") % {"when": moment(printed_at, zone)}
-    doc.build(list(story), canvasmaker=partial(_FramedCanvas, header=header, footer=footer))
+    for split_in_row in (0, 1):
+        buffer = BytesIO()
+        doc = SimpleDocTemplate(
+            buffer,
+            pagesize=pagesize,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=MARGIN + (4 * mm if header else 0),
+            bottomMargin=MARGIN,
+            title=title,
+            author="CareHub",
+        )
+        try:
+            doc.build(list(story(split_in_row)), canvasmaker=partial(_FramedCanvas, header=header, footer=footer))
+        except LayoutError:
+            if split_in_row:
+                raise
+            continue
+        break
     return buffer.getvalue()
