@@ -10,7 +10,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from carehub.pdf import file_name
 from tests.coordination.factories import CareNoteFactory, ResidentFactory
 from tests.factories import make_staff
 
@@ -101,4 +100,6 @@ def test_the_file_is_named_in_french_with_site_unit_date_and_time(verified_clien
     ],
 )
 def test_file_names_are_plain_lower_case_words_then_the_iso_date(parts, on, expected):
+    from carehub.pdf import file_name
+
     assert file_name(*parts, on=on, extension="zip") == expected
