@@ -22,8 +22,10 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 
+from auditlog.models import LogEntry
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -34,7 +36,7 @@ from messaging.models import Conversation, Message
 from portal.models import FamilyLink, Invitation
 
 from .pdf import build_pdf
-from .selectors import access_history_rows, resident_access_history
+from .selectors import access_history_rows, resident_access_history, resident_change_scope
 
 ACCESS_HEADERS = (
     gettext_lazy("when"),
@@ -415,6 +417,42 @@ RECORD_NAME = "export-rgpd"
 HISTORY_NAME = "historique-acces"
 
 
+def _change_text(changes: dict) -> str:
+    """ "room: 12 → 14; referents: add Hélène Lefèvre" (auditlog's own text fails on many-to-many)."""
+    parts = []
+    for name, values in changes.items():
+        if isinstance(values, dict):  # many-to-many: {"type": "m2m", "operation": "add", "objects": [...]}
+            objects = ", ".join(str(o) for o in values.get("objects", []))
+            parts.append(f"{name}: {values.get('operation', '')} {objects}")
+        else:
+            parts.append(f"{name}: {values[0]} → {values[1]}")
+    return "; ".join(parts)
+
+
+def _changes(resident, zone) -> Part:
+    """What was changed in the file, by whom and when (django-auditlog): the earlier values of fields."""
+    entries = (
+        LogEntry.objects.filter(resident_change_scope(public_id=resident.public_id))
+        .select_related("actor", "content_type")
+        .order_by("timestamp", "id")
+    )
+    return Part(
+        "historique-modifications",
+        _("Changes to the record"),
+        [_("when"), _("who"), _("object"), _("action"), _("changes")],
+        [
+            [
+                moment(entry.timestamp, zone),
+                str(entry.actor or entry.actor_email or ""),
+                f"{capfirst(entry.content_type.name)}: {entry.object_repr}",
+                entry.get_action_display(),
+                _change_text(entry.changes_dict),
+            ]
+            for entry in entries
+        ],
+    )
+
+
 def record_file_name(resident, *, what: str, extension: str) -> str:
     """ "export-rgpd-imbert-marie-2026-12-03.zip": a download about the resident, dated in their site's zone."""
     today = timezone.localdate(timezone=resident.site.zone)
@@ -434,6 +472,7 @@ def resident_record_zip(*, resident) -> tempfile.SpooledTemporaryFile:
         _documents(resident, zone, files),
         _messages(resident, zone, files),
         *_family(resident, zone),
+        _changes(resident, zone),
         Part(
             HISTORY_NAME,
             _("Access history"),

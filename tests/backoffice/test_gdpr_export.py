@@ -16,6 +16,7 @@ from http import HTTPStatus
 import pypdfium2
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -29,7 +30,7 @@ from coordination import services as care
 from coordination.models import CareNote, HandoverAcknowledgement, NoteReading, Resident
 from directory.models import Job
 from documents.services import document_upload, document_version_add, resident_folder_get_or_create
-from messaging.models import Conversation, Kind
+from messaging.models import Attachment, Conversation, Kind, Message
 from portal.models import Invitation, Relationship
 from tests.coordination.factories import CareNoteFactory, ResidentAlertFactory, TargetFactory
 from tests.factories import FamilyUserFactory, make_staff
@@ -242,6 +243,36 @@ def test_the_archive_holds_every_version_of_a_document(coordinator_a, staff_a, l
     assert contents == [b"PAP 2025\n", b"PAP 2026\n"]
 
 
+def test_the_archive_holds_the_changes_made_to_the_record(coordinator_a, staff_a, lucja, verified_client):
+    lucja.room = "14"
+    lucja.save()
+    note = _note(lucja, staff_a, is_open_target=True)
+    care.care_note_add_followup(note=note, author=staff_a, result="Pas de douleur le lendemain")
+    rows = _rows(_export(verified_client(coordinator_a), lucja), "historique-modifications.csv")
+    changes = [row[-1] for row in rows[1:]]
+    assert ("room: 12 → 14" in changes, any("Pas de douleur le lendemain" in c for c in changes)) == (True, True)
+
+
+def test_the_archive_holds_message_attachments(coordinator_a, staff_a, lucja, verified_client):
+    _conversation(lucja, staff_a)
+    message = Message.objects.get()
+    Attachment.objects.create(
+        message=message,
+        original_name="ordonnance.txt",
+        name="ordonnance.txt",
+        file=ContentFile(b"Ordonnance du Dr Moreau\n", name="ordonnance.txt"),
+        size=24,
+        sha256="0" * 64,
+        kind="txt",
+        content_type="text/plain",
+        uploaded_by=staff_a,
+    )
+    archive = _export(verified_client(coordinator_a), lucja)
+    (name,) = [n for n in archive.namelist() if n.startswith("pieces-jointes/")]
+    row = _rows(archive, "messages.csv")[1]
+    assert (archive.read(name), row[-1]) == (b"Ordonnance du Dr Moreau\n", name)
+
+
 # --- French names, French dates, the site's time zone -----------------------------------------
 
 
@@ -254,6 +285,7 @@ def test_the_archive_and_its_files_have_french_names(coordinator_a, lucja, verif
             "alertes.csv",
             "documents.csv",
             "historique-acces.csv",
+            "historique-modifications.csv",
             "identite.csv",
             "invitations-proches.csv",
             "lectures.csv",
