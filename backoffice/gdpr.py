@@ -3,11 +3,13 @@
 Right of access (GDPR art. 15) and portability (art. 20): everything CareHub holds
 about the person — identity, alerts, care notes with their amendments, results
 added later and earlier versions, who read them and took them over in a
-handover, documents with every version, the resident's conversations, the
-relatives and invitations, the access history. The summary is for people, the
-CSV files (the same tables) for software. Dates are written the active
-language's way, times in the resident's site's time zone. Every export is
-written to the access log (by the view).
+handover, documents with every version, the messages and files of the resident's
+threads, the relatives and invitations, the change history and the access
+history. The summary is for people, the CSV files (the same tables) for
+software. Dates are written the active language's way, times in the resident's
+site's time zone; file names are French in every language (the layout of the
+archive does not change with the reader's language). Every export is written to
+the access log (by the view).
 
 A model that refers to a resident or to a care note must be exported here:
 tests/backoffice/test_gdpr_export.py finds such models in the app registry.
