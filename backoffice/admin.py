@@ -25,6 +25,8 @@ from carehub.admin.paginator import EstimatedCountPaginator
 from carehub.admin.scoping import SiteScopedAdmin
 from carehub.ids import parse_uuid
 
+from .selectors import resident_change_scope
+
 
 def _scoped_admins():
     for model, model_admin in admin.site._registry.items():
@@ -84,19 +86,7 @@ class LogEntryResidentFilter(admin.SimpleListFilter):
         public_id = parse_uuid(value)
         if public_id is None:
             return queryset.none()
-        from coordination.models import Resident
-
-        scope = Q(
-            content_type=ContentType.objects.get_for_model(Resident),
-            object_id__in=Resident.objects.filter(public_id=public_id).values("pk"),
-        )
-        for model, _model_admin in _scoped_admins():
-            if any(f.name == "resident" and f.is_relation for f in model._meta.fields):
-                scope |= Q(
-                    content_type=ContentType.objects.get_for_model(model),
-                    object_id__in=model._default_manager.filter(resident__public_id=public_id).values("pk"),
-                )
-        return queryset.filter(scope)
+        return queryset.filter(resident_change_scope(public_id=public_id))
 
 
 class LogEntryModelFilter(admin.SimpleListFilter):

@@ -13,8 +13,6 @@ from django.contrib import admin, messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -59,11 +57,6 @@ def _managed_resident(request, public_id):
     return get_object_or_404(
         Resident.objects.managed_by(request.user).select_related("site", "unit"), public_id=public_id
     )
-
-
-def _filename(resident, suffix: str) -> str:
-    stamp = timezone.localdate().isoformat()
-    return f"{slugify(resident.last_name) or 'resident'}-{str(resident.public_id)[:8]}-{stamp}{suffix}"
 
 
 # --- Dashboard -------------------------------------------------------------------------------
@@ -155,7 +148,9 @@ def resident_access_history_csv(request, public_id):
     content = gdpr.access_history_csv(resident)
     log_access(request, AccessLog.Action.EXPORT, resident, query="access history (CSV)")
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(resident, "-access-history.csv")}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{gdpr.record_file_name(resident, what=gdpr.HISTORY_NAME, extension="csv")}"'
+    )
     return response
 
 
@@ -166,7 +161,9 @@ def resident_access_history_pdf(request, public_id):
     content = gdpr.access_history_pdf(resident)
     log_access(request, AccessLog.Action.EXPORT, resident, query="access history (PDF)")
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(resident, "-access-history.pdf")}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{gdpr.record_file_name(resident, what=gdpr.HISTORY_NAME, extension="pdf")}"'
+    )
     return response
 
 
@@ -177,7 +174,10 @@ def resident_gdpr_export(request, public_id):
     archive = gdpr.resident_record_zip(resident=resident)
     log_access(request, AccessLog.Action.EXPORT, resident, query="GDPR record export (ZIP)")
     return FileResponse(
-        archive, as_attachment=True, filename=_filename(resident, "-record.zip"), content_type="application/zip"
+        archive,
+        as_attachment=True,
+        filename=gdpr.record_file_name(resident, what=gdpr.RECORD_NAME, extension="zip"),
+        content_type="application/zip",
     )
 
 
