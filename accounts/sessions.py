@@ -195,7 +195,7 @@ def session_unlock(request, *, pin: str, now: int | None = None) -> UnlockResult
     so that parallel tries cannot exceed :data:`UNLOCK_TRIES`. The fifth wrong PIN ends every
     session of the person: the full sign-in, with the second factor, is needed again.
     """
-    from .services import unlock_pin_matches
+    from .services import unlock_pin_matches  # services imports this module
 
     user, session = request.user, request.session
     now = int(time.time()) if now is None else now
