@@ -93,6 +93,8 @@ def test_a_tablet_locks_hides_everything_and_opens_again_with_the_pin(
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(lock_server.url + "/residents/handover/")
     expect(page.locator("main")).to_contain_text(re.compile(RESIDENT[1], re.IGNORECASE))
+    # The idle warning's script knows this screen locks rather than signs out.
+    expect(page.locator("body")).to_have_attribute("data-lock-url", "/accounts/lock/")
 
     # She leaves the tablet: the page goes to the lock screen by itself, and shows nothing of the unit.
     _wait_for_lock(page)
