@@ -63,6 +63,15 @@ class Site(models.Model):
         help_text=_("IANA name, e.g. Europe/Paris, America/Cayenne, Indian/Reunion."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    lock_with_pin = models.BooleanField(
+        _("lock shared tablets with a PIN"),
+        default=False,
+        help_text=_(
+            "After the idle time, the screens of this site's staff lock instead of signing out: "
+            "a personal PIN of at least 6 digits opens them again. "
+            "The full sign-in is still asked at the end of the day and after 5 wrong PINs."
+        ),
+    )
 
     objects = SiteQuerySet.as_manager()
 

@@ -95,7 +95,12 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         )
 
     def _connect_checks(self) -> bool:
-        return second_factor_passed(self.user, self.scope.get("session")) and _may_use_messaging(self.user)
+        session = self.scope.get("session")
+        return (
+            second_factor_passed(self.user, session)
+            and _session_still_valid(self.user, session)
+            and _may_use_messaging(self.user)
+        )
 
     async def disconnect(self, code):
         for conversation_id in list(getattr(self, "subscribed", {})):

@@ -24,6 +24,8 @@ RULES = [
     # Accounts: every signed-in person, families included.
     Rule("account_security", statuses=expect(family=200)),
     Rule("two_factor_setup", statuses=expect(family=200)),
+    Rule("unlock_pin", note="the PIN of shared tablets: staff only"),
+    Rule("account_lock", statuses=same_for_all(302), note="an unlocked session goes back to its page"),
     Rule(
         "two_factor_verify", statuses=expect(family=302, staff_a=302, staff_b=302, coordinator_a=302, group_admin=302)
     ),
