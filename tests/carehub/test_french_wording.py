@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
 from carehub.demo import DEMO_DOMAIN
+from tests.accounts.flows import page_text
 from tests.conftest import login_verified
 
 SEED = ["--sites", "2", "--staff-per-site", "6", "--residents-per-site", "6", "--note-days", "2"]
@@ -47,12 +48,6 @@ def demo(db):
     call_command("seed_demo", *SEED, stdout=StringIO())
 
 
-def _visible_text(response) -> str:
-    """The page's text with its non-breaking spaces kept (str.split() would count them as spaces)."""
-    body = re.sub(r"<(script|style|template)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
-    return re.sub(r"[ \t\r\n]+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
-
-
 def _view_name(path: str) -> str | None:
     try:
         return resolve(path).view_name
@@ -72,7 +67,7 @@ def _crawl(client: Client, start: list[str]) -> dict[str, str]:
         response = client.get(url, headers={"accept-language": "fr"}, follow=True)
         if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
             continue
-        pages[response.request["PATH_INFO"]] = _visible_text(response)
+        pages[response.request["PATH_INFO"]] = page_text(response)
         for href in re.findall(r'href="(/[^"#]*)"', response.content.decode()):
             queue.append(html.unescape(href))
     return pages
@@ -121,6 +116,6 @@ def test_the_admin_reads_as_french(demo, django_user_model):
     for url in _admin_pages():
         response = client.get(url, headers={"accept-language": "fr"})
         if response.status_code == 200:
-            pages[url] = _visible_text(response)
+            pages[url] = page_text(response)
     problems = _problems(pages)
     assert problems == [], "\n".join(problems)
