@@ -37,25 +37,38 @@ def _alive(entries: dict, now: float) -> dict:
     return {socket: (state, until) for socket, (state, until) in entries.items() if until > now}
 
 
-def presence_beat(user_id: int, socket_id: str, state: str = ONLINE) -> None:
-    """Record that one socket of ``user_id`` is open, in ``state``."""
+def _state(entries: dict) -> str:
+    states = {state for state, _ in entries.values()}
+    return ONLINE if ONLINE in states else AWAY if AWAY in states else OFFLINE
+
+
+def presence_beat(user_id: int, socket_id: str, state: str = ONLINE) -> str | None:
+    """Record that one socket of ``user_id`` is open, in ``state``. Returns the person's new
+    state when this changed it (for live presence dots), else None."""
     if state not in STATES:
         state = ONLINE
     now = time.time()
     entries = _alive(cache.get(_key(user_id)) or {}, now)
+    before = _state(entries)
     entries[socket_id] = (state, now + _ttl())
     cache.set(_key(user_id), entries, timeout=_ttl())
+    after = _state(entries)
+    return after if after != before else None
 
 
-def presence_leave(user_id: int, socket_id: str) -> None:
-    """The socket closed: forget it (the others of the person stay)."""
+def presence_leave(user_id: int, socket_id: str) -> str | None:
+    """The socket closed: forget it (the others of the person stay). Returns the person's
+    new state when this changed it, else None."""
     now = time.time()
     entries = _alive(cache.get(_key(user_id)) or {}, now)
+    before = _state(entries)
     entries.pop(socket_id, None)
     if entries:
         cache.set(_key(user_id), entries, timeout=_ttl())
     else:
         cache.delete(_key(user_id))
+    after = _state(entries)
+    return after if after != before else None
 
 
 def presence_of(user_ids: Iterable[int]) -> dict[int, str]:
@@ -65,6 +78,5 @@ def presence_of(user_ids: Iterable[int]) -> dict[int, str]:
     now = time.time()
     result = {}
     for user_id in ids:
-        states = {state for state, _ in _alive(found.get(_key(user_id)) or {}, now).values()}
-        result[user_id] = ONLINE if ONLINE in states else AWAY if AWAY in states else OFFLINE
+        result[user_id] = _state(_alive(found.get(_key(user_id)) or {}, now))
     return result

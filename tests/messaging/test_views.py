@@ -268,3 +268,26 @@ def test_header_badge_counts_unread(verified_client, staff_a, coordinator_a):
         services.message_send(conversation=group, sender=coordinator_a, body="x", client_token=uuid.uuid4())
     page = verified_client(staff_a).get(ANY_PAGE).content.decode()
     assert "data-messaging-badge >2</span>" in page or "data-messaging-badge>2</span>" in page
+
+
+def test_message_times_are_in_the_sites_zone(verified_client, site_b, staff_b):
+    channel = services.site_channel_get_or_create(site=site_b)  # America/Cayenne
+    message = services.message_send(
+        conversation=channel, sender=staff_b, body="Relève du soir", client_token=uuid.uuid4()
+    ).message
+    page = verified_client(staff_b).get(url("conversation", public_id=channel.public_id)).content.decode()
+    from zoneinfo import ZoneInfo
+
+    expected = message.created_at.astimezone(ZoneInfo("America/Cayenne")).strftime("%d/%m/%Y %H:%M")
+    assert f">{expected}</time>" in page
+
+
+def test_the_list_marks_urgent_messages_still_to_acknowledge(verified_client, staff_a, coordinator_a):
+    group = group_with(staff_a, coordinator_a, title="Équipe du soir")
+    urgent = services.message_send(
+        conversation=group, sender=coordinator_a, body="Chute", client_token=uuid.uuid4(), urgent=True
+    ).message
+    client = verified_client(staff_a)
+    assert 'data-urgent="1"' in client.get(url("index")).content.decode()
+    services.message_acknowledge(message=urgent, user=staff_a)
+    assert 'data-urgent="1"' not in client.get(url("index")).content.decode()
