@@ -17,7 +17,8 @@
   var userId = page ? parseInt(page.dataset.userId || "0", 10) : 0;
   var lastId = page ? parseInt(page.dataset.lastId || "0", 10) : 0;
   var list = document.querySelector("[data-message-list]");
-  var composer = document.querySelector("[data-composer]");
+  // Only a conversation's composer sends over the socket (a first message is a plain form POST).
+  var composer = conversation ? document.querySelector("[data-composer]") : null;
   var statusEl = document.querySelector("[data-live-status]");
   var unread = {};
   var counted = {}; // conversation → highest message id already in its unread count
@@ -251,7 +252,7 @@
     var body = message.body.length > 160 ? message.body.slice(0, 157) + "…" : message.body;
     slot(el, "banner-text").textContent = who + " " + body;
     slot(el, "banner-link").href = url || box.dataset.urlTemplate.replace("00000000-0000-0000-0000-000000000000", id);
-    box.prepend(el);
+    slot(box, "banner-list").prepend(el);
     box.hidden = false;
   }
 
