@@ -137,7 +137,9 @@ def _conversation(request, convo, handler):
     page = selectors.messages_page(convo, before=before)
     memberships = selectors.memberships_with_users(convo)
     log_access(request, AccessLog.Action.VIEW, convo)
-    if page and not before:
+    # The page shown is what the person sees; a prefetch or prerender is never on their screen (the
+    # script then marks read once the page is displayed and visible).
+    if page and not before and not _speculative(request):
         services.message_mark_read(conversation=convo, user=request.user, last_id=page[-1].pk)
     edit_cutoff = timezone.now() - timezone.timedelta(seconds=settings.MESSAGING_EDIT_WINDOW)
     for message in page:
@@ -169,6 +171,12 @@ def _conversation(request, convo, handler):
         },
         status=status,
     )
+
+
+def _speculative(request) -> bool:
+    """A browser fetching a page ahead of the person (link prefetch, prerender)."""
+    purpose = (request.headers.get("Sec-Purpose") or request.headers.get("Purpose") or "").lower()
+    return "prefetch" in purpose or "prerender" in purpose
 
 
 def _direct_title(convo, memberships, viewer) -> str:

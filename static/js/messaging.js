@@ -331,6 +331,8 @@
         } else if (!frame.replay && message.sender.id !== userId && message.id > (counted[message.conversation] || 0)) {
           counted[message.conversation] = message.id;
           unread[message.conversation] = (unread[message.conversation] || 0) + 1;
+          var moved = listItem(message.conversation);
+          if (moved) { conversationList.prepend(moved); } // latest activity first, as the server lists them
           if (message.urgent && !message.deleted) {
             setUrgent(message.conversation, 1);
             showBanner(message.conversation, null, message);

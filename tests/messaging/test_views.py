@@ -291,3 +291,11 @@ def test_the_list_marks_urgent_messages_still_to_acknowledge(verified_client, st
     assert 'data-urgent="1"' in client.get(url("index")).content.decode()
     services.message_acknowledge(message=urgent, user=staff_a)
     assert 'data-urgent="1"' not in client.get(url("index")).content.decode()
+
+
+def test_a_prefetched_conversation_is_not_marked_read(verified_client, staff_a, coordinator_a):
+    group = group_with(staff_a, coordinator_a)
+    services.message_send(conversation=group, sender=coordinator_a, body="Bonjour", client_token=uuid.uuid4())
+    client = verified_client(staff_a)
+    client.get(url("conversation", public_id=group.public_id), headers={"Sec-Purpose": "prefetch"})
+    assert Membership.objects.get(conversation=group, user=staff_a).last_read_message_id == 0
