@@ -285,6 +285,6 @@ def search_messages(user, query: str, *, limit: int = 50) -> list[Message]:
     return list(
         Message.objects.visible_to(user)
         .filter(Q(body__icontains=query), deleted_at__isnull=True)
-        .select_related("sender__staff_profile", "conversation")
+        .select_related("sender__staff_profile", "conversation__site")
         .order_by("-id")[:limit]
     )
