@@ -59,6 +59,8 @@ def database_sync_to_async(func):
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_SESSION_ENDED = 4408
+#: Channel-layer event to the sockets of a person one of whose sockets closed (handled by ``presence_reassert``).
+PRESENCE_REASSERT = "presence.reassert"
 
 
 def _may_use_messaging(user) -> bool:
@@ -77,6 +79,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         self.subscribed: dict[int, str] = {}  # conversation id → public id
         self.by_public: dict[str, int] = {}
         self.joined_person_group = False
+        self.presence_state = presence.ONLINE
         if self.user is None or not self.user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
@@ -110,6 +113,19 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(person_group(self.user.pk), self.channel_name)
             changed = await database_sync_to_async(presence.presence_leave)(self.user.pk, self.channel_name)
             await self._presence_tell(changed)
+            # Another tab of the person may have written its entry at the same instant (one cache key,
+            # read-modify-write: see carehub.presence); the person's other sockets write theirs again.
+            await self.channel_layer.group_send(person_group(self.user.pk), {"type": PRESENCE_REASSERT})
+
+    async def presence_reassert(self, event):
+        """Write this socket's state again and tell the person's state, whatever the closed
+        socket told (it may have said "offline" from a list that missed this socket)."""
+        state = await database_sync_to_async(self._reassert_sync)()
+        await self._presence_tell(state)
+
+    def _reassert_sync(self) -> str:
+        presence.presence_beat(self.user.pk, self.channel_name, self.presence_state)
+        return presence.presence_of([self.user.pk])[self.user.pk]
 
     async def _presence_tell(self, state: str | None) -> None:
         """Tell the open pages of this person's direct and group conversations their new state."""
@@ -319,6 +335,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
 
     async def _on_heartbeat(self, content):
         state = content.get("state") if content.get("state") in presence.STATES else presence.ONLINE
+        self.presence_state = state
         still_valid, changed = await database_sync_to_async(self._heartbeat_sync)(state)
         if not still_valid:
             await self.close(code=CLOSE_SESSION_ENDED)

@@ -107,6 +107,27 @@ async def test_presence_dots_follow_the_sockets_of_a_correspondent(staff_a, coor
     await watcher.disconnect()
 
 
+async def test_a_tab_closing_while_another_opens_leaves_the_person_online(staff_a, coordinator_a):
+    from django.core.cache import cache
+
+    from carehub.presence import presence_of
+
+    await sync_to_async(services.conversation_direct_get_or_create)(user=staff_a, other=coordinator_a)
+    watcher = await open_socket(staff_a)
+    leaving = await open_socket(coordinator_a)  # the page she leaves
+    await receive_type(watcher, "presence", user=coordinator_a.pk, state="online")
+    sockets_key = f"presence:{coordinator_a.pk}"
+    only_the_leaving_tab = await sync_to_async(cache.get)(sockets_key)
+    arriving = await open_socket(coordinator_a)  # the page she goes to
+    # Both tabs wrote the person's list of sockets at the same instant: the arriving tab's id was lost.
+    await sync_to_async(cache.set)(sockets_key, only_the_leaving_tab)
+    await leaving.disconnect()
+    await receive_type(watcher, "presence", user=coordinator_a.pk, state="online")
+    assert (await sync_to_async(presence_of)([coordinator_a.pk]))[coordinator_a.pk] == "online"
+    await arriving.disconnect()
+    await watcher.disconnect()
+
+
 async def test_presence_is_told_only_to_the_persons_conversations(staff_a, coordinator_a, staff_b):
     outsider = await open_socket(staff_b)
     colleague = await open_socket(coordinator_a)
