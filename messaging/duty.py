@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from carehub import policy
 
 if TYPE_CHECKING:
-    from directory.models import Site, Unit
+    from directory.models import Site
 
 ON_CALL = "on_call"
 COORDINATOR = "coordinator"
@@ -37,7 +37,7 @@ KINDS = (NIGHT_NURSE, ON_CALL, COORDINATOR)
 class DutyRole:
     kind: str
     site: Site
-    unit: Unit | None = None
+    unit: object | None = None
 
     @property
     def key(self) -> str:

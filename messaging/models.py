@@ -169,6 +169,11 @@ class Conversation(models.Model):
     def group_name(self) -> str:
         return conversation_group(self.pk)
 
+    @property
+    def time_zone(self) -> str:
+        """The zone its times are read in: its site's, else the group's (as in ``Message.__str__``)."""
+        return self.site.time_zone if self.site_id else settings.TIME_ZONE
+
     def display_title(self, viewer=None) -> str:
         """The name shown to ``viewer``: the other person for a direct conversation."""
         if self.kind == Kind.DIRECT and viewer is not None:
