@@ -23,7 +23,8 @@ from carehub.demo import DEMO_DOMAIN
 from tests.accounts.flows import page_text
 from tests.conftest import login_verified
 
-SEED = ["--sites", "2", "--staff-per-site", "6", "--residents-per-site", "6", "--note-days", "2"]
+# --allow-production: the same test runs in CI against PostgreSQL and Redis.
+SEED = ["--sites", "2", "--staff-per-site", "6", "--residents-per-site", "6", "--note-days", "2", "--allow-production"]
 PAGES_PER_PERSON = 120
 # Django's delete summary writes "Name: object" in its code (no translation to correct): not crawled.
 NOT_PAGES = re.compile(r"logout|/download|\.pdf|export|vcard|/i18n/|/static/|/media/|/attachment|/preview|/delete/")
