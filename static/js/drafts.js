@@ -512,12 +512,24 @@
     if (event.defaultPrevented) { watchSent(form, tokenOf(form)); }
   });
 
+  // The offline page goes back to the page asked for as soon as the server answers again.
+  var probing = false;
+  function probe() {
+    if (probing || !navigator.onLine) { return; }
+    probing = true;
+    fetch(offlinePage.getAttribute("data-probe-url"), { cache: "no-store", credentials: "omit" })
+      .then(function (response) { if (response.ok) { window.location.reload(); } })
+      .catch(function () {})
+      .then(function () { probing = false; });
+  }
+
   window.addEventListener("online", function () {
-    if (offlinePage) { window.location.reload(); } else { flush(); }
+    if (offlinePage) { probe(); } else { flush(); }
   });
 
   if (offlinePage) {
     showOffline();
+    setInterval(probe, 5000);
     return;
   }
   if (user) {
