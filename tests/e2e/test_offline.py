@@ -129,7 +129,7 @@ def test_a_note_written_when_the_wifi_drops_is_saved_once_it_returns(new_context
 
     # The network returns: the page comes back and the note is sent, once.
     online(context)
-    expect(page.locator('form[action$="/handover/note/"] [data-draft-item=sent]')).to_contain_text(text)
+    expect(page.locator('form[action$="/handover/note/"] [data-draft-item=sent]')).to_contain_text(text, timeout=15_000)
     assert eventually(lambda: count(world, "CareNote", data=text), 1) == 1
     page.reload()
     expect(page.locator("main")).to_contain_text(text)
