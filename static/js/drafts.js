@@ -87,9 +87,32 @@
     return url.href;
   }
 
-  function keyOf(form) {
+  function baseKeyOf(form) {
     var url = new URL(actionOf(form));
     return form.getAttribute("data-draft") + " " + url.pathname + url.search;
+  }
+
+  // A form for a chosen subject (data-draft-subject="resident": the handover's note form) keeps
+  // one draft per subject: opened for Mme B, it never shows the words written for M. A.
+  function subjectOf(form) {
+    var name = form.getAttribute("data-draft-subject");
+    var field = name ? form.elements.namedItem(name) : null;
+    return field && field.value ? field.value : "";
+  }
+
+  function keyOf(form) {
+    var subject = subjectOf(form);
+    return baseKeyOf(form) + (subject ? " " + subject : "");
+  }
+
+  // The draft a form shows: its subject's, or, when it has none chosen, the last one written in it.
+  function draftFor(form, box) {
+    var draft = box.drafts[keyOf(form)];
+    if (draft || subjectOf(form) || !form.getAttribute("data-draft-subject")) { return draft; }
+    var base = baseKeyOf(form);
+    return Object.keys(box.drafts).map(function (key) { return box.drafts[key]; })
+      .filter(function (other) { return other.base === base; })
+      .sort(function (a, b) { return b.at - a.at; })[0];
   }
 
   function draftForm(node) {
@@ -138,6 +161,7 @@
     return {
       kind: form.getAttribute("data-draft"),
       key: keyOf(form),
+      base: baseKeyOf(form),
       action: actionOf(form),
       entries: entriesOf(form),
       token: tokenOf(form),
@@ -177,6 +201,13 @@
     if (!user || signingOut) { return; }
     var box = load(user);
     var key = keyOf(form);
+    var token = tokenOf(form);
+    // The subject changed in this very form (same token): its draft moves with it.
+    Object.keys(box.drafts).forEach(function (other) {
+      if (other !== key && box.drafts[other].base === baseKeyOf(form) && token && box.drafts[other].token === token) {
+        delete box.drafts[other];
+      }
+    });
     if (!hasWords(form)) {
       delete box.drafts[key];
     } else {
@@ -231,16 +262,16 @@
   var justSent = {};
 
   function renderForm(form, restored) {
-    var key = keyOf(form);
+    var base = baseKeyOf(form);
     var box = user ? load(user) : { drafts: {}, outbox: [] };
     var region = regionOf(form);
     region.textContent = "";
     var list = element("ul", "messages");
-    box.outbox.filter(function (item) { return item.key === key; }).forEach(function (item) {
+    box.outbox.filter(function (item) { return (item.base || item.key) === base; }).forEach(function (item) {
       list.appendChild(itemLine(item, false));
     });
-    (justSent[key] || []).forEach(function (item) { list.appendChild(itemLine(item, false)); });
-    var draft = box.drafts[key];
+    (justSent[base] || []).forEach(function (item) { list.appendChild(itemLine(item, false)); });
+    var draft = box.drafts[keyOf(form)];
     if (draft && draft.status === "failed") { list.appendChild(itemLine(draft, false)); }
     if (list.children.length) { region.appendChild(list); }
     if (restored && draft) {
@@ -329,13 +360,14 @@
         if (box.drafts[item.key]) { box.outbox.push(item); } else { box.drafts[item.key] = item; }
       } else {
         item.status = "sent";
-        (justSent[item.key] = justSent[item.key] || []).push(item);
+        (justSent[item.base || item.key] = justSent[item.base || item.key] || []).push(item);
       }
       save(user, box);
       flushing = false;
       if (result === "failed" && box.drafts[item.key] === item) {
         document.querySelectorAll("form[data-draft]").forEach(function (form) {
-          if (keyOf(form) === item.key) { restore(form, item.entries); }
+          // Into its form if that one is not being written in.
+          if (baseKeyOf(form) === (item.base || item.key) && !hasWords(form)) { restore(form, item.entries); }
         });
       }
       renderAll();
@@ -368,9 +400,9 @@
     var box = load(user);
     var changed = false;
     document.querySelectorAll("form[data-draft]").forEach(function (form) {
-      var key = keyOf(form);
-      var draft = box.drafts[key];
+      var draft = draftFor(form, box);
       if (!draft) { renderForm(form, false); return; }
+      var key = draft.key;
       if (draft.sending) {
         var saved = SAVED[draft.kind];
         if (saved && saved() && tokenOf(form) !== draft.token) {
@@ -465,7 +497,12 @@
     document.addEventListener(type, function (event) {
       var form = draftForm(event.target);
       if (!form || !user) { return; }
-      var key = keyOf(form);
+      if (type === "change" && event.target.name === form.getAttribute("data-draft-subject") && !hasWords(form)) {
+        // A subject chosen in an empty form: the draft kept for that subject comes back.
+        var kept = load(user).drafts[keyOf(form)];
+        if (kept && kept.token !== tokenOf(form)) { restore(form, kept.entries); renderForm(form, true); return; }
+      }
+      var key = baseKeyOf(form);
       clearTimeout(pending[key]);
       pending[key] = setTimeout(function () { saveDraft(form); }, 300);
     });
@@ -506,7 +543,7 @@
   document.addEventListener("submit", function (event) {
     var form = draftForm(event.target);
     if (!form || !user || (event.submitter && event.submitter.name === "_preview")) { return; }
-    clearTimeout(pending[keyOf(form)]);
+    clearTimeout(pending[baseKeyOf(form)]);
     if (!hasWords(form)) { return; }
     saveDraft(form, { sending: true });
     if (event.defaultPrevented) { watchSent(form, tokenOf(form)); }

@@ -226,3 +226,25 @@ def test_a_message_written_when_the_wifi_drops_is_sent_once_it_returns(new_conte
     expect(page.locator("[data-message-list]")).to_contain_text(text)
     assert count(world, "Message", body=text) == 1
     check(page)
+
+
+def test_a_drafted_note_stays_with_its_resident(new_context, world, authenticator, check):
+    marcel, odette = world.data["residents"][0], world.data["residents"][1]
+    text = "Pour M. Marcel seulement : a refusé sa douche ce matin."
+    page = new_context().new_page()
+    sign_in(page, world.person("nurse"), authenticator)
+    form = handover_form(page)
+    form.locator("select[name=resident]").select_option(value=marcel["public_id"])
+    form.locator("textarea[name=data]").fill(text)
+    wait_until(page, HAS_DRAFT)
+
+    # "Write for" another resident: her form, without the words written for him.
+    page.goto(f"/residents/handover/?resident={odette['public_id']}#write")
+    form = page.locator('form[action$="/handover/note/"]')
+    expect(form.locator("select[name=resident]")).to_have_value(odette["public_id"])
+    expect(form.locator("textarea[name=data]")).to_have_value("")
+
+    # Back to him: his draft comes back.
+    form.locator("select[name=resident]").select_option(value=marcel["public_id"])
+    expect(form.locator("textarea[name=data]")).to_have_value(text)
+    check(page)
