@@ -11,15 +11,65 @@ User = get_user_model()
 
 
 class OTPCodeForm(forms.Form):
+    """The code of the second factor: the phone's 6 digits on a number pad; a backup code (letters
+    and digits) on a text keyboard when the person chose to use one."""
+
     code = forms.CharField(
         label=_("Code"),
         max_length=20,
         strip=True,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True, "size": 12}
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "size": 12}
         ),
-        help_text=_("The 6 digits shown by your authenticator app, or one of your backup codes."),
+        help_text=_("The 6 digits shown by your authenticator app."),
     )
+
+    def __init__(self, *args, backup: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if backup:
+            field = self.fields["code"]
+            field.label = _("Backup code")
+            field.widget.attrs.update({"inputmode": "text", "autocomplete": "off", "autocapitalize": "none"})
+            field.help_text = _("One of the backup codes you kept when you set up two-factor authentication.")
+
+
+def _pin_field(label, *, autocomplete: str = "off", autofocus: bool = False) -> forms.CharField:
+    attrs = {"inputmode": "numeric", "autocomplete": autocomplete, "pattern": "[0-9]*", "size": 12}
+    if autofocus:
+        attrs["autofocus"] = True
+    return forms.CharField(
+        label=label, max_length=32, strip=True, widget=forms.PasswordInput(attrs=attrs, render_value=False)
+    )
+
+
+class UnlockForm(forms.Form):
+    pin = _pin_field(_("PIN"), autofocus=True)
+
+
+class UnlockPinForm(forms.Form):
+    """Choose or change the PIN that opens a locked screen; the rule is ``services.unlock_pin_problem``."""
+
+    pin = _pin_field(_("New PIN"), autocomplete="new-password", autofocus=True)
+    pin_again = _pin_field(_("The same PIN again"), autocomplete="new-password")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pin"].help_text = _("At least 6 digits, not a run such as 123456 nor a repeat such as 000000.")
+
+    def clean_pin(self):
+        from .services import unlock_pin_problem
+
+        pin = self.cleaned_data["pin"]
+        problem = unlock_pin_problem(pin)
+        if problem:
+            raise forms.ValidationError(problem)
+        return pin
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("pin") and cleaned.get("pin_again") is not None and cleaned["pin"] != cleaned["pin_again"]:
+            self.add_error("pin_again", _("The two PINs are not the same."))
+        return cleaned
 
 
 class TOTPSetupForm(forms.Form):

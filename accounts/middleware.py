@@ -1,7 +1,11 @@
 import time
+from http import HTTPStatus
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -24,6 +28,9 @@ ALLOWED_BEFORE_2FA = (
     "session_keepalive",
 )
 
+#: URL names a locked session may open: the lock screen, "Changer d'utilisateur", the language.
+ALLOWED_WHILE_LOCKED = ("account_lock", "account_logout", "set_language", "healthz")
+
 
 def _redirect(request, url_name: str):
     """To ``url_name``, coming back to this page afterwards; htmx requests follow it as a full page."""
@@ -36,8 +43,33 @@ def _redirect(request, url_name: str):
     return response
 
 
+def _from_script(request) -> bool:
+    """A request made by the page's scripts (htmx, fetch), not a navigation of the browser."""
+    return bool(request.htmx) or request.headers.get("Sec-Fetch-Mode", "navigate") not in ("navigate", "")
+
+
+def _locked_response(request):
+    """Navigations go to the lock screen (and back here after the PIN); scripts get 423 Locked,
+    htmx following it as a full page."""
+    url = reverse("account_lock")
+    back = ""
+    if request.htmx:
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = current.path + (f"?{current.query}" if current.query else "")
+    elif request.method == "GET":
+        back = request.get_full_path()
+    if back:
+        url += "?" + urlencode({"next": back})
+    if not _from_script(request):
+        return redirect(url)
+    response = HttpResponse(_("The screen is locked."), status=HTTPStatus.LOCKED, content_type="text/plain")
+    response["HX-Redirect"] = url
+    return response
+
+
 class SessionLifetimeMiddleware:
-    """End sessions idle for too long, and every session after its absolute lifetime.
+    """End sessions idle for too long, and every session after its absolute lifetime; lock instead
+    the sessions of shared tablets where the lock applies.
 
     The rule is ``accounts.sessions.expiry`` (the messaging socket applies the same).
     Requests marked passive (live-update polls) do not count as activity.
@@ -45,6 +77,12 @@ class SessionLifetimeMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self._while_locked: tuple[str, ...] | None = None
+
+    def _allowed_while_locked(self, path: str) -> bool:
+        if self._while_locked is None:
+            self._while_locked = tuple(reverse(name) for name in ALLOWED_WHILE_LOCKED) + (settings.STATIC_URL,)
+        return path.startswith(self._while_locked)
 
     def __call__(self, request):
         user = request.user
@@ -53,6 +91,14 @@ class SessionLifetimeMiddleware:
             session = request.session
             session.setdefault(sessions.STARTED_KEY, now)
             ended = sessions.expiry(session, user, now=now)
+            if ended is sessions.Expiry.IDLE and self._may_lock(request):
+                sessions.session_lock(request, now=now)
+                ended = sessions.Expiry.LOCKED
+            if ended is sessions.Expiry.LOCKED:
+                # Nothing counts as activity while locked: only the PIN opens the session again.
+                if self._allowed_while_locked(request.path):
+                    return self.get_response(request)
+                return _locked_response(request)
             if ended is not None:
                 log_access(request, AccessLog.Action.SESSION_EXPIRED)
                 logout(request)
@@ -61,6 +107,12 @@ class SessionLifetimeMiddleware:
             if request.headers.get("X-CareHub-Passive") != "1" or sessions.LAST_SEEN_KEY not in session:
                 session[sessions.LAST_SEEN_KEY] = now
         return self.get_response(request)
+
+    @staticmethod
+    def _may_lock(request) -> bool:
+        # Only a session past its second factor locks: one left on the code page just ends.
+        is_verified = getattr(request.user, "is_verified", None)
+        return bool(is_verified and is_verified()) and sessions.lock_applies(request.user)
 
     @staticmethod
     def _reason(ended: sessions.Expiry, user) -> str:

@@ -86,6 +86,9 @@ class UserSession(models.Model):
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
     session_key = models.CharField(max_length=40)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: Wrong PINs typed since this session last locked (counted here, not in the session data,
+    #: so that parallel requests cannot each see the count before the others' tries).
+    unlock_failures = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         default_permissions = ()
@@ -94,3 +97,21 @@ class UserSession(models.Model):
 
     def __str__(self):
         return f"{self.user_id}:{self.session_key[:6]}…"
+
+
+class UnlockPin(models.Model):
+    """A person's PIN that opens their locked screen on a shared tablet, hashed like a password."""
+
+    user = models.OneToOneField(
+        "accounts.User", on_delete=models.CASCADE, related_name="unlock_pin", verbose_name=_("user")
+    )
+    pin_hash = models.CharField(max_length=256)
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        default_permissions = ()
+        verbose_name = _("unlock PIN")
+        verbose_name_plural = _("unlock PINs")
+
+    def __str__(self):
+        return f"PIN of {self.user_id}"

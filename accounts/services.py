@@ -1,4 +1,4 @@
-"""Two-factor authentication: setting up TOTP, backup codes, verifying a code."""
+"""Two-factor authentication: setting up TOTP, backup codes, verifying a code; the unlock PIN."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from types import SimpleNamespace
 
 import segno
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.middleware import OTPMiddleware
@@ -16,6 +18,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from carehub.access_log import log_access
 from carehub.models import AccessLog
+
+from . import sessions
+from .models import UnlockPin
 
 TOTP_DEVICE_NAME = "authenticator"
 BACKUP_DEVICE_NAME = "backup"
@@ -117,6 +122,7 @@ def two_factor_verify(request, *, code: str) -> VerifyResult:
                 continue
             if device.verify_token(token):
                 otp_login(request, device)
+                sessions.lock_hint_refresh(request)
                 is_backup = isinstance(device, StaticDevice)
                 action = AccessLog.Action.BACKUP_CODE_USED if is_backup else AccessLog.Action.TWO_FACTOR_VERIFIED
                 log_access(request, action)
@@ -147,3 +153,59 @@ def two_factor_reset(*, user) -> None:
     """Remove every device: the person sets 2FA up again at next sign-in (coordinator action)."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+
+
+# --- the unlock PIN of shared tablets ----------------------------------------------------------
+
+PIN_MIN_LENGTH = 6
+PIN_MAX_LENGTH = 12
+
+
+def _is_run(pin: str) -> bool:
+    """Each digit one more (or one less) than the one before: 123456, 987654."""
+    steps = {(int(b) - int(a)) for a, b in zip(pin, pin[1:], strict=False)}
+    return steps in ({1}, {-1})
+
+
+def _is_repeated_block(pin: str) -> bool:
+    """The same few digits over and over: 000000, 121212, 123123."""
+    return any(len(pin) % size == 0 and pin == pin[:size] * (len(pin) // size) for size in range(1, len(pin) // 2 + 1))
+
+
+def unlock_pin_problem(pin: str) -> str | None:
+    """Why this PIN is refused (a translated sentence), or None when it will do."""
+    if not pin.isascii() or not pin.isdigit():
+        return _("The PIN is made of digits only.")
+    if not PIN_MIN_LENGTH <= len(pin) <= PIN_MAX_LENGTH:
+        return _("The PIN has %(min)d to %(max)d digits.") % {"min": PIN_MIN_LENGTH, "max": PIN_MAX_LENGTH}
+    if _is_run(pin) or _is_repeated_block(pin):
+        return _("This PIN is too easy to guess (a run or a repeated pattern). Choose another one.")
+    return None
+
+
+@transaction.atomic
+def unlock_pin_set(request, *, pin: str) -> None:
+    """Set or change the person's PIN (hashed with the password hashers), valid for :func:`unlock_pin_problem`."""
+    problem = unlock_pin_problem(pin)
+    if problem is not None:
+        raise ValueError(problem)
+    UnlockPin.objects.update_or_create(user=request.user, defaults={"pin_hash": make_password(pin)})
+    log_access(request, AccessLog.Action.PIN_SET)
+    sessions.lock_hint_refresh(request)
+
+
+def unlock_pin_matches(*, user, pin: str) -> bool:
+    encoded = UnlockPin.objects.filter(user=user).values_list("pin_hash", flat=True).first()
+    if encoded is None:
+        make_password(pin)  # the same cost, so that a missing PIN does not answer faster
+        return False
+    return check_password(pin, encoded)
+
+
+def unlock_pin_is_set(*, user) -> bool:
+    return UnlockPin.objects.filter(user=user).exists()
+
+
+def unlock_pin_wanted(user) -> bool:
+    """A site of the person locks shared tablets and they have no PIN yet: ask for one after the code."""
+    return sessions.lock_enabled_for(user) and not unlock_pin_is_set(user=user)

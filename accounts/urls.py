@@ -12,4 +12,6 @@ urlpatterns = [
         name="two_factor_backup_codes_regenerate",
     ),
     path("security/", views.security, name="account_security"),
+    path("security/pin/", views.unlock_pin, name="unlock_pin"),
+    path("lock/", views.lock, name="account_lock"),
 ]

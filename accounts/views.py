@@ -1,14 +1,18 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carehub.access_log import log_access
+from carehub.decorators import staff_required
 from carehub.models import AccessLog
 from carehub.redirects import next_url
 
-from . import services
-from .forms import OTPCodeForm, TOTPSetupForm
+from . import services, sessions
+from .forms import OTPCodeForm, TOTPSetupForm, UnlockForm, UnlockPinForm
 
 BACKUP_CODES_SESSION_KEY = "carehub_new_backup_codes"
 
@@ -47,7 +51,8 @@ def two_factor_verify(request):
         return redirect("two_factor_setup")
     if user.is_verified():
         return redirect(next_url(request, "home"))
-    form = OTPCodeForm(request.POST or None)
+    backup = (request.POST.get("backup") or request.GET.get("backup")) == "1"
+    form = OTPCodeForm(request.POST or None, backup=backup)
     if request.method == "POST" and form.is_valid():
         result = services.two_factor_verify(request, code=form.cleaned_data["code"])
         if result.ok:
@@ -58,6 +63,9 @@ def two_factor_verify(request):
                         "You signed in with a backup code; it cannot be used again. Generate new codes when few are left."
                     ),
                 )
+            if services.unlock_pin_wanted(user):
+                # The site locks shared tablets: the person chooses the PIN now, once signed in.
+                return redirect(_with_next(reverse("unlock_pin"), next_url(request)))
             return redirect(next_url(request, "home"))
         if result.throttled:
             form.add_error("code", _("Too many wrong codes. Wait a moment before trying again."))
@@ -66,9 +74,13 @@ def two_factor_verify(request):
     return render(
         request,
         "accounts/two_factor_verify.html",
-        {"form": form, "next": next_url(request)},
+        {"form": form, "next": next_url(request), "backup": backup},
         status=400 if form.errors else 200,
     )
+
+
+def _with_next(url: str, next_: str) -> str:
+    return f"{url}?{urlencode({'next': next_})}" if next_ else url
 
 
 def two_factor_backup_codes(request):
@@ -92,4 +104,67 @@ def security(request):
         action__in=[AccessLog.Action.LOGIN, AccessLog.Action.LOGIN_FAILED, AccessLog.Action.LOGOUT],
     ).only("at", "action", "ip", "user_agent")[:20]
     backup_left = StaticToken.objects.filter(device__user=request.user).count()
-    return render(request, "accounts/security.html", {"sign_ins": sign_ins, "backup_left": backup_left})
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "sign_ins": sign_ins,
+            "backup_left": backup_left,
+            "pin_is_set": services.unlock_pin_is_set(user=request.user),
+            "lock_enabled": sessions.lock_enabled_for(request.user),
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def unlock_pin(request):
+    """Choose or change the PIN that opens this person's locked screen (past the second factor only:
+    TwoFactorRequiredMiddleware lets no one here before)."""
+    form = UnlockPinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.unlock_pin_set(request, pin=form.cleaned_data["pin"])
+        messages.success(request, _("Your PIN is saved. It opens your screen when it locks."))
+        return redirect(next_url(request, "account_security"))
+    return render(
+        request,
+        "accounts/unlock_pin.html",
+        {
+            "form": form,
+            "next": next_url(request),
+            "pin_is_set": services.unlock_pin_is_set(user=request.user),
+            "lock_enabled": sessions.lock_enabled_for(request.user),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def lock(request):
+    """The lock screen of a shared tablet: the first name, the PIN, "Changer d'utilisateur". Nothing else:
+    no resident, no name list, no message of the pages before."""
+    if not sessions.is_locked(request.session):
+        return redirect(next_url(request, "home"))
+    form = UnlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = sessions.session_unlock(request, pin=form.cleaned_data["pin"])
+        if result.unlocked:
+            return redirect(next_url(request, "home"))
+        if result.ended:
+            messages.error(request, _("Too many wrong PINs: sign in again with your password and your code."))
+            return redirect("account_login")
+        form.add_error(
+            "pin",
+            ngettext(
+                "Wrong PIN. %(count)d try left before you must sign in again.",
+                "Wrong PIN. %(count)d tries left before you must sign in again.",
+                result.tries_left,
+            )
+            % {"count": result.tries_left},
+        )
+    return render(
+        request,
+        "accounts/lock.html",
+        {"form": form, "first_name": request.user.first_name, "next": next_url(request)},
+        status=400 if form.errors else 200,
+    )

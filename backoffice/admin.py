@@ -11,16 +11,21 @@ from __future__ import annotations
 from auditlog.admin import LogEntryAdmin as AuditlogLogEntryAdmin
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
+from auditlog.render import get_field_verbose_name
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from carehub import policy
 from carehub.admin.logs import DateRangeFilter, ManagedSiteFilter, ReadOnlyLogAdmin
 from carehub.admin.paginator import EstimatedCountPaginator
 from carehub.admin.scoping import SiteScopedAdmin
 from carehub.ids import parse_uuid
+
+from .selectors import resident_change_scope
 
 
 def _scoped_admins():
@@ -81,19 +86,7 @@ class LogEntryResidentFilter(admin.SimpleListFilter):
         public_id = parse_uuid(value)
         if public_id is None:
             return queryset.none()
-        from coordination.models import Resident
-
-        scope = Q(
-            content_type=ContentType.objects.get_for_model(Resident),
-            object_id__in=Resident.objects.filter(public_id=public_id).values("pk"),
-        )
-        for model, _model_admin in _scoped_admins():
-            if any(f.name == "resident" and f.is_relation for f in model._meta.fields):
-                scope |= Q(
-                    content_type=ContentType.objects.get_for_model(model),
-                    object_id__in=model._default_manager.filter(resident__public_id=public_id).values("pk"),
-                )
-        return queryset.filter(scope)
+        return queryset.filter(resident_change_scope(public_id=public_id))
 
 
 class LogEntryModelFilter(admin.SimpleListFilter):
@@ -119,6 +112,20 @@ class LogEntryDateRangeFilter(DateRangeFilter):
 admin.site.unregister(LogEntry)
 
 
+#: Fields every row has, that tell a reader nothing about what changed.
+TECHNICAL_FIELDS = {"id", "public_id"}
+
+
+def _shown(value) -> str:
+    """A value as the history shows it: nothing written is a dash, not "None".
+
+    auditlog writes a reverse relation of a new object as its manager's name ("messaging.Message.None").
+    """
+    if value in (None, "None", "") or (isinstance(value, str) and value.endswith(".None")):
+        return "—"
+    return str(value)
+
+
 @admin.register(LogEntry)
 class ScopedLogEntryAdmin(ReadOnlyLogAdmin, AuditlogLogEntryAdmin):
     """Who changed what, and when: read-only for everyone, scoped to the coordinator's sites."""
@@ -133,6 +140,53 @@ class ScopedLogEntryAdmin(ReadOnlyLogAdmin, AuditlogLogEntryAdmin):
     list_per_page = 50
     ordering = ("-timestamp", "-id")
     EXTRA_LOOKUPS = ("actor__id__exact", "object_id__exact", "content_type__id__exact")
+    # auditlog's own columns are in English with raw field codes ("create", "13 changes: last_message_at…")
+    # and a technical correlation id: the same facts in the reader's language.
+    list_display = ["when", "resource_url", "action", "changed_fields", "user_url"]
+    readonly_fields = ["when", "resource_url", "action", "user_url", "msg"]
+    fieldsets = [(None, {"fields": ["when", "user_url", "resource_url", "action", "msg"]})]
+
+    @admin.display(description=_("when"), ordering="timestamp")
+    def when(self, obj):
+        return obj.timestamp
+
+    @admin.display(description=_("object"))
+    def resource_url(self, obj):
+        return super().resource_url(obj)
+
+    @admin.display(description=_("changes"))
+    def changed_fields(self, obj):
+        if obj.action in (LogEntry.Action.DELETE, LogEntry.Action.ACCESS):
+            return ""
+        names = [str(get_field_verbose_name(obj, name)) for name in obj.changes_dict if name not in TECHNICAL_FIELDS]
+        return ngettext("%(count)d field: %(fields)s", "%(count)d fields: %(fields)s", len(names)) % {
+            "count": len(names),
+            "fields": ", ".join(names),
+        }
+
+    @admin.display(description=_("changes"))
+    def msg(self, obj):
+        rows = []
+        for name, change in obj.changes_dict.items():
+            if name in TECHNICAL_FIELDS:
+                continue
+            if isinstance(change, dict):  # many-to-many: the objects added or removed
+                before, after = "", ", ".join(str(item) for item in change.get("objects", []))
+            else:
+                before, after = change
+            rows.append((get_field_verbose_name(obj, name), _shown(before), _shown(after)))
+        return format_html(
+            '<table><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            _("Field"),
+            _("Before"),
+            _("After"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    @admin.display(description=_("author"))
+    def user_url(self, obj):
+        return super().user_url(obj) if obj.actor_id else _("system")
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -59,6 +60,23 @@ REQUIRED = {
     "residents": ("external_id", "last_name", "first_name", "site"),
 }
 KINDS = {"staff": gettext_lazy("staff"), "residents": gettext_lazy("residents")}
+#: How the import page names each column (the accepted header names follow).
+COLUMN_LABELS = {
+    "external_id": gettext_lazy("Identifier in your HR or admission software"),
+    "email": gettext_lazy("E-mail address"),
+    "last_name": gettext_lazy("Last name"),
+    "first_name": gettext_lazy("First name"),
+    "job": gettext_lazy("Job"),
+    "site": gettext_lazy("Site"),
+    "unit": gettext_lazy("Unit"),
+    "role": gettext_lazy("Role"),
+    "start_date": gettext_lazy("Start date"),
+    "end_date": gettext_lazy("End date"),
+    "phone_extension": gettext_lazy("Phone extension"),
+    "birth_date": gettext_lazy("Birth date"),
+    "room": gettext_lazy("Room"),
+    "admission_date": gettext_lazy("Admission date"),
+}
 JOB_ALIASES = {
     **{str(code): code for code, _label in Job.choices},
     **{str(label).lower(): code for code, label in Job.choices},
@@ -126,44 +144,67 @@ class ImportPlan:
         }
 
 
-def _read(text: str, columns: dict) -> tuple[list[tuple[int, dict]], list[str]]:
+def _read(text: str, columns: dict) -> tuple[list[tuple[int, dict]], dict[str, str], list[str]]:
+    """The rows (line number, values by field), the file's own header of each field, and file errors."""
     sample = text[:4096]
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
+        dialect: type[csv.Dialect] = csv.Sniffer().sniff(sample, delimiters=";,\t")
+        delimiter = dialect.delimiter
     except csv.Error:
+        # Rows of uneven length defeat the sniffer: guess from the sample, for this reader only
+        # (csv.excel is the process-wide default of every other CSV reader and writer).
         dialect = csv.excel
-        dialect.delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text), dialect)
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text), dialect, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
-        return [], [_("The file is empty.")]
+        return [], {}, [_("The file is empty.")]
     aliases = {alias: name for name, names in columns.items() for alias in names}
-    mapping = {}
+    mapping: dict[int, str] = {}
+    headers: dict[str, str] = {}
     for index, raw in enumerate(header):
         name = aliases.get(raw.strip().lower().lstrip("\ufeff"))
         if name and name not in mapping.values():
             mapping[index] = name
+            headers[name] = raw.strip().lstrip("\ufeff")
     rows = []
     for line, record in enumerate(reader, start=2):
         if not any(cell.strip() for cell in record):
             continue
         rows.append((line, {name: (record[i].strip() if i < len(record) else "") for i, name in mapping.items()}))
         if len(rows) > settings.BACKOFFICE_IMPORT_MAX_ROWS:
-            return [], [_("Too many rows: at most %(n)d per file.") % {"n": settings.BACKOFFICE_IMPORT_MAX_ROWS}]
-    return rows, [] if mapping else [_("No known column: check the first line of the file.")]
+            return [], {}, [_("Too many rows: at most %(n)d per file.") % {"n": settings.BACKOFFICE_IMPORT_MAX_ROWS}]
+    return rows, headers, [] if mapping else [_("No known column: check the first line of the file.")]
 
 
-def _date(value: str, label: str, errors: list[str]) -> datetime.date | None:
+# A day, a month and a year of two digits: "01/01/25" could be 1925 or 2025, a birth or an admission.
+_TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}$")
+
+
+def _date(row: RowPlan, name: str, headers: dict[str, str]) -> datetime.date | None:
+    """The date in column ``name`` of the row; a row error naming the line and the column otherwise."""
+    value = row.values.get(name, "")
     if not value:
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y"):
+    column = headers.get(name, name)
+    if _TWO_DIGIT_YEAR.match(value):
+        row.errors.append(
+            _(
+                "Line %(line)d, column “%(column)s”: “%(value)s” has a two-digit year, which could be "
+                "of two centuries; write the year in full (DD/MM/YYYY)."
+            )
+            % {"line": row.line, "column": column, "value": value}
+        )
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
         try:
             return datetime.datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a calendar date
         except ValueError:
             continue
-    errors.append(
-        _("%(field)s: “%(value)s” is not a date (YYYY-MM-DD or DD/MM/YYYY).") % {"field": label, "value": value}
+    row.errors.append(
+        _("Line %(line)d, column “%(column)s”: “%(value)s” is not a date (YYYY-MM-DD or DD/MM/YYYY).")
+        % {"line": row.line, "column": column, "value": value}
     )
     return None
 
@@ -207,7 +248,7 @@ def _required(kind, values, errors):
 def plan_import(*, kind: str, text: str, user) -> ImportPlan:
     """Check every row against the database; write nothing."""
     columns = STAFF_COLUMNS if kind == "staff" else RESIDENT_COLUMNS
-    rows, file_errors = _read(text, columns)
+    rows, headers, file_errors = _read(text, columns)
     plan = ImportPlan(kind=kind, rows=[], errors=file_errors)
     if file_errors:
         return plan
@@ -215,6 +256,7 @@ def plan_import(*, kind: str, text: str, user) -> ImportPlan:
     seen_ids: dict[str, int] = {}
     planner = _plan_staff_row if kind == "staff" else _plan_resident_row
     context = _staff_context(rows, user) if kind == "staff" else _resident_context(rows, user)
+    context["headers"] = headers
     for line, values in rows:
         row = RowPlan(line=line, values=values)
         _required(kind, values, row.errors)
@@ -278,8 +320,8 @@ def _plan_staff_row(row: RowPlan, sites: _Sites, ctx, user) -> None:
         }.get(v["role"].strip().lower())
         if role is None:
             errors.append(_("Role “%(value)s” must be staff or coordinator.") % {"value": v["role"]})
-    start = _date(v.get("start_date", ""), _("start date"), errors)
-    end = _date(v.get("end_date", ""), _("end date"), errors)
+    start = _date(row, "start_date", ctx["headers"])
+    end = _date(row, "end_date", ctx["headers"])
     if start and end and end < start:
         errors.append(_("The end date must not be before the start date."))
     if errors:
@@ -396,8 +438,8 @@ def _plan_resident_row(row: RowPlan, sites: _Sites, ctx, user) -> None:
     v, errors = row.values, row.errors
     site = sites.site(v["site"], errors)
     unit = sites.unit(site, v.get("unit", ""), errors)
-    birth = _date(v.get("birth_date", ""), _("date of birth"), errors)
-    admission = _date(v.get("admission_date", ""), _("admission date"), errors)
+    birth = _date(row, "birth_date", ctx["headers"])
+    admission = _date(row, "admission_date", ctx["headers"])
     if birth and birth > datetime.date.today():  # noqa: DTZ011 - a calendar date
         errors.append(_("The date of birth is in the future."))
     if errors:

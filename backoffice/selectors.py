@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from auditlog.registry import auditlog
 from django.conf import settings
-from django.db.models import BigIntegerField, Count, Exists, OuterRef, Subquery
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import BigIntegerField, Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from carehub.models import AccessLog
-from coordination.models import CareNote, HandoverAcknowledgement, SiteCareSettings
+from coordination.models import CareNote, HandoverAcknowledgement, Resident, SiteCareSettings
 from coordination.shifts import shift_at
 from directory.models import Assignment, Site, Unit
 from documents.models import ReadConfirmation, ReadingRequirement
@@ -27,10 +30,35 @@ def resident_access_history(*, resident, limit: int | None = None):
     return AccessLog.objects.filter(subject_id=resident.public_id).order_by("-at", "-id")[:limit]
 
 
-def access_history_rows(entries) -> list[list[str]]:
+def resident_change_scope(*, public_id) -> Q:
+    """The change history (django-auditlog) of a resident's file, as a filter on LogEntry: the resident
+    and every registered object that refers to them or to one of their notes (follow-ups, earlier
+    versions). Subqueries only: nothing is fetched."""
+
+    def about(model) -> Q:
+        return Q(content_type=ContentType.objects.get_for_model(model))
+
+    scope = about(Resident) & Q(object_id__in=Resident.objects.filter(public_id=public_id).values("pk"))
+    for model in auditlog.get_models():
+        for relation in model._meta.fields:
+            if not relation.many_to_one:
+                continue
+            if relation.related_model is Resident:
+                rows = model._default_manager.filter(**{f"{relation.name}__public_id": public_id})
+            elif relation.related_model is CareNote and model is not CareNote:
+                rows = model._default_manager.filter(**{f"{relation.name}__resident__public_id": public_id})
+            else:
+                continue
+            scope |= about(model) & Q(object_id__in=rows.order_by().values("pk"))
+    return scope
+
+
+def access_history_rows(entries, *, zone: datetime.tzinfo | None = None) -> list[list[str]]:
+    """Rows of the access history; times in ``zone`` (the resident's site's), to the second."""
     rows = []
     for entry in entries:
-        when = timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S")
+        local = timezone.localtime(entry.at, zone)
+        when = f"{date_format(local, 'SHORT_DATE_FORMAT')} {local:%H:%M:%S}"
         rows.append([when, entry.actor, entry.get_action_display(), entry.object_repr, entry.query, entry.ip or ""])
     return rows
 

@@ -13,9 +13,8 @@ from django.contrib import admin, messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carehub.access_log import log_access
@@ -28,6 +27,24 @@ from .forms import CsvUploadForm
 from .selectors import dashboard_figures
 
 SESSION_IMPORT_KEY = "backoffice_import"
+IMPORT_TITLES = {
+    "staff": gettext_lazy("Import staff from a CSV file"),
+    "residents": gettext_lazy("Import residents from a CSV file"),
+}
+
+
+#: What an import did, each count agreeing with its noun ("1 nouvelle fiche", "2 lignes ignorées").
+IMPORT_COUNTS = {
+    "create": ngettext_lazy("%(count)d new record", "%(count)d new records", "count"),
+    "update": ngettext_lazy("%(count)d updated", "%(count)d updated", "count"),
+    "unchanged": ngettext_lazy("%(count)d unchanged", "%(count)d unchanged", "count"),
+    "errors": ngettext_lazy("%(count)d row skipped", "%(count)d rows skipped", "count"),
+}
+
+
+def import_summary(summary: dict) -> str:
+    parts = ", ".join(str(label % {"count": summary[key]}) for key, label in IMPORT_COUNTS.items())
+    return _("Import done: %(parts)s.") % {"parts": parts}
 
 
 def _context(request, **extra):
@@ -40,11 +57,6 @@ def _managed_resident(request, public_id):
     return get_object_or_404(
         Resident.objects.managed_by(request.user).select_related("site", "unit"), public_id=public_id
     )
-
-
-def _filename(resident, suffix: str) -> str:
-    stamp = timezone.localdate().isoformat()
-    return f"{slugify(resident.last_name) or 'resident'}-{str(resident.public_id)[:8]}-{stamp}{suffix}"
 
 
 # --- Dashboard -------------------------------------------------------------------------------
@@ -136,7 +148,9 @@ def resident_access_history_csv(request, public_id):
     content = gdpr.access_history_csv(resident)
     log_access(request, AccessLog.Action.EXPORT, resident, query="access history (CSV)")
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(resident, "-access-history.csv")}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{gdpr.record_file_name(resident, what=gdpr.HISTORY_NAME, extension="csv")}"'
+    )
     return response
 
 
@@ -147,7 +161,9 @@ def resident_access_history_pdf(request, public_id):
     content = gdpr.access_history_pdf(resident)
     log_access(request, AccessLog.Action.EXPORT, resident, query="access history (PDF)")
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(resident, "-access-history.pdf")}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{gdpr.record_file_name(resident, what=gdpr.HISTORY_NAME, extension="pdf")}"'
+    )
     return response
 
 
@@ -158,7 +174,10 @@ def resident_gdpr_export(request, public_id):
     archive = gdpr.resident_record_zip(resident=resident)
     log_access(request, AccessLog.Action.EXPORT, resident, query="GDPR record export (ZIP)")
     return FileResponse(
-        archive, as_attachment=True, filename=_filename(resident, "-record.zip"), content_type="application/zip"
+        archive,
+        as_attachment=True,
+        filename=gdpr.record_file_name(resident, what=gdpr.RECORD_NAME, extension="zip"),
+        content_type="application/zip",
     )
 
 
@@ -192,12 +211,12 @@ def import_upload(request, kind):
         "backoffice/import.html",
         _context(
             request,
-            title=_("Import %(kind)s from a CSV file") % {"kind": imports.KINDS[kind]},
+            title=IMPORT_TITLES[kind],
             kind=kind,
             form=form,
             plan=plan,
             digest=request.session.get(SESSION_IMPORT_KEY, {}).get("digest") if plan else None,
-            columns=[(name, ", ".join(aliases)) for name, aliases in columns.items()],
+            columns=[(name, imports.COLUMN_LABELS[name], ", ".join(aliases)) for name, aliases in columns.items()],
             required=imports.REQUIRED[kind],
         ),
         status=400 if request.method == "POST" and not form.is_valid() else 200,
@@ -221,11 +240,6 @@ def import_apply(request, kind):
         for error in plan.errors:
             messages.error(request, error)
         return redirect("backoffice:import_upload", kind=kind)
-    summary = plan.summary
-    messages.success(
-        request,
-        _("Import done: %(create)d created, %(update)d updated, %(unchanged)d unchanged, %(errors)d rows skipped.")
-        % summary,
-    )
+    messages.success(request, import_summary(plan.summary))
     target = "admin:accounts_user_changelist" if kind == "staff" else "admin:coordination_resident_changelist"
     return redirect(target)

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from accounts.sessions import idle_timeout_for
+from accounts.sessions import LOCK_HINT_KEY, idle_timeout_for
 
 from . import policy
 
@@ -12,6 +12,7 @@ def carehub(request):
     return {
         "idle_timeout_seconds": idle_timeout_for(user),
         "idle_warning_seconds": settings.IDLE_WARNING_BEFORE,
+        "idle_locks": bool(request.session.get(LOCK_HINT_KEY)),
         "user_role": policy.role(user),
         "user_is_active_staff": policy.is_active_staff(user),
         "user_is_coordinator": policy.role(user) >= policy.Role.COORDINATOR,

@@ -5,11 +5,12 @@ import uuid
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import policy
@@ -65,6 +66,16 @@ def _check_channel_layer() -> bool:
         return message.get("type") == "healthz.ping"
 
     return async_to_sync(roundtrip)()
+
+
+@login_not_required
+@cache_control(public=True, max_age=7 * 24 * 3600)
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links to: the same icon, not a 404 on every page."""
+    # The finders read the project's static folder: the same file before and after collectstatic.
+    with open(finders.find("img/favicon.ico"), "rb") as icon:
+        return HttpResponse(icon.read(), content_type="image/x-icon")
 
 
 @login_not_required

@@ -99,6 +99,10 @@ class TargetAdmin(SiteScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ("code",) if obj is not None else ()
 
+    def get_prepopulated_fields(self, request, obj=None):
+        # The code is fixed once the target exists (read-only): nothing to fill from the name then.
+        return {} if obj is not None else super().get_prepopulated_fields(request, obj)
+
 
 @admin.register(SiteCareSettings)
 class SiteCareSettingsAdmin(SiteScopedAdmin):

@@ -104,7 +104,7 @@ WORDING: dict[str, list[tuple[str, str, str]]] = {
             "À réévaluer demain.",
         ),
         (
-            "Escarre sacrée stade 2 : pansement souillé.",
+            "Escarre sacrée stade 2\u00a0: pansement souillé.",
             "Pansement refait selon protocole.",
             "Plaie propre, bords rosés.",
         ),

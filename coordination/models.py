@@ -13,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
@@ -280,7 +280,9 @@ class ResidentAlert(models.Model):
         indexes = [models.Index(fields=["resident", "is_active"], name="alert_resident_active")]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.detail}" if self.detail else str(self.get_kind_display())
+        if not self.detail:
+            return str(self.get_kind_display())
+        return gettext("%(kind)s: %(detail)s") % {"kind": self.get_kind_display(), "detail": self.detail}
 
     @property
     def access_log_site_id(self):

@@ -19,8 +19,8 @@ class UnitInline(admin.TabularInline):
 @admin.register(Site)
 class SiteAdmin(SiteScopedAdmin):
     site_field = "self"
-    list_display = ("name", "kind", "city", "phone", "time_zone", "is_active")
-    list_filter = ("kind", "is_active")
+    list_display = ("name", "kind", "city", "phone", "time_zone", "is_active", "lock_with_pin")
+    list_filter = ("kind", "is_active", "lock_with_pin")
     search_fields = ("name", "city")
     inlines = [UnitInline]
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,15 @@ class Site(models.Model):
         help_text=_("IANA name, e.g. Europe/Paris, America/Cayenne, Indian/Reunion."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    lock_with_pin = models.BooleanField(
+        _("lock shared tablets with a PIN"),
+        default=False,
+        help_text=_(
+            "After the idle time, the screens of this site's staff lock instead of signing out: "
+            "a personal PIN of at least 6 digits opens them again. "
+            "The full sign-in is still asked at the end of the day and after 5 wrong PINs."
+        ),
+    )
 
     objects = SiteQuerySet.as_manager()
 
@@ -350,7 +360,7 @@ class OnCallShift(models.Model):
         indexes = [models.Index(fields=["site", "date"], name="oncall_site_date")]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.site.name}: {self.user}"
+        return f"{date_format(self.date, 'SHORT_DATE_FORMAT')} — {self.site.name} — {self.user}"
 
     def clean(self):
         if self.unit_id and self.site_id and self.unit.site_id != self.site_id:

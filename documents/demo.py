@@ -21,7 +21,7 @@ GROUP_FOLDERS = {
             [
                 "Protocole de prévention des chutes",
                 "1. Évaluer le risque de chute à l'entrée puis chaque trimestre.",
-                "2. Après une chute : ne pas relever avant l'examen infirmier.",
+                "2. Après une chute\u00a0: ne pas relever avant l'examen infirmier.",
                 "3. Tracer la chute dans les transmissions (cible Chute).",
                 "4. Prévenir le médecin et la famille selon la gravité.",
             ],
@@ -29,24 +29,24 @@ GROUP_FOLDERS = {
         (
             "Hygiène des mains",
             [
-                "Hygiène des mains : friction hydro-alcoolique",
+                "Hygiène des mains\u00a0: friction hydro-alcoolique",
                 "Avant et après chaque contact avec un résident.",
-                "Durée de la friction : 30 secondes, jusqu'à séchage complet.",
+                "Durée de la friction\u00a0: 30 secondes, jusqu'à séchage complet.",
             ],
         ),
         (
-            "Fausse route : conduite à tenir",
+            "Fausse route\u00a0: conduite à tenir",
             [
                 "Troubles de la déglutition et fausse route",
                 "Installer le résident assis, tête légèrement fléchie.",
-                "En cas d'obstruction totale : manoeuvre de Heimlich, appeler le 15.",
+                "En cas d'obstruction totale\u00a0: manoeuvre de Heimlich, appeler le 15.",
             ],
         ),
         (
             "Plan bleu canicule",
             [
-                "Plan bleu : vague de chaleur",
-                "Hydratation : proposer à boire toutes les heures.",
+                "Plan bleu\u00a0: vague de chaleur",
+                "Hydratation\u00a0: proposer à boire toutes les heures.",
                 "Rafraîchir les chambres, surveiller la température corporelle.",
             ],
         ),

@@ -9,14 +9,21 @@ The name's extension must agree with the content, so that a nurse who opens
 
 from __future__ import annotations
 
+import io
+import logging
 import re
+import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import olefile
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+logger = logging.getLogger(__name__)
 
 HEAD_SIZE = 8192
 
@@ -149,21 +156,224 @@ def _zip_kind(fileobj: BinaryIO, size: int) -> str:
     names = {m.filename for m in members}
     if any(n.startswith("/") or ".." in n.split("/") for n in names):
         raise Refused(_("The archive contains file paths that point outside of it."))
-    if any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise Refused(_("The document contains macros (programs); save it without macros and upload it again."))
+    code = ""
     if "mimetype" in names:
         mimetype_member = archive.getinfo("mimetype")
         if mimetype_member.file_size <= 100:
             mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
-            for code in ("odt", "ods"):
-                if mimetype == KINDS[code].mime:
-                    return code
-    if "[Content_Types].xml" in names:
+            for candidate in ("odt", "ods"):
+                if mimetype == KINDS[candidate].mime:
+                    code = candidate
+    if not code and "[Content_Types].xml" in names:
         if "word/document.xml" in names:
-            return "docx"
-        if "xl/workbook.xml" in names:
-            return "xlsx"
-    return ""
+            code = "docx"
+        elif "xl/workbook.xml" in names:
+            code = "xlsx"
+    if code or "[Content_Types].xml" in names:
+        # Macros are refused whatever the archive turns out to be (a .xlsm, a .pptm…).
+        try:
+            _refuse_active_content(archive, odf=code in ("odt", "ods"))
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+            # A damaged part (bad checksum, truncated), an encrypted one or an unknown compression.
+            raise Refused(_("The file is a damaged or unreadable archive.")) from exc
+    return code
+
+
+# --- Macros and embedded objects in office files -----------------------------------------------
+#
+# An office document is refused when it carries what runs or fetches code when opened:
+# macros (VBA, Excel 4 macro sheets, LibreOffice Basic and scripts, macros bound to events or
+# to the ribbon), embedded objects (OLE objects such as a program packaged inside a letter,
+# ActiveX controls, other files) and content fetched from outside (a remote template, an OLE
+# link, a frame). oletools reads what the OLE objects are; the rest is read from the archive's
+# parts without extracting them. A chart keeps its data in an embedded workbook: such an
+# embedded office document is accepted when it passes the same checks itself.
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: How far embedded office documents are opened (a chart's workbook inside a letter).
+_NESTING = 1
+_EMBEDDED_OFFICE = (".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".odg")
+#: External relationships of these types fetch content when the document opens (hyperlinks only on a click).
+_EXTERNAL_LOADS = frozenset(
+    {"attachedTemplate", "oleObject", "frame", "subDocument", "package", "externalLinkPath", "officeDocument"}
+)
+_ODF_MACRO_MARKS = (b"vnd.sun.star.script:", b"macro://", b"vnd.sun.star.basic")
+
+
+def _macros_refused() -> Refused:
+    return Refused(_("The document contains macros (programs); save it without macros and upload it again."))
+
+
+def _embedded_refused(*, filename: str = "", what: str = "") -> Refused:
+    if filename:
+        return Refused(
+            _(
+                "The document contains an embedded file “%(filename)s”, which could run a program when "
+                "opened; delete it from the document (or paste it as a picture) and upload it again."
+            )
+            % {"filename": filename}
+        )
+    return Refused(
+        _(
+            "The document contains an embedded object (%(what)s), which could run a program when opened; "
+            "delete it from the document (or paste it as a picture) and upload it again."
+        )
+        % {"what": what or _("an OLE object")}
+    )
+
+
+def _external_refused(target: str) -> Refused:
+    return Refused(
+        _(
+            "The document fetches content from outside of it when opened (%(target)s); remove that link "
+            "(or the template it points to) and upload it again."
+        )
+        % {"target": target[:120]}
+    )
+
+
+def _contains(archive: zipfile.ZipFile, name: str, marks: tuple[bytes, ...]) -> bool:
+    """Whether a part holds one of ``marks``, read in blocks (a spreadsheet's content can be large)."""
+    tail = b""
+    overlap = max(len(m) for m in marks)
+    with archive.open(name) as part:
+        while block := part.read(1024 * 1024):
+            window = (tail + block).lower()
+            if any(mark in window for mark in marks):
+                return True
+            tail = window[-overlap:]
+    return False
+
+
+def _oletools():
+    """oletools' modules, imported on first use (olevba builds its grammar with deprecated pyparsing names)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from oletools import oleobj, olevba, ooxml
+    # Their progress notes ("Opening OLE file…") are not ours to log for every upload.
+    for name in ("olevba", "oleobj", "ooxml", "olefile"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return oleobj, olevba, ooxml
+
+
+def _ole_reason(data: bytes) -> Refused:
+    """Why an OLE compound file inside a document is refused: its macros, or what it embeds."""
+    oleobj, olevba, _ooxml = _oletools()
+    try:
+        if olevba.VBA_Parser("part", data=data).detect_vba_macros():
+            return _macros_refused()
+    except Exception:  # noqa: BLE001 - a damaged part is still refused, as an object
+        logger.info("oletools could not read the VBA of an embedded OLE part", exc_info=True)
+    try:
+        ole = olefile.OleFileIO(data)
+        try:
+            if ole.exists("\x01Ole10Native"):
+                native = oleobj.OleNativeStream(ole.openstream("\x01Ole10Native").read())
+                if native.filename:
+                    return _embedded_refused(filename=str(native.filename)[:120])
+        finally:
+            ole.close()
+    except Exception:  # noqa: BLE001 - naming the embedded file is best effort
+        logger.info("oletools could not name an embedded OLE object", exc_info=True)
+    return _embedded_refused()
+
+
+def _member_is_ole(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    with archive.open(info) as part:
+        return part.read(len(OLE_MAGIC)) == OLE_MAGIC
+
+
+def _refuse_ole_members(archive: zipfile.ZipFile) -> None:
+    for info in archive.infolist():
+        if not info.is_dir() and _member_is_ole(archive, info):
+            if info.file_size > settings.DOCUMENTS_MAX_UPLOAD_SIZE:
+                raise _embedded_refused()
+            raise _ole_reason(archive.read(info))
+
+
+def _refuse_active_content(archive: zipfile.ZipFile, *, odf: bool, depth: int = 0) -> None:
+    """Raise ``Refused`` naming the first macro, embedded object or external load found."""
+    if odf:
+        _refuse_odf_active_content(archive)
+    else:
+        _refuse_ooxml_active_content(archive, depth)
+
+
+def _refuse_ooxml_active_content(archive: zipfile.ZipFile, depth: int) -> None:
+    oleobj, _olevba, ooxml = _oletools()
+
+    names = archive.namelist()
+    lowered = [n.lower() for n in names]
+    if any(n.endswith(("vbaproject.bin", "vbadata.xml")) or "/macrosheets/" in f"/{n}" for n in lowered):
+        raise _macros_refused()
+    if any("/intlmacrosheets/" in f"/{n}" for n in lowered):
+        raise _macros_refused()
+    if "[Content_Types].xml" in names and _contains(archive, "[Content_Types].xml", (b"macroenabled", b"vbaproject")):
+        raise _macros_refused()
+    _refuse_ole_members(archive)
+    if any("/activex/" in f"/{n}" for n in lowered):
+        raise _embedded_refused(what=_("an ActiveX control"))
+    # Relationships and the ribbon, read by oletools' parser (the parts named only: no full parse).
+    parts = [n for n, low in zip(names, lowered, strict=True) if low.endswith(".rels") or low.startswith("customui/")]
+    wanted = (oleobj.OOXML_RELATIONSHIP_TAG, oleobj.TAG_CUSTOMUI_2007, oleobj.TAG_CUSTOMUI_2010)
+    if parts:
+        parser = ooxml.XmlParser(archive.fp)
+        try:
+            for _part, element, _depth in parser.iter_xml(parts, False, wanted):
+                if element.tag == oleobj.OOXML_RELATIONSHIP_TAG:
+                    kind = element.get("Type", "").rsplit("/", 1)[-1]
+                    if element.get("TargetMode") == "External" and kind in _EXTERNAL_LOADS:
+                        raise _external_refused(element.get("Target", ""))
+                elif element.get("onLoad"):
+                    raise _macros_refused()  # a ribbon that runs a macro as the document opens
+        except ooxml.BadOOXML as exc:
+            raise Refused(_("The file is a damaged or unreadable archive.")) from exc
+    for info in archive.infolist():
+        low = info.filename.lower()
+        if info.is_dir() or "/embeddings/" not in f"/{low}":
+            continue
+        if not low.endswith(_EMBEDDED_OFFICE) or depth >= _NESTING:
+            raise _embedded_refused(filename=info.filename.rsplit("/", 1)[-1][:120])
+        if info.file_size > settings.DOCUMENTS_MAX_UPLOAD_SIZE:
+            raise _embedded_refused(filename=info.filename.rsplit("/", 1)[-1][:120])
+        _refuse_embedded_office(archive.read(info), info.filename.rsplit("/", 1)[-1], depth + 1)
+
+
+def _refuse_embedded_office(data: bytes, filename: str, depth: int) -> None:
+    """An office document inside another (a chart's workbook) passes the same checks, or the whole is refused."""
+    try:
+        nested = zipfile.ZipFile(io.BytesIO(data))
+        names = set(nested.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise _embedded_refused(filename=filename[:120]) from None
+    members = nested.infolist()
+    total = sum(m.file_size for m in members)
+    if (
+        len(members) > settings.DOCUMENTS_ZIP_MAX_MEMBERS
+        or total / max(1, len(data)) > settings.DOCUMENTS_ZIP_MAX_RATIO
+    ):
+        raise _embedded_refused(filename=filename[:120])
+    if any(n.startswith("/") or ".." in n.split("/") for n in names):
+        raise _embedded_refused(filename=filename[:120])
+    _refuse_active_content(nested, odf="mimetype" in names and "[Content_Types].xml" not in names, depth=depth)
+
+
+def _refuse_odf_active_content(archive: zipfile.ZipFile) -> None:
+    names = archive.namelist()
+    # LibreOffice Basic libraries and scripts (Python, JavaScript, BeanShell) live in these folders.
+    if any(n.startswith(("Basic/", "Scripts/")) or "/Basic/" in n or "/Scripts/" in n for n in names):
+        raise _macros_refused()
+    if "META-INF/manifest.xml" in names:
+        if _contains(archive, "META-INF/manifest.xml", (b'full-path="basic/', b'full-path="scripts/')):
+            raise _macros_refused()
+        if _contains(archive, "META-INF/manifest.xml", (b"vnd.sun.star.oleobject",)):
+            _refuse_ole_members(archive)
+            raise _embedded_refused()
+    # A macro bound to opening the document, a button, a cell, a toolbar (content, styles, Configurations2…).
+    for part in (n for n in names if n.lower().endswith(".xml") and n != "META-INF/manifest.xml"):
+        if _contains(archive, part, _ODF_MACRO_MARKS):
+            raise _macros_refused()
+    _refuse_ole_members(archive)
 
 
 def detect(fileobj: BinaryIO, name: str, size: int) -> Kind:

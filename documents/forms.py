@@ -19,14 +19,12 @@ class UploadForm(forms.Form):
         required=False,
         help_text=_("You may choose several files at once."),
     )
-    comment = forms.CharField(label=_("Comment (optional)"), max_length=500, required=False)
+    comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
 
 
 class NewVersionForm(forms.Form):
     file = forms.FileField(label=_("New version of the file"), required=False)
-    comment = forms.CharField(
-        label=_("What changed (optional)"), max_length=500, required=False, widget=forms.TextInput
-    )
+    comment = forms.CharField(label=_("What changed"), max_length=500, required=False, widget=forms.TextInput)
 
 
 class FolderForm(forms.Form):
@@ -73,8 +71,8 @@ def folder_label(folder: Folder) -> str:
 
 class ReadingRequirementForm(forms.Form):
     site = forms.ChoiceField(label=_("Site"))
-    unit = forms.ChoiceField(label=_("Unit (optional)"), required=False)
-    job = forms.ChoiceField(label=_("Job (optional)"), required=False)
+    unit = forms.ChoiceField(label=_("Unit"), required=False)
+    job = forms.ChoiceField(label=_("Job"), required=False)
 
     def __init__(self, *args, sites=(), units=(), **kwargs):
         super().__init__(*args, **kwargs)

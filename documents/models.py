@@ -105,7 +105,12 @@ class Folder(models.Model):
         help_text=_("Otherwise only coordinators of the site (group folders: head office) add documents."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -194,7 +199,12 @@ class Document(models.Model):
         help_text=_("Only for documents of a resident's folder; shown in the family portal."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
@@ -316,7 +326,9 @@ class ReadingRequirement(models.Model):
         "directory.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("unit")
     )
     job = models.CharField(_("job"), max_length=40, choices=Job.choices, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -344,4 +356,4 @@ class ReadConfirmation(models.Model):
         constraints = [models.UniqueConstraint(fields=["version", "user"], name="read_confirmation_once")]
 
     def __str__(self):
-        return f"{self.user} read {self.version}"
+        return f"{self.user} — {self.version}"

@@ -44,6 +44,11 @@ def folder_ancestors(folder: Folder) -> list[Folder]:
     return list(reversed(chain))
 
 
+def resident_folder(resident) -> Folder | None:
+    """The root folder of a resident's documents, if it was made (the caller took the resident from the policy)."""
+    return Folder.objects.filter(resident=resident, scope=Folder.Scope.RESIDENT, parent__isnull=True).first()
+
+
 def root_folders(user) -> dict[str, list[Folder]]:
     """Entry points of the browser, grouped by scope (resident roots are reached from the resident)."""
     roots = (

@@ -21,7 +21,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import detection
+from . import detection, selectors
 from .models import Document, DocumentVersion, Folder, ReadConfirmation, ReadingRequirement, version_upload_to
 from .scanning import ScanUnavailable, get_scanner
 from .uploads import sanitize_filename
@@ -244,24 +244,33 @@ def folder_create(
     return folder
 
 
+def resident_folder_draft(*, resident, user=None) -> Folder:
+    """The root folder of a resident's documents as it will be made (unsaved): what the permissions judge
+    before it exists. Any care staff member of the resident's site may add documents to it."""
+    return Folder(
+        scope=Folder.Scope.RESIDENT,
+        resident=resident,
+        site_id=resident.site_id,
+        name=str(resident),
+        staff_may_upload=True,
+        created_by=user,
+    )
+
+
 def resident_folder_get_or_create(*, resident, user=None) -> Folder:
     """The root folder of a resident's documents (care plan, DLU, consents…), made on first use.
 
-    Any care staff member of the resident's site may add documents to it.
+    Called by writes only (an upload, the explicit "create" of the empty folder page): a visit
+    finds it with ``selectors.resident_folder`` and never makes it.
     """
-    folder = Folder.objects.filter(resident=resident, scope=Folder.Scope.RESIDENT, parent__isnull=True).first()
+    folder = selectors.resident_folder(resident)
     if folder is not None:
         return folder
     try:
         with transaction.atomic():
-            return Folder.objects.create(
-                scope=Folder.Scope.RESIDENT,
-                resident=resident,
-                site_id=resident.site_id,
-                name=str(resident),
-                staff_may_upload=True,
-                created_by=user,
-            )
+            folder = resident_folder_draft(resident=resident, user=user)
+            folder.save()
+            return folder
     except IntegrityError:  # created at the same moment by another request
         return Folder.objects.get(resident=resident, scope=Folder.Scope.RESIDENT, parent__isnull=True)
 

@@ -117,11 +117,61 @@ def folder_detail(request, public_id):
     )
 
 
+@csrf_exempt
 def resident_folder(request, public_id):
-    """The resident page's link: the resident's own documents (created on first visit)."""
+    """The resident page's link: the resident's own documents.
+
+    Once the folder exists this leads to it. Before, the page says there is no document yet and,
+    to those who may add some, offers the upload form and a "create the folder" button: the folder
+    is made by that POST (the first upload or the button), never by a visit.
+    """
     resident = get_object_or_404(Resident.objects.visible_to(request.user), public_id=public_id)
-    folder = services.resident_folder_get_or_create(resident=resident, user=request.user)
-    return redirect(folder)
+    folder = selectors.resident_folder(resident)
+    if folder is not None and request.method != "POST":
+        return redirect(folder)
+    draft = folder or services.resident_folder_draft(resident=resident, user=request.user)
+    can_upload = permissions.can_upload(request.user, draft)
+    handler = None
+    if request.method == "POST":
+        if not can_upload:
+            raise PermissionDenied
+        handler = _limited_upload(request, settings.DOCUMENTS_MAX_FILES_PER_REQUEST)
+        if handler is None:
+            return _resident_folder_empty(
+                request,
+                resident,
+                draft,
+                can_upload,
+                status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                error=_too_large_text(),
+            )
+    return _resident_folder(request, resident, draft, can_upload, handler)
+
+
+@csrf_protect
+def _resident_folder(request, resident, draft, can_upload, handler):
+    if request.method == "POST":
+        if request.FILES.getlist("files"):
+            folder = services.resident_folder_get_or_create(resident=resident, user=request.user)
+            return _folder_upload(request, folder, handler)
+        refused = [too_large_message(name) for name in handler.too_large]
+        refused += [_("Too many files at once: “%(name)s” was not sent.") % {"name": name} for name in handler.too_many]
+        if not refused and not request.POST.get("create"):
+            refused = [_("Choose at least one file.")]
+        if refused:
+            status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE if handler.too_large else HTTPStatus.BAD_REQUEST
+            return _resident_folder_empty(request, resident, draft, can_upload, status=status, error=" ".join(refused))
+        folder = services.resident_folder_get_or_create(resident=resident, user=request.user)
+        if draft.pk is None:
+            messages.success(request, _("Folder created."))
+        return redirect(folder)
+    return _resident_folder_empty(request, resident, draft, can_upload)
+
+
+def _resident_folder_empty(request, resident, draft, can_upload, *, status=HTTPStatus.OK, error=""):
+    log_access(request, AccessLog.Action.VIEW, resident)
+    context = {"resident": resident, "folder": draft, "can_upload": can_upload, "form": UploadForm(), "error": error}
+    return render(request, "documents/resident_folder_empty.html", {**context, **upload_checks()}, status=status)
 
 
 @staff_required
@@ -215,10 +265,14 @@ def folder_edit(request, public_id):
 # --- Uploads ----------------------------------------------------------------------------
 
 
-def _too_large_response(request, folder, limit_files: int):
-    message = _("The upload is larger than the limit of %(limit)s MB per file; nothing was stored.") % {
+def _too_large_text() -> str:
+    return _("The upload is larger than the limit of %(limit)s MB per file; nothing was stored.") % {
         "limit": settings.DOCUMENTS_MAX_UPLOAD_SIZE // 1_048_576
     }
+
+
+def _too_large_response(request, folder, limit_files: int):
+    message = _too_large_text()
     if _wants_json(request):
         return JsonResponse(
             {"results": [{"ok": False, "message": message}]}, status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE

@@ -14,8 +14,11 @@ Frames from the client:
   {"type": "ack", "message": <message public id>}
   {"type": "heartbeat", "state": "online" | "away"}
 Frames to the client: hello, message, updated, read, ack, unread, escalated,
-removed, sent, synced, heartbeat, conversations_changed, error (with a ``code``
-and a translated ``message``). Every frame leaves through ``_send``: a family
+removed, sent, synced, heartbeat, conversations_changed, joined (a conversation
+that entered the person's list while the socket was open: a duty-role message,
+a new group), presence (a member's dot), error (with a ``code`` and a translated
+``message``). A message's ``time`` is written here, in its conversation's zone and
+the reader's language, as the page writes it (never the browser's zone). Every frame leaves through ``_send``: a family
 socket gets only the family form of a frame (portal.presentation), or nothing.
 """
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 
 from channels.db import database_sync_to_async as _database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -37,7 +41,8 @@ from carehub.ids import parse_uuid
 from carehub.sockets import person_group
 from portal import presentation
 
-from . import selectors, services
+from . import realtime, selectors, services
+from .formatting import message_time
 from .models import Conversation, Message, conversation_group
 
 logger = logging.getLogger(__name__)
@@ -54,6 +59,8 @@ def database_sync_to_async(func):
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_SESSION_ENDED = 4408
+#: Channel-layer event to the sockets of a person one of whose sockets closed (handled by ``presence_reassert``).
+PRESENCE_REASSERT = "presence.reassert"
 
 
 def _may_use_messaging(user) -> bool:
@@ -72,6 +79,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         self.subscribed: dict[int, str] = {}  # conversation id → public id
         self.by_public: dict[str, int] = {}
         self.joined_person_group = False
+        self.presence_state = presence.ONLINE
         if self.user is None or not self.user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
@@ -83,7 +91,8 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(person_group(self.user.pk), self.channel_name)
         self.joined_person_group = True
         await self._resubscribe()
-        await database_sync_to_async(presence.presence_beat)(self.user.pk, self.channel_name, presence.ONLINE)
+        changed = await database_sync_to_async(presence.presence_beat)(self.user.pk, self.channel_name, presence.ONLINE)
+        await self._presence_tell(changed)
         unread = await database_sync_to_async(selectors.unread_counts)(self.user)
         await self._send(
             {
@@ -95,14 +104,45 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         )
 
     def _connect_checks(self) -> bool:
-        return second_factor_passed(self.user, self.scope.get("session")) and _may_use_messaging(self.user)
+        session = self.scope.get("session")
+        return (
+            second_factor_passed(self.user, session)
+            and _session_still_valid(self.user, session)
+            and _may_use_messaging(self.user)
+        )
 
     async def disconnect(self, code):
         for conversation_id in list(getattr(self, "subscribed", {})):
             await self.channel_layer.group_discard(conversation_group(conversation_id), self.channel_name)
         if getattr(self, "joined_person_group", False):
             await self.channel_layer.group_discard(person_group(self.user.pk), self.channel_name)
-            await database_sync_to_async(presence.presence_leave)(self.user.pk, self.channel_name)
+            changed = await database_sync_to_async(presence.presence_leave)(self.user.pk, self.channel_name)
+            await self._presence_tell(changed)
+            # Another tab of the person may have written its entry at the same instant (one cache key,
+            # read-modify-write: see carehub.presence); the person's other sockets write theirs again.
+            await self.channel_layer.group_send(person_group(self.user.pk), {"type": PRESENCE_REASSERT})
+
+    async def presence_reassert(self, event):
+        """Write this socket's state again and tell the person's state, whatever the closed
+        socket told (it may have said "offline" from a list that missed this socket)."""
+        state = await database_sync_to_async(self._reassert_sync)()
+        await self._presence_tell(state)
+
+    def _reassert_sync(self) -> str:
+        presence.presence_beat(self.user.pk, self.channel_name, self.presence_state)
+        return presence.presence_of([self.user.pk])[self.user.pk]
+
+    async def _presence_tell(self, state: str | None) -> None:
+        """Tell the open pages of this person's direct and group conversations their new state."""
+        if state is None or self.user.is_family:
+            return
+        audience = await database_sync_to_async(selectors.presence_audience)(self.user)
+        frame = {"type": "presence", "user": self.user.pk, "state": state}
+        for conversation_id in audience:
+            await self.channel_layer.group_send(
+                conversation_group(conversation_id),
+                {"type": realtime.EVENT, "conversation_id": conversation_id, "frame": frame},
+            )
 
     # --- subscriptions -------------------------------------------------------------------
 
@@ -177,7 +217,20 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             if allowed is None:
                 return
             frame = allowed
+        else:
+            frame = self._with_times(frame)
         await self.send_json(frame)
+
+    def _with_times(self, frame: dict) -> dict:
+        """The frame with each message's ``time`` written as this reader's page writes it."""
+        timed = {}
+        for key in ("message", "urgent_message"):
+            payload = frame.get(key)
+            if isinstance(payload, dict) and payload.get("created_at") and payload.get("time_zone"):
+                moment = datetime.fromisoformat(payload["created_at"])
+                with translation.override(self._language()):
+                    timed[key] = {**payload, "time": message_time(moment, payload["time_zone"])}
+        return {**frame, **timed} if timed else frame
 
     async def _error(self, code: str, message: str, **extra):
         await self._send({"type": "error", "code": code, "message": str(message), **extra})
@@ -287,20 +340,21 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
 
     async def _on_heartbeat(self, content):
         state = content.get("state") if content.get("state") in presence.STATES else presence.ONLINE
-        still_valid = await database_sync_to_async(self._heartbeat_sync)(state)
+        self.presence_state = state
+        still_valid, changed = await database_sync_to_async(self._heartbeat_sync)(state)
         if not still_valid:
             await self.close(code=CLOSE_SESSION_ENDED)
             return
+        await self._presence_tell(changed)
         dropped = await self._resubscribe()
         for public_id in dropped:
             await self._send({"type": "removed", "conversation": public_id})
         await self._send({"type": "heartbeat"})
 
-    def _heartbeat_sync(self, state) -> bool:
+    def _heartbeat_sync(self, state) -> tuple[bool, str | None]:
         if not self._still_allowed():
-            return False
-        presence.presence_beat(self.user.pk, self.channel_name, state)
-        return True
+            return False, None
+        return True, presence.presence_beat(self.user.pk, self.channel_name, state)
 
     # --- channel-layer events --------------------------------------------------------------
 
@@ -309,6 +363,8 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         if conversation_id is not None and conversation_id not in self.subscribed:
             return  # removed meanwhile: deliver nothing more
         frame = event["frame"]
+        if frame.get("type") == "presence" and frame.get("user") == self.user.pk:
+            return  # one's own tabs know
         if frame.get("type") == "removed":
             # Stop at once, before any later event of that conversation is handled.
             removed = self.by_public.pop(frame.get("conversation"), None)
@@ -318,10 +374,25 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         await self._send(frame, family_frame=event.get("family_frame"))
 
     async def chat_resync(self, event):
+        """The person's list changed. A conversation made for them (a duty-role message, a new
+        group) is followed from now on and announced with what it holds already: its first
+        message may have been broadcast before this socket joined its group."""
+        before = set(self.subscribed)
         dropped = await self._resubscribe()
         for public_id in dropped:
             await self._send({"type": "removed", "conversation": public_id})
+        joined = [pk for pk in self.subscribed if pk not in before]
+        if joined:
+            for frame in await database_sync_to_async(self._joined_frames)(joined):
+                await self._send(frame)
         await self._send({"type": "conversations_changed"})
+
+    def _joined_frames(self, conversation_ids) -> list[dict]:
+        with translation.override(self._language()):
+            return [
+                {"type": "joined", **summary}
+                for summary in selectors.conversation_summaries(self.user, conversation_ids)
+            ]
 
     async def sockets_check(self, event):
         """The person's sessions or rights changed (sign-out, deactivation, revoked access): check this socket's."""

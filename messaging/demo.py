@@ -19,13 +19,13 @@ from .models import Conversation, Kind, Membership, Message
 
 SITE_MESSAGES = [
     "Bonjour à tous, la réunion d'équipe est décalée à 14 h 30 en salle de pause.",
-    "Rappel : la livraison de la pharmacie arrive demain matin, merci de libérer le local.",
+    "Rappel\u00a0: la livraison de la pharmacie arrive demain matin, merci de libérer le local.",
     "Le lève-personne du 2e étage est réparé.",
     "Pensez à remplir le planning des congés d'été avant vendredi.",
     "Animation musicale cet après-midi au salon, accompagnez les résidents qui le souhaitent.",
 ]
 UNIT_MESSAGES = [
-    "Chambre 12 : pansement refait, à surveiller cette nuit.",
+    "Chambre 12\u00a0: pansement refait, à surveiller cette nuit.",
     "Mme R. a bien mangé ce midi, hydratation à encourager.",
     "Le kiné passe à 10 h pour M. D.",
 ]
@@ -117,7 +117,13 @@ def _seed_demo_accounts(ctx, now) -> None:
         ignore_conflicts=True,
     )
     rows = [
-        (direct, aide, "Peux-tu passer voir Mme Martin chambre 12 ? Elle se plaint de douleurs au genou.", False, 50),
+        (
+            direct,
+            aide,
+            "Peux-tu passer voir Mme Martin chambre 12\u00a0? Elle se plaint de douleurs au genou.",
+            False,
+            50,
+        ),
         (direct, nurse, "J'arrive dans 10 minutes, je prends le tensiomètre.", False, 45),
         (group, idec, "Bienvenue dans le groupe de l'équipe de nuit.", False, 120),
         (group, aide, "M. Durand a chuté dans sa salle de bain, il est conscient. Besoin d'une IDE.", True, 3),

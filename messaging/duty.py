@@ -17,11 +17,15 @@ Roles and how each is resolved (at send time, never cached):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from carehub import policy
+
+if TYPE_CHECKING:
+    from directory.models import Site
 
 ON_CALL = "on_call"
 COORDINATOR = "coordinator"
@@ -32,7 +36,7 @@ KINDS = (NIGHT_NURSE, ON_CALL, COORDINATOR)
 @dataclass(frozen=True)
 class DutyRole:
     kind: str
-    site: object
+    site: Site
     unit: object | None = None
 
     @property

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -52,3 +55,10 @@ def mentioned_handles(text: str) -> set[str]:
         normalised = unicodedata.normalize("NFKD", match.group(1)).encode("ascii", "ignore").decode().lower()
         handles.add(normalised)
     return handles
+
+
+def message_time(moment: datetime, time_zone: str) -> str:
+    """When a message was sent, as the page and the live update both show it: in the
+    conversation's zone (``Conversation.time_zone``), in the active language's short format;
+    never the browser's zone."""
+    return formats.date_format(timezone.localtime(moment, ZoneInfo(time_zone)), "SHORT_DATETIME_FORMAT")

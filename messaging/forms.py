@@ -63,6 +63,16 @@ class MessageForm(forms.Form):
         return data
 
 
+class FirstMessageForm(MessageForm):
+    """The first message of a conversation opened from a link; files follow in the conversation."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["files"]
+        self.fields["body"].required = True
+        self.fields["body"].error_messages["required"] = _("The message is empty.")
+
+
 class EditForm(forms.Form):
     body = forms.CharField(
         label=_("Message"),

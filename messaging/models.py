@@ -169,6 +169,11 @@ class Conversation(models.Model):
     def group_name(self) -> str:
         return conversation_group(self.pk)
 
+    @property
+    def time_zone(self) -> str:
+        """The zone its times are read in: its site's, else the group's (as in ``Message.__str__``)."""
+        return self.site.time_zone if self.site_id else settings.TIME_ZONE
+
     def display_title(self, viewer=None) -> str:
         """The name shown to ``viewer``: the other person for a direct conversation."""
         if self.kind == Kind.DIRECT and viewer is not None:
@@ -206,7 +211,7 @@ class Membership(models.Model):
         indexes = [models.Index(fields=["user", "conversation"], name="membership_user_conv")]
 
     def __str__(self):
-        return f"{self.user} in {self.conversation}"
+        return f"{self.user} — {self.conversation}"
 
 
 class MessageQuerySet(models.QuerySet):
@@ -299,7 +304,7 @@ class Acknowledgement(models.Model):
         constraints = [models.UniqueConstraint(fields=["message", "user"], name="acknowledgement_once_per_user")]
 
     def __str__(self):
-        return f"{self.user} acknowledged {self.message_id}"
+        return f"{self.user} — message {self.message_id}"
 
 
 def attachment_upload_to(instance, filename):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -66,12 +68,38 @@ def unread_total(user) -> int:
     return total or 0
 
 
-def conversation_list(user, *, limit: int = 200) -> list[Conversation]:
-    """The person's conversations, latest activity first, each with ``unread`` and
-    ``other_members`` (for direct conversations) — a fixed number of queries."""
+def _urgent_pending(user, conversation=None):
+    """Messages of a conversation (by default the outer query's) that are urgent, from someone
+    else, and that ``user`` has not acknowledged."""
+    return (
+        Message.objects.filter(
+            conversation=OuterRef("pk") if conversation is None else conversation,
+            priority=Message.Priority.URGENT,
+            deleted_at__isnull=True,
+        )
+        .exclude(sender=user)
+        .exclude(acknowledgements__user=user)
+    )
+
+
+def conversation_list(user, *, limit: int = 200, only=None) -> list[Conversation]:
+    """The person's conversations, latest activity first, each with ``unread``, ``urgent``
+    (urgent messages they have still to acknowledge) and ``other_user`` (for direct
+    conversations) — a fixed number of queries. ``only``: just these conversation ids."""
     members = Membership.objects.select_related("user").order_by("pk")
+    listed = Conversation.objects.listed_for(user)
+    if only is not None:
+        listed = listed.filter(pk__in=list(only))
     conversations = list(
-        Conversation.objects.listed_for(user)
+        listed.annotate(
+            urgent=Coalesce(
+                Subquery(
+                    _urgent_pending(user).order_by().values("conversation").annotate(n=Count("id")).values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+        )
         .annotate(
             unread=Coalesce(
                 Subquery(
@@ -92,6 +120,49 @@ def conversation_list(user, *, limit: int = 200) -> list[Conversation]:
         others = [m.user for m in conversation.memberships.all() if m.user_id != user.pk]
         conversation.other_user = others[0] if others else None
     return conversations
+
+
+def conversation_summaries(user, conversation_ids) -> list[dict]:
+    """What a socket tells its page of conversations that just entered the person's list
+    (a duty-role message, a new group): enough to list them and raise an urgent banner."""
+    from django.urls import reverse
+
+    summaries = []
+    listed: list[Any] = conversation_list(user, only=conversation_ids)  # with the annotations above
+    for conversation in listed:
+        urgent = None
+        if conversation.urgent:
+            latest = (
+                _urgent_pending(user, conversation)
+                .select_related("sender__staff_profile", "conversation__site")
+                .order_by("-id")
+                .first()
+            )
+            urgent = message_payload(latest) if latest else None
+        summaries.append(
+            {
+                "conversation": str(conversation.public_id),
+                "title": conversation.title_for_viewer,
+                "kind": str(conversation.get_kind_display()),
+                "url": reverse("messaging:conversation", kwargs={"public_id": conversation.public_id}),
+                "unread": conversation.unread,
+                "urgent": conversation.urgent,
+                "last_id": conversation.last_message_id or 0,
+                "urgent_message": urgent,
+            }
+        )
+    return summaries
+
+
+def presence_audience(user) -> list[int]:
+    """Conversations whose open pages show this person's presence live: direct and group
+    conversations (channels are too wide to tell every member of every coming and going)."""
+    return list(
+        Conversation.objects.listed_for(user)
+        .filter(kind__in=[Kind.DIRECT, Kind.GROUP])
+        .values_list("pk", flat=True)
+        .order_by()[:1000]
+    )
 
 
 def conversation_subscriptions(user) -> dict[int, str]:
@@ -130,13 +201,15 @@ def messages_page(conversation: Conversation, *, before: int | None = None, size
         .order_by("-id")[:size]
     )
     page.reverse()
+    for message in page:
+        message.conversation = conversation  # one conversation: its zone without a query per message
     return page
 
 
 def messages_after(conversation_id: int, after_id: int, *, limit: int) -> list[Message]:
     return list(
         Message.objects.filter(conversation_id=conversation_id, id__gt=after_id)
-        .select_related("sender__staff_profile", "conversation")
+        .select_related("sender__staff_profile", "conversation__site")
         .prefetch_related("reached", "acknowledgements__user__staff_profile", "attachments")
         .order_by("id")[:limit]
     )
@@ -176,6 +249,8 @@ def message_payload(message: Message) -> dict:
         "body": "" if deleted else message.body,
         "urgent": message.is_urgent,
         "created_at": message.created_at.isoformat(),
+        # The socket writes the time in this zone, in its reader's language (formatting.message_time).
+        "time_zone": message.conversation.time_zone,
         "edited": bool(message.edited_at),
         "deleted": deleted,
         "duty_role": message.duty_role_label,
@@ -210,6 +285,6 @@ def search_messages(user, query: str, *, limit: int = 50) -> list[Message]:
     return list(
         Message.objects.visible_to(user)
         .filter(Q(body__icontains=query), deleted_at__isnull=True)
-        .select_related("sender__staff_profile", "conversation")
+        .select_related("sender__staff_profile", "conversation__site")
         .order_by("-id")[:limit]
     )

@@ -23,7 +23,7 @@ from carehub.decorators import staff_required
 from carehub.models import AccessLog
 
 from . import duty, selectors, services
-from .forms import DutyRoleForm, EditForm, GroupForm, MemberAddForm, MessageForm, SearchForm
+from .forms import DutyRoleForm, EditForm, FirstMessageForm, GroupForm, MemberAddForm, MessageForm, SearchForm
 from .models import Attachment, Conversation, Kind, Message
 
 
@@ -137,7 +137,9 @@ def _conversation(request, convo, handler):
     page = selectors.messages_page(convo, before=before)
     memberships = selectors.memberships_with_users(convo)
     log_access(request, AccessLog.Action.VIEW, convo)
-    if page and not before:
+    # The page shown is what the person sees; a prefetch or prerender is never on their screen (the
+    # script then marks read once the page is displayed and visible).
+    if page and not before and not _speculative(request):
         services.message_mark_read(conversation=convo, user=request.user, last_id=page[-1].pk)
     edit_cutoff = timezone.now() - timezone.timedelta(seconds=settings.MESSAGING_EDIT_WINDOW)
     for message in page:
@@ -171,36 +173,89 @@ def _conversation(request, convo, handler):
     )
 
 
+def _speculative(request) -> bool:
+    """A browser fetching a page ahead of the person (link prefetch, prerender)."""
+    purpose = (request.headers.get("Sec-Purpose") or request.headers.get("Purpose") or "").lower()
+    return "prefetch" in purpose or "prerender" in purpose
+
+
 def _direct_title(convo, memberships, viewer) -> str:
     others = [m.user for m in memberships if m.user_id != viewer.pk]
     return str(others[0]) if others else str(convo)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @staff_required
 def start_direct(request, public_id):
-    """Open (or create once) the direct conversation with a colleague; linked from the directory."""
+    """Write to a colleague (the directory's "Message" link): their conversation if it exists,
+    else a page to write the first message, which makes it (a link followed makes nothing)."""
     User = get_user_model()
     other = User.objects.filter(public_id=public_id, is_active=True, kind=User.Kind.STAFF).first()
     if other is None:
         raise Http404
     try:
-        convo = services.conversation_direct_get_or_create(user=request.user, other=other)
+        existing = services.conversation_direct_check(user=request.user, other=other)
     except services.NotAllowed as exc:
         flash.error(request, exc.message)
         return redirect("messaging:index")
-    return redirect("messaging:conversation", public_id=convo.public_id)
+    if existing is not None and request.method == "GET":
+        return redirect("messaging:conversation", public_id=existing.public_id)
+    return _first_message(
+        request,
+        title=_("Message to %(name)s") % {"name": other},
+        send=lambda **fields: services.direct_message_send(sender=request.user, other=other, **fields),
+    )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @staff_required
 def resident_thread(request, public_id):
-    """The care team's thread about a resident; linked from the resident page."""
+    """The care team's thread about a resident (the resident page's link): the thread if it
+    exists, else a page to write its first message, which makes it."""
     from coordination.models import Resident
 
     resident = policy.get_visible_or_404(Resident, request.user, public_id=public_id)
-    convo = services.resident_thread_open(resident=resident, user=request.user)
-    return redirect("messaging:conversation", public_id=convo.public_id)
+    try:
+        existing = services.resident_thread_find(resident=resident, user=request.user)
+    except services.NotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+    if existing is not None and request.method == "GET":
+        return redirect("messaging:conversation", public_id=existing.public_id)
+    log_access(request, AccessLog.Action.VIEW, resident)
+    return _first_message(
+        request,
+        title=_("Care team thread about %(resident)s") % {"resident": resident},
+        send=lambda **fields: services.resident_thread_message_send(sender=request.user, resident=resident, **fields),
+    )
+
+
+def _first_message(request, *, title: str, send):
+    form = FirstMessageForm(request.POST or None)
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        status = HTTPStatus.BAD_REQUEST
+        if form.is_valid():
+            try:
+                result = send(
+                    body=form.cleaned_data["body"],
+                    client_token=form.cleaned_data["client_token"],
+                    urgent=form.cleaned_data["urgent"],
+                )
+            except services.MessagingError as exc:
+                form.add_error(None, exc.message)
+                if isinstance(exc, services.RateLimited):
+                    status = HTTPStatus.TOO_MANY_REQUESTS
+            else:
+                return redirect(
+                    reverse("messaging:conversation", kwargs={"public_id": result.message.conversation.public_id})
+                    + f"#m-{result.message.pk}"
+                )
+    return render(
+        request,
+        "messaging/first_message.html",
+        {"form": form, "title": title, "max_body": settings.MESSAGING_MAX_BODY_CHARS},
+        status=status,
+    )
 
 
 @require_POST

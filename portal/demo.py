@@ -9,7 +9,7 @@ from coordination.models import Resident
 
 from .models import FamilyLink, FamilyPreferences, Relationship, SiteFamilyInfo
 
-VISITING_HOURS = "Tous les jours de 11 h à 19 h.\nRepas avec votre proche : réserver la veille à l'accueil."
+VISITING_HOURS = "Tous les jours de 11 h à 19 h.\nRepas avec votre proche\u00a0: réserver la veille à l'accueil."
 
 
 def seed(ctx) -> None:

@@ -269,8 +269,8 @@ class SiteFamilyInfo(models.Model):
     objects = SiteFamilyInfoQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("information for families")
-        verbose_name_plural = _("information for families")
+        verbose_name = _("practical information sheet for families")
+        verbose_name_plural = _("practical information sheets for families")
         ordering = ["site__name"]
 
     def __str__(self):
@@ -299,7 +299,7 @@ class FamilyPreferences(models.Model):
         verbose_name_plural = _("family e-mail preferences")
 
     def __str__(self):
-        return f"{self.user}: {self.get_digest_display()}"
+        return f"{self.user} — {self.get_digest_display()}"
 
 
 class SentDigest(models.Model):

@@ -19,6 +19,7 @@ from carehub.access_log import log_access
 from carehub.decorators import staff_required
 from carehub.ids import parse_uuid, uuid_or_404
 from carehub.models import AccessLog
+from carehub.pdf import file_name
 from directory.models import Site, Unit
 
 from .. import selectors, services
@@ -213,8 +214,13 @@ def handover_pdf(request):
     data = selectors.handover_build(request.user, unit=unit, site=site, last_hours=24, per_resident=PRINT_PER_RESIDENT)
     log_access(request, AccessLog.Action.EXPORT, unit or site, site_id=site.pk)
     content = build_pdf(data, printed_by=request.user)
-    stamp = timezone.localtime(data.until, site.zone).strftime("%Y%m%d-%H%M")
-    name = f"releve-{(unit or site).public_id.hex[:8]}-{stamp}.pdf"
+    name = file_name(
+        "releve",
+        site.name,
+        unit.name if unit else "",
+        on=timezone.localtime(data.until, site.zone),
+        extension="pdf",
+    )
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -7,6 +7,7 @@ Callers use ``from messaging import services`` and the names below.
 from .conversations import (
     care_team_memberships_ensure,
     channel_memberships_sync,
+    conversation_direct_check,
     conversation_direct_get_or_create,
     conversation_group_create,
     conversation_join,
@@ -15,6 +16,7 @@ from .conversations import (
     family_member_add,
     family_thread_get_or_create,
     membership_ensure,
+    resident_thread_find,
     resident_thread_open,
     site_channel_get_or_create,
     unit_channel_get_or_create,
@@ -25,6 +27,7 @@ from .escalation import ESCALATION_TITLE, urgent_message_escalate, urgent_messag
 from .messages import (
     SendResult,
     clean_body,
+    direct_message_send,
     duty_role_message_send,
     message_acknowledge,
     message_delete,
@@ -33,6 +36,7 @@ from .messages import (
     message_send,
     parse_client_token,
     rate_limit_check,
+    resident_thread_message_send,
 )
 from .retention import messages_purge
 
@@ -46,11 +50,13 @@ __all__ = [
     "care_team_memberships_ensure",
     "channel_memberships_sync",
     "clean_body",
+    "conversation_direct_check",
     "conversation_direct_get_or_create",
     "conversation_group_create",
     "conversation_join",
     "conversation_member_add",
     "conversation_member_remove",
+    "direct_message_send",
     "duty_role_message_send",
     "family_member_add",
     "family_thread_get_or_create",
@@ -63,6 +69,8 @@ __all__ = [
     "messages_purge",
     "parse_client_token",
     "rate_limit_check",
+    "resident_thread_find",
+    "resident_thread_message_send",
     "resident_thread_open",
     "site_channel_get_or_create",
     "unit_channel_get_or_create",

@@ -28,16 +28,27 @@ def membership_ensure(conversation: Conversation, user, *, last_read: int | None
     return membership
 
 
-@transaction.atomic
-def conversation_direct_get_or_create(*, user, other) -> Conversation:
-    """The one direct conversation between two staff members, made on first use."""
+def _direct_key(user, other) -> str:
+    low, high = sorted((user.pk, other.pk))
+    return f"{low}:{high}"
+
+
+def conversation_direct_check(*, user, other) -> Conversation | None:
+    """Whether ``user`` may write to ``other``, without writing anything (raises NotAllowed);
+    returns their direct conversation if it exists already."""
     if other.pk == user.pk:
         raise NotAllowed(_("You cannot start a conversation with yourself."))
     if not _can_message(user) or not _can_message(other):
         raise NotAllowed(_("This person cannot receive messages."))
-    low, high = sorted((user.pk, other.pk))
-    key = f"{low}:{high}"
-    conversation = Conversation.objects.filter(kind=Kind.DIRECT, direct_key=key).first()
+    return Conversation.objects.filter(kind=Kind.DIRECT, direct_key=_direct_key(user, other)).first()
+
+
+@transaction.atomic
+def conversation_direct_get_or_create(*, user, other) -> Conversation:
+    """The one direct conversation between two staff members, made on first use (its first
+    message: see ``direct_message_send``; opening a link never makes one)."""
+    conversation = conversation_direct_check(user=user, other=other)
+    key = _direct_key(user, other)
     if conversation is None:
         try:
             with transaction.atomic():
@@ -109,6 +120,16 @@ def site_channel_get_or_create(*, site) -> Conversation:
 
 def unit_channel_get_or_create(*, unit) -> Conversation:
     return _get_or_create_unique(Kind.UNIT, site=unit.site, unit=unit, title=str(unit))
+
+
+def resident_thread_find(*, resident, user) -> Conversation | None:
+    """The care team's thread about a resident if it exists and ``user`` reaches it (nothing written)."""
+    conversation = Conversation.objects.filter(kind=Kind.RESIDENT, resident=resident).first()
+    if conversation is None:
+        return None
+    if not selectors.conversation_is_visible(conversation, user):
+        raise NotAllowed(_("You cannot open this thread."))
+    return conversation
 
 
 @transaction.atomic

@@ -20,7 +20,12 @@ from portal import presentation
 from .. import duty, realtime, selectors
 from ..formatting import handle_of, mentioned_handles
 from ..models import Acknowledgement, Conversation, Kind, Membership, Message
-from .conversations import care_team_memberships_ensure, membership_ensure
+from .conversations import (
+    care_team_memberships_ensure,
+    conversation_direct_get_or_create,
+    membership_ensure,
+    resident_thread_open,
+)
 from .errors import AttachmentRefused, MessagingError, NotAllowed, RateLimited
 
 
@@ -222,6 +227,42 @@ def _mentions(conversation, message) -> list:
         if user.pk != message.sender_id and handle_of(user) in handles:
             found.append(user)
     return found
+
+
+def _first_message_send(open_conversation, *, sender, body: str, client_token, urgent: bool) -> SendResult:
+    """The first message of a conversation opened from a link: the conversation is made with
+    it, in one transaction (a refused send leaves no empty conversation). Idempotent on the
+    client token: a resent form returns the message already stored."""
+    token = parse_client_token(client_token)
+    existing = Message.objects.filter(sender=sender, client_token=token).select_related("conversation").first()
+    if existing is not None:
+        return SendResult(existing, False)
+    body = clean_body(body)
+    with transaction.atomic():
+        conversation = open_conversation()
+        return message_send(conversation=conversation, sender=sender, body=body, client_token=token, urgent=urgent)
+
+
+def direct_message_send(*, sender, other, body: str, client_token, urgent: bool = False) -> SendResult:
+    """Write to a colleague: their direct conversation, made by this message if it is the first."""
+    return _first_message_send(
+        lambda: conversation_direct_get_or_create(user=sender, other=other),
+        sender=sender,
+        body=body,
+        client_token=client_token,
+        urgent=urgent,
+    )
+
+
+def resident_thread_message_send(*, sender, resident, body: str, client_token, urgent: bool = False) -> SendResult:
+    """Write in the care team's thread about a resident, made by this message if it is the first."""
+    return _first_message_send(
+        lambda: resident_thread_open(resident=resident, user=sender),
+        sender=sender,
+        body=body,
+        client_token=client_token,
+        urgent=urgent,
+    )
 
 
 def duty_role_message_send(*, sender, role: duty.DutyRole, body: str, client_token, urgent: bool) -> SendResult:

@@ -2,7 +2,7 @@ from django import template
 
 from carehub import policy
 from messaging import selectors
-from messaging.formatting import linkify
+from messaging.formatting import linkify, message_time
 
 register = template.Library()
 
@@ -11,6 +11,12 @@ register = template.Library()
 def linkify_filter(text):
     """Escape a message body and make its http(s) links clickable."""
     return linkify(text or "")
+
+
+@register.filter(name="message_time")
+def message_time_filter(message):
+    """The time a message was sent, in its conversation's zone (the live update says the same)."""
+    return message_time(message.created_at, message.conversation.time_zone)
 
 
 @register.simple_tag(takes_context=True)

@@ -9,7 +9,8 @@
   });
 
   // Idle timeout: warn a minute before the server ends the session, then go
-  // to the sign-in page. The server is the authority; this only informs.
+  // to the sign-in page, or to the lock screen where the session locks instead.
+  // The server is the authority; this only informs.
   var body = document.body;
   var timeout = parseInt(body.dataset.idleTimeout || "0", 10);
   if (!timeout) { return; }
@@ -29,6 +30,14 @@
       }
     }, Math.max(0, timeout - warningBefore) * 1000);
     endTimer = setTimeout(function () {
+      if (body.dataset.lockUrl) {
+        // Shared tablet: hide the page at once, then go to the lock screen (the server locks
+        // the session there), replacing this page in the history so that Back shows nothing.
+        document.documentElement.hidden = true;
+        window.location.replace(body.dataset.lockUrl + "?next=" +
+          encodeURIComponent(window.location.pathname + window.location.search));
+        return;
+      }
       // Reloading lets the server end the session and show why.
       window.location.reload();
     }, (timeout + 2) * 1000);

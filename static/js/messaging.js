@@ -17,9 +17,12 @@
   var userId = page ? parseInt(page.dataset.userId || "0", 10) : 0;
   var lastId = page ? parseInt(page.dataset.lastId || "0", 10) : 0;
   var list = document.querySelector("[data-message-list]");
-  var composer = document.querySelector("[data-composer]");
+  // Only a conversation's composer sends over the socket (a first message is a plain form POST).
+  var composer = conversation ? document.querySelector("[data-composer]") : null;
   var statusEl = document.querySelector("[data-live-status]");
   var unread = {};
+  var counted = {}; // conversation → highest message id already in its unread count
+  var banners = {}; // message id → shown
   var socket = null;
   var retry = 0;
   var heartbeatTimer = null;
@@ -131,7 +134,8 @@
     slot(el, "sender").textContent = message.sender.name;
     var time = slot(el, "time");
     time.dateTime = message.created_at;
-    time.textContent = new Date(message.created_at).toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+    // Written by the server in the conversation's zone, as the page writes it: never the browser's zone.
+    time.textContent = message.time || "";
     if (message.urgent) {
       el.classList.add("priority--urgent");
       slot(el, "urgent").hidden = false;
@@ -200,6 +204,67 @@
     });
   }
 
+  // --- the conversation list, urgent banner, presence ----------------------------------------
+  var conversationList = document.querySelector("[data-conversation-list]");
+
+  function listItem(id) {
+    return conversationList ? conversationList.querySelector('[data-conversation="' + id + '"]') : null;
+  }
+
+  function setUrgent(id, change, absolute) {
+    var item = listItem(id);
+    if (!item) { return; }
+    var n = absolute !== undefined ? absolute : Math.max(0, parseInt(item.dataset.urgent || "0", 10) + change);
+    item.dataset.urgent = String(n);
+    item.classList.toggle("is-urgent", n > 0);
+    var mark = item.querySelector("[data-urgent-mark]");
+    if (mark) { mark.hidden = n === 0; }
+  }
+
+  function listConversation(frame) {
+    var template = document.getElementById("conversation-item-template");
+    if (!conversationList || !template) { return; }
+    var item = listItem(frame.conversation);
+    if (!item) {
+      item = template.content.firstElementChild.cloneNode(true);
+      item.dataset.conversation = frame.conversation;
+      item.querySelector("a").href = frame.url;
+      slot(item, "title").textContent = frame.title;
+      slot(item, "kind").textContent = frame.kind;
+      conversationList.prepend(item);
+      var none = document.querySelector("[data-no-conversation]");
+      if (none) { none.hidden = true; }
+    }
+    setUrgent(frame.conversation, 0, frame.urgent || 0);
+  }
+
+  function showBanner(id, title, message, url) {
+    var box = document.querySelector("[data-urgent-banner]");
+    var template = document.getElementById("urgent-banner-template");
+    if (!box || !template || banners[message.id]) { return; }
+    banners[message.id] = true;
+    var item = listItem(id);
+    if (!title && item) { title = item.querySelector(".conversation-list__title").textContent.trim(); }
+    var who = title
+      ? text("urgent-from").replace("{name}", message.sender.name).replace("{title}", title)
+      : text("urgent-from-short").replace("{name}", message.sender.name);
+    var el = template.content.firstElementChild.cloneNode(true);
+    var body = message.body.length > 160 ? message.body.slice(0, 157) + "…" : message.body;
+    slot(el, "banner-text").textContent = who + " " + body;
+    slot(el, "banner-link").href = url || box.dataset.urlTemplate.replace("00000000-0000-0000-0000-000000000000", id);
+    slot(box, "banner-list").prepend(el);
+    box.hidden = false;
+  }
+
+  function showPresence(user, value) {
+    document.querySelectorAll('[data-presence-user="' + user + '"]').forEach(function (dot) {
+      dot.classList.remove("presence--online", "presence--away", "presence--offline");
+      dot.classList.add("presence--" + value);
+      var label = dot.querySelector("[data-presence-label]");
+      if (label) { label.textContent = text("presence-" + value); }
+    });
+  }
+
   // --- socket -----------------------------------------------------------------------------
   function send(frame) {
     if (socket && socket.readyState === WebSocket.OPEN) {
@@ -209,8 +274,9 @@
     return false;
   }
 
+  // Only what is on screen counts as seen: the conversation is displayed and the tab visible.
   function markRead() {
-    if (conversation && !removed && !document.hidden && lastId) {
+    if (conversation && !removed && document.visibilityState === "visible" && lastId) {
       send({ type: "read", conversation: conversation, last_id: lastId });
       unread[conversation] = 0;
       renderBadges();
@@ -258,14 +324,33 @@
         var message = frame.message;
         if (message.conversation === conversation) {
           insertMessage(message);
-          if (!frame.replay && message.sender.id !== userId && document.hidden) {
-            unread[conversation] = (unread[conversation] || 0) + 1;
-            renderBadges();
+          if (!frame.replay && message.sender.id !== userId) {
+            if (document.visibilityState === "visible") { markRead(); }
+            else { unread[conversation] = (unread[conversation] || 0) + 1; renderBadges(); }
           }
-        } else if (!frame.replay && message.sender.id !== userId) {
+        } else if (!frame.replay && message.sender.id !== userId && message.id > (counted[message.conversation] || 0)) {
+          counted[message.conversation] = message.id;
           unread[message.conversation] = (unread[message.conversation] || 0) + 1;
+          var moved = listItem(message.conversation);
+          if (moved) { conversationList.prepend(moved); } // latest activity first, as the server lists them
+          if (message.urgent && !message.deleted) {
+            setUrgent(message.conversation, 1);
+            showBanner(message.conversation, null, message);
+          }
           renderBadges();
         }
+        break;
+      case "joined":
+        counted[frame.conversation] = Math.max(counted[frame.conversation] || 0, frame.last_id || 0);
+        unread[frame.conversation] = frame.unread || 0;
+        listConversation(frame);
+        if (frame.urgent_message && frame.conversation !== conversation) {
+          showBanner(frame.conversation, frame.title, frame.urgent_message, frame.url);
+        }
+        renderBadges();
+        break;
+      case "presence":
+        showPresence(frame.user, frame.state);
         break;
       case "synced":
         if (frame.conversation === conversation) {
@@ -304,6 +389,7 @@
             if (form) { form.hidden = true; }
           }
         }
+        if (frame.user === userId) { setUrgent(frame.conversation, -1); }
         break;
       case "removed":
         if (frame.conversation === conversation) {

@@ -18,6 +18,7 @@ RULES = [
         note="care staff go to their handover, relatives to their portal",
     ),
     Rule("healthz", statuses=same_for_all(200)),
+    Rule("favicon", statuses=same_for_all(200)),
     # The installable app: the same for everyone, holding no one's data.
     Rule("web_manifest", statuses=same_for_all(200)),
     Rule("service_worker", statuses=same_for_all(200)),
@@ -27,6 +28,8 @@ RULES = [
     # Accounts: every signed-in person, families included.
     Rule("account_security", statuses=expect(family=200)),
     Rule("two_factor_setup", statuses=expect(family=200)),
+    Rule("unlock_pin", note="the PIN of shared tablets: staff only"),
+    Rule("account_lock", statuses=same_for_all(302), note="an unlocked session goes back to its page"),
     Rule(
         "two_factor_verify", statuses=expect(family=302, staff_a=302, staff_b=302, coordinator_a=302, group_admin=302)
     ),

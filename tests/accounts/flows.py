@@ -53,9 +53,12 @@ def submit_code(client: Client, code: str, *, url_name: str = "two_factor_verify
 
 
 def page_text(response) -> str:
-    """The visible text of a page, markup removed, whitespace collapsed."""
-    text = html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode()))
-    return " ".join(text.split())
+    """The visible text of a page, markup, scripts and styles removed, whitespace collapsed.
+
+    Non-breaking spaces are kept (str.split() would count them as spaces): French puts them before : ; ? !.
+    """
+    body = re.sub(r"<(script|style|template)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
+    return re.sub(r"[ \t\r\n]+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
 
 
 def fr(message) -> str:

@@ -75,16 +75,16 @@ def test_the_record_export_holds_summary_notes_files_and_history_and_is_logged(
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = archive.namelist()
-    assert {"summary.pdf", "care_notes.csv", "access_history.csv", "identity.csv"} <= set(names)
+    assert {"synthese.pdf", "transmissions.csv", "historique-acces.csv", "identite.csv"} <= set(names)
     files = [n for n in names if n.startswith("documents/")]
     assert len(files) == 1 and files[0].endswith("consignes.txt")
     assert archive.read(files[0]) == b"Consignes de nuit\n"
-    summary = " ".join(_pdf_text(archive.read("summary.pdf")).split())
+    summary = " ".join(_pdf_text(archive.read("synthese.pdf")).split())
     assert "MARTIN Rose" in summary and "hanche gauche" in summary and "consignes.txt" in summary
     assert staff_a.email in summary
-    notes = list(csv.reader(io.StringIO(archive.read("care_notes.csv").decode("utf-8-sig")), delimiter=";"))
-    assert notes[1][4] == "Douleur à la hanche gauche"
-    history = archive.read("access_history.csv").decode("utf-8-sig")
+    notes = list(csv.reader(io.StringIO(archive.read("transmissions.csv").decode("utf-8-sig")), delimiter=";"))
+    assert notes[1][6] == "Douleur à la hanche gauche"
+    history = archive.read("historique-acces.csv").decode("utf-8-sig")
     assert staff_a.email in history
 
     export = AccessLog.objects.get(action=AccessLog.Action.EXPORT)
@@ -97,7 +97,7 @@ def test_csv_cells_cannot_carry_spreadsheet_formulas(coordinator_a, resident_a, 
     resident_a.save()
     response = verified_client(coordinator_a).get(reverse("backoffice:gdpr_export", args=[resident_a.public_id]))
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    identity = archive.read("identity.csv").decode("utf-8-sig")
+    identity = archive.read("identite.csv").decode("utf-8-sig")
     assert "'=HYPERLINK" in identity
 
 

@@ -147,3 +147,51 @@ def test_resident_of_another_site_is_not_touched(coordinator_a, site_a, site_b, 
     preview = _upload(verified_client(coordinator_a), RESIDENTS_URL, text)
     assert preview.context["plan"].summary["errors"] == 1
     assert Resident.objects.get(external_id="B-1").last_name == "Autre"
+
+
+def test_a_semicolon_file_the_sniffer_cannot_read_leaves_the_process_wide_csv_dialect_alone(
+    coordinator_a, site_a, unit_a, verified_client
+):
+    import csv
+
+    # The second row has no trailing empty cells, as some HR exports write them: the sniffer gives up.
+    text = (
+        "Matricule;Nom;Prénom;Email;Établissement;Unité\n"
+        f"RH-1;Durand;Léa;lea.durand@carehub.test;{site_a.name};{unit_a.name}\n"
+        f"RH-2;Petit;Hugo;hugo.petit@carehub.test;{site_a.name}\n"
+    )
+    preview = _upload(verified_client(coordinator_a), STAFF_URL, text)
+    assert preview.context["plan"].summary == {"create": 2, "update": 0, "unchanged": 0, "errors": 0}
+    assert csv.excel.delimiter == ","
+
+
+def test_a_two_digit_year_is_a_row_error_naming_the_line_and_the_column(coordinator_a, site_a, verified_client):
+    client = verified_client(coordinator_a)
+    text = (
+        "IPP;Nom;Prénom;Établissement;Date de naissance\n"
+        f"A-200;Martin;Rose;{site_a.name};02/04/1931\n"
+        f"A-201;Bernard;Paul;{site_a.name};01/01/25\n"
+    )
+    preview = client.post(
+        RESIDENTS_URL,
+        {"file": SimpleUploadedFile("export.csv", text.encode(), content_type="text/csv")},
+        headers={"Accept-Language": "en"},
+    )
+    assert (
+        "Line 3, column “Date de naissance”: “01/01/25” has a two-digit year, which could be of two centuries; "
+        "write the year in full (DD/MM/YYYY)."
+    ) in preview.content.decode()
+
+
+def test_a_row_with_a_two_digit_year_is_not_imported(coordinator_a, site_a, verified_client):
+    client = verified_client(coordinator_a)
+    text = (
+        "IPP;Nom;Prénom;Établissement;Date de naissance\n"
+        f"A-200;Martin;Rose;{site_a.name};02/04/1931\n"
+        f"A-201;Bernard;Paul;{site_a.name};01/01/25\n"
+    )
+    preview = _upload(client, RESIDENTS_URL, text)
+    client.post(RESIDENTS_APPLY, {"digest": preview.context["digest"]})
+    assert sorted(Resident.objects.filter(external_id__startswith="A-2").values_list("external_id", flat=True)) == [
+        "A-200"
+    ]

@@ -1,10 +1,12 @@
 """Security headers on every response, private caching, /healthz."""
 
+import io
 import json
 from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
+from PIL import Image
 
 from tests.accounts.flows import fresh_client
 
@@ -112,3 +114,9 @@ def test_healthz_answers_503_when_a_check_says_no(db, monkeypatch):
 
 def test_healthz_is_get_only(db):
     assert fresh_client().post("/healthz").status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_browsers_asking_for_favicon_ico_get_the_icon(db):
+    response = fresh_client().get("/favicon.ico")
+    icon = Image.open(io.BytesIO(response.content))
+    assert (response.status_code, icon.format) == (HTTPStatus.OK, "ICO")

@@ -70,3 +70,18 @@ def test_french_catalogue_keeps_placeholders():
         if sorted(placeholder.findall(entry.msgid)) != sorted(placeholder.findall(entry.msgstr)):
             broken.append(entry.msgid)
     assert not broken, broken[:20]
+
+
+@pytest.mark.skipif(not PO_FILE.exists(), reason="the French catalogue is not written yet")
+def test_french_catalogue_follows_french_typography():
+    """A non-breaking space before : ; ? ! and inside « », none before a comma."""
+    import re
+
+    import polib
+
+    wrong = re.compile(r"[ \u202f][:;?!](?=\s|$)|(?<=[A-Za-zÀ-ÿ)])[;?!](?=\s|$)|(?<=[A-Za-zÀ-ÿ)])[:](?=\s|$)|« | »| ,")
+    broken = []
+    for entry in polib.pofile(str(PO_FILE)).translated_entries():
+        texts = [entry.msgstr, *entry.msgstr_plural.values()]
+        broken += [text for text in texts if wrong.search(text)]
+    assert broken == []

@@ -2,7 +2,7 @@
 per-note readings, open targets, quiet residents, taking the handover (acknowledging only what was
 shown), print and PDF, bounded pages, query counts."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 
 import pytest
@@ -343,3 +343,12 @@ def test_handover_fixed_number_of_queries(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(url)
     assert response.content.decode().count("note--urgent") >= 25
+
+
+def test_the_printed_handover_gives_each_residents_birth_date_beside_the_name(verified_client, staff_a, unit_a):
+    resident = ResidentFactory(site=unit_a.site, unit=unit_a, last_name="Nguyễn", birth_date=date(1938, 4, 3))
+    CareNoteFactory(resident=resident, author=staff_a, data="Nuit calme.")
+    page = verified_client(staff_a).get(
+        reverse("coordination:handover_print"), {"unit": str(unit_a.public_id)}, headers={"accept-language": "fr"}
+    )
+    assert "né(e) le 03/04/1938" in page.content.decode()

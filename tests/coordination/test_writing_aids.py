@@ -65,3 +65,11 @@ def test_a_coordinator_keeps_the_aids_of_their_site_not_the_groups(verified_clie
     )
     assert response.status_code == HTTPStatus.OK  # the form again, with its error
     assert not NotePhrase.objects.filter(text="Famille prévenue").exists()
+
+
+def test_a_coordinator_opens_a_target_to_rename_it(verified_client, coordinator_a):
+    # The code is read-only once the target exists: the page must not try to fill it from the name.
+    response = verified_client(coordinator_a).get(
+        reverse("admin:coordination_target_change", args=[target("chute").pk])
+    )
+    assert response.status_code == HTTPStatus.OK

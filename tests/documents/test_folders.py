@@ -8,7 +8,7 @@ from django.urls import reverse
 from carehub.models import AccessLog
 from documents import services
 from documents.models import Document, Folder
-from tests.documents.factories import FolderFactory, ResidentFactory, make_document, pdf_bytes
+from tests.documents.factories import FolderFactory, ResidentFactory, make_document, pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -123,23 +123,97 @@ def test_folder_rename(verified_client, coordinator_a, folder_a):
     assert (folder_a.name, folder_a.staff_may_upload) == ("Renommé", False)
 
 
-def test_resident_folder_is_made_once_and_logged(verified_client, staff_a, resident_a):
+def _resident_folder_url(resident):
+    return reverse("documents:resident_folder", kwargs={"public_id": resident.public_id})
+
+
+def test_following_the_residents_documents_link_makes_no_folder(verified_client, staff_a, resident_a):
+    verified_client(staff_a).get(_resident_folder_url(resident_a))
+    assert Folder.objects.count() == 0
+
+
+def test_before_the_first_document_the_page_says_so_and_offers_the_upload(verified_client, staff_a, resident_a):
+    response = verified_client(staff_a).get(_resident_folder_url(resident_a))
+    page = response.content.decode()
+    assert (response.status_code, "No document has been added for this resident yet." in page) == (HTTPStatus.OK, True)
+    assert 'name="files"' in page
+
+
+def test_the_empty_residents_documents_page_is_logged(verified_client, staff_a, resident_a):
+    verified_client(staff_a).get(_resident_folder_url(resident_a))
+    entry = AccessLog.objects.get(action=AccessLog.Action.VIEW)
+    assert (entry.object_type, entry.subject_id) == ("coordination.resident", resident_a.public_id)
+
+
+def test_the_create_button_makes_the_folder_once(verified_client, staff_a, resident_a):
     client = verified_client(staff_a)
-    url = reverse("documents:resident_folder", kwargs={"public_id": resident_a.public_id})
-    first = client.get(url)
-    second = client.get(url)
-    assert first.status_code == second.status_code == HTTPStatus.FOUND
+    first = client.post(_resident_folder_url(resident_a), {"create": "1"})
+    second = client.post(_resident_folder_url(resident_a), {"create": "1"})
     folder = Folder.objects.get(scope=Folder.Scope.RESIDENT)
-    assert first.url == second.url == folder.get_absolute_url()
+    assert (first.url, second.url) == (folder.get_absolute_url(), folder.get_absolute_url())
     assert (folder.resident, folder.site_id, folder.staff_may_upload) == (resident_a, resident_a.site_id, True)
+
+
+def test_once_made_the_link_leads_to_the_folder_and_its_visit_is_logged(verified_client, staff_a, resident_a):
+    client = verified_client(staff_a)
+    client.post(_resident_folder_url(resident_a), {"create": "1"})
+    folder = Folder.objects.get(scope=Folder.Scope.RESIDENT)
+    assert client.get(_resident_folder_url(resident_a)).url == folder.get_absolute_url()
     client.get(folder.get_absolute_url())
     entry = AccessLog.objects.get(action=AccessLog.Action.VIEW, object_type="documents.folder")
     assert entry.subject_id == resident_a.public_id
 
 
+def test_the_first_upload_makes_the_folder_with_the_document(verified_client, staff_a, resident_a):
+    response = verified_client(staff_a).post(
+        _resident_folder_url(resident_a), {"files": [upload("pap.pdf", pdf_bytes("PAP"))]}
+    )
+    document = Document.objects.get()
+    assert (response.url, document.folder.resident, document.title) == (
+        document.folder.get_absolute_url(),
+        resident_a,
+        "pap.pdf",
+    )
+
+
+def test_a_refused_only_file_does_not_make_the_folder_twice(verified_client, staff_a, resident_a):
+    client = verified_client(staff_a)
+    client.post(_resident_folder_url(resident_a), {"files": [upload("virus.exe", b"MZ" + b"\0" * 100)]})
+    client.post(_resident_folder_url(resident_a), {"files": [upload("virus.exe", b"MZ" + b"\0" * 100)]})
+    assert (Folder.objects.count(), Document.objects.count()) == (1, 0)
+
+
+def test_an_oversize_first_upload_says_so_and_makes_no_folder(settings, verified_client, staff_a, resident_a):
+    settings.DOCUMENTS_MAX_UPLOAD_SIZE = 10_000
+    big = pdf_bytes("gros") + b"%" + b"0" * 20_000
+    response = verified_client(staff_a).post(_resident_folder_url(resident_a), {"files": [upload("gros.pdf", big)]})
+    assert (response.status_code, Folder.objects.count()) == (HTTPStatus.REQUEST_ENTITY_TOO_LARGE, 0)
+
+
+def test_the_oversize_first_upload_is_named_on_the_page(settings, verified_client, staff_a, resident_a):
+    settings.DOCUMENTS_MAX_UPLOAD_SIZE = 10_000
+    big = pdf_bytes("gros") + b"%" + b"0" * 20_000
+    response = verified_client(staff_a).post(_resident_folder_url(resident_a), {"files": [upload("gros.pdf", big)]})
+    assert "“gros.pdf” is larger than the limit of" in response.content.decode()
+
+
+def test_sending_the_upload_form_without_a_file_asks_for_one_and_makes_no_folder(verified_client, staff_a, resident_a):
+    response = verified_client(staff_a).post(_resident_folder_url(resident_a), {"comment": "PAP"})
+    assert (response.status_code, Folder.objects.count()) == (HTTPStatus.BAD_REQUEST, 0)
+
+
+def test_a_family_member_cannot_make_the_residents_folder(verified_client, family_user, resident_a):
+    from tests.portal.factories import link
+
+    link(family_user, resident_a)
+    response = verified_client(family_user).post(_resident_folder_url(resident_a), {"create": "1"})
+    assert (response.status_code, Folder.objects.count()) == (HTTPStatus.NOT_FOUND, 0)
+
+
 def test_resident_folder_of_another_site_is_404(verified_client, staff_b, resident_a):
     url = reverse("documents:resident_folder", kwargs={"public_id": resident_a.public_id})
     assert verified_client(staff_b).get(url).status_code == HTTPStatus.NOT_FOUND
+    assert verified_client(staff_b).post(url, {"create": "1"}).status_code == HTTPStatus.NOT_FOUND
     assert not Folder.objects.exists()
 
 

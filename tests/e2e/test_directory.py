@@ -30,7 +30,8 @@ def test_typing_helene_finds_helene_as_you_type(page, world, authenticator, chec
 
     # Starting a conversation from the result.
     card.locator('a[href*="/messages/with/"]').click()
-    expect(page).to_have_url(re.compile(r"/messages/c/"))
+    # The conversation if it exists, else the page to write its first message (a link makes nothing).
+    expect(page).to_have_url(re.compile(r"/messages/(c|with)/"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hélène Lefèvre")
     expect(page.locator("[data-composer] textarea[name=body]")).to_be_editable()
     check(page)

@@ -134,24 +134,75 @@ def test_outsider_gets_404_on_a_conversation(verified_client, staff_a, staff_b):
     assert not Message.objects.exists()
 
 
-def test_start_direct_from_the_directory(verified_client, staff_a, coordinator_a, family_user):
+def test_following_the_directory_link_creates_nothing(verified_client, staff_a, coordinator_a):
     client = verified_client(staff_a)
-    response = client.get(url("start_direct", public_id=coordinator_a.public_id))
+    for _ in range(3):  # a crawler, or a nurse clicking around
+        response = client.get(url("start_direct", public_id=coordinator_a.public_id))
+    assert response.status_code == HTTPStatus.OK
+    assert Conversation.objects.count() == 0
+
+
+def test_the_first_message_makes_the_direct_conversation_once(verified_client, staff_a, coordinator_a):
+    client = verified_client(staff_a)
+    data = {"body": "Peux-tu passer en chambre 12 ?", "client_token": str(uuid.uuid4())}
+    first = client.post(url("start_direct", public_id=coordinator_a.public_id), data)
+    again = client.post(url("start_direct", public_id=coordinator_a.public_id), data)  # resent form
     conversation = Conversation.objects.get(kind=Kind.DIRECT)
-    assert response.url == url("conversation", public_id=conversation.public_id)
-    client.get(url("start_direct", public_id=coordinator_a.public_id))
-    assert Conversation.objects.filter(kind=Kind.DIRECT).count() == 1
+    message = Message.objects.get()
+    assert first.url == again.url == url("conversation", public_id=conversation.public_id) + f"#m-{message.pk}"
+    assert set(conversation.memberships.values_list("user_id", flat=True)) == {staff_a.pk, coordinator_a.pk}
+    # From then on the link opens it.
+    assert client.get(url("start_direct", public_id=coordinator_a.public_id)).url == url(
+        "conversation", public_id=conversation.public_id
+    )
+    assert verified_client(coordinator_a).get(url("start_direct", public_id=staff_a.public_id)).url == url(
+        "conversation", public_id=conversation.public_id
+    )
+
+
+def test_an_empty_first_message_answers_400_and_makes_nothing(verified_client, staff_a, coordinator_a):
+    response = verified_client(staff_a).post(
+        url("start_direct", public_id=coordinator_a.public_id), {"body": "  ", "client_token": str(uuid.uuid4())}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Le message est vide." in response.content.decode()
+    assert Conversation.objects.count() == 0
+
+
+def test_a_rate_limited_first_message_makes_no_conversation(verified_client, settings, staff_a, coordinator_a):
+    settings.MESSAGING_RATE_LIMIT = 0
+    response = verified_client(staff_a).post(
+        url("start_direct", public_id=coordinator_a.public_id), {"body": "Bonjour", "client_token": str(uuid.uuid4())}
+    )
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert Conversation.objects.count() == 0
+
+
+def test_start_direct_refuses_families_and_oneself(verified_client, staff_a, family_user):
+    client = verified_client(staff_a)
     assert client.get(url("start_direct", public_id=family_user.public_id)).status_code == HTTPStatus.NOT_FOUND
+    assert client.get(url("start_direct", public_id=staff_a.public_id)).url == url("index")
+    assert Conversation.objects.count() == 0
 
 
-def test_resident_thread_from_the_resident_page(verified_client, site_a, staff_a, coordinator_a, staff_b):
+def test_following_the_resident_link_creates_nothing(verified_client, site_a, staff_a, staff_b):
     resident = ResidentFactory(site=site_a)
     response = verified_client(staff_a).get(url("resident_thread", public_id=resident.public_id))
-    thread = Conversation.objects.get(kind=Kind.RESIDENT, resident=resident)
-    assert response.url == url("conversation", public_id=thread.public_id)
-    verified_client(coordinator_a).get(url("resident_thread", public_id=resident.public_id))
-    assert Conversation.objects.filter(kind=Kind.RESIDENT).count() == 1
+    assert response.status_code == HTTPStatus.OK
+    assert Conversation.objects.filter(kind=Kind.RESIDENT).count() == 0
     assert verified_client(staff_b).get(url("resident_thread", public_id=resident.public_id)).status_code == 404
+
+
+def test_the_first_message_makes_the_resident_thread_once(verified_client, site_a, staff_a, coordinator_a):
+    resident = ResidentFactory(site=site_a)
+    client = verified_client(staff_a)
+    data = {"body": "Bilan à prévoir", "client_token": str(uuid.uuid4())}
+    client.post(url("resident_thread", public_id=resident.public_id), data)
+    client.post(url("resident_thread", public_id=resident.public_id), data)
+    thread = Conversation.objects.get(kind=Kind.RESIDENT, resident=resident)
+    assert Message.objects.filter(conversation=thread).count() == 1
+    response = verified_client(coordinator_a).get(url("resident_thread", public_id=resident.public_id))
+    assert response.url == url("conversation", public_id=thread.public_id)
     verified_client(staff_a).get(url("conversation", public_id=thread.public_id))
     entry = AccessLog.objects.filter(object_type="messaging.conversation").first()
     assert entry.subject_id == resident.public_id and entry.site_id == site_a.pk
@@ -217,3 +268,34 @@ def test_header_badge_counts_unread(verified_client, staff_a, coordinator_a):
         services.message_send(conversation=group, sender=coordinator_a, body="x", client_token=uuid.uuid4())
     page = verified_client(staff_a).get(ANY_PAGE).content.decode()
     assert "data-messaging-badge >2</span>" in page or "data-messaging-badge>2</span>" in page
+
+
+def test_message_times_are_in_the_sites_zone(verified_client, site_b, staff_b):
+    channel = services.site_channel_get_or_create(site=site_b)  # America/Cayenne
+    message = services.message_send(
+        conversation=channel, sender=staff_b, body="Relève du soir", client_token=uuid.uuid4()
+    ).message
+    page = verified_client(staff_b).get(url("conversation", public_id=channel.public_id)).content.decode()
+    from zoneinfo import ZoneInfo
+
+    expected = message.created_at.astimezone(ZoneInfo("America/Cayenne")).strftime("%d/%m/%Y %H:%M")
+    assert f">{expected}</time>" in page
+
+
+def test_the_list_marks_urgent_messages_still_to_acknowledge(verified_client, staff_a, coordinator_a):
+    group = group_with(staff_a, coordinator_a, title="Équipe du soir")
+    urgent = services.message_send(
+        conversation=group, sender=coordinator_a, body="Chute", client_token=uuid.uuid4(), urgent=True
+    ).message
+    client = verified_client(staff_a)
+    assert 'data-urgent="1"' in client.get(url("index")).content.decode()
+    services.message_acknowledge(message=urgent, user=staff_a)
+    assert 'data-urgent="1"' not in client.get(url("index")).content.decode()
+
+
+def test_a_prefetched_conversation_is_not_marked_read(verified_client, staff_a, coordinator_a):
+    group = group_with(staff_a, coordinator_a)
+    services.message_send(conversation=group, sender=coordinator_a, body="Bonjour", client_token=uuid.uuid4())
+    client = verified_client(staff_a)
+    client.get(url("conversation", public_id=group.public_id), headers={"Sec-Purpose": "prefetch"})
+    assert Membership.objects.get(conversation=group, user=staff_a).last_read_message_id == 0
