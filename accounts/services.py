@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import segno
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
@@ -192,14 +192,6 @@ def unlock_pin_set(request, *, pin: str) -> None:
     UnlockPin.objects.update_or_create(user=request.user, defaults={"pin_hash": make_password(pin)})
     log_access(request, AccessLog.Action.PIN_SET)
     sessions.lock_hint_refresh(request)
-
-
-def unlock_pin_matches(*, user, pin: str) -> bool:
-    encoded = UnlockPin.objects.filter(user=user).values_list("pin_hash", flat=True).first()
-    if encoded is None:
-        make_password(pin)  # the same cost, so that a missing PIN does not answer faster
-        return False
-    return check_password(pin, encoded)
 
 
 def unlock_pin_is_set(*, user) -> bool:

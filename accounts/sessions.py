@@ -23,6 +23,7 @@ from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import F
@@ -188,6 +189,14 @@ class UnlockResult:
         return not self.unlocked and self.tries_left <= 0
 
 
+def unlock_pin_matches(*, user, pin: str) -> bool:
+    encoded = UnlockPin.objects.filter(user=user).values_list("pin_hash", flat=True).first()
+    if encoded is None:
+        make_password(pin)  # the same cost, so that a missing PIN does not answer faster
+        return False
+    return check_password(pin, encoded)
+
+
 def session_unlock(request, *, pin: str, now: int | None = None) -> UnlockResult:
     """Open the request's locked session with the person's PIN.
 
@@ -195,8 +204,6 @@ def session_unlock(request, *, pin: str, now: int | None = None) -> UnlockResult
     so that parallel tries cannot exceed :data:`UNLOCK_TRIES`. The fifth wrong PIN ends every
     session of the person: the full sign-in, with the second factor, is needed again.
     """
-    from .services import unlock_pin_matches  # services imports this module
-
     user, session = request.user, request.session
     now = int(time.time()) if now is None else now
     entry, _created = UserSession.objects.get_or_create(session_key=session.session_key, defaults={"user": user})

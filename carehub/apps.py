@@ -8,6 +8,11 @@ class CareHubConfig(AppConfig):
     name = "carehub"
     verbose_name = _("CareHub")
 
+    def ready(self) -> None:
+        from . import textsearch
+
+        textsearch.register()
+
 
 class CareHubAdminConfig(admin_apps.AdminConfig):
     default = False

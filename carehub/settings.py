@@ -18,7 +18,6 @@ from carehub.env import (
     email_address,
     email_url,
     env_bool,
-    env_float,
     env_int,
     env_list,
     env_secret,
@@ -358,9 +357,6 @@ DIRECTORY_PAGE_SIZE = env_int("DIRECTORY_PAGE_SIZE", 25, minimum=1)
 DIRECTORY_SITES_PAGE_SIZE = env_int("DIRECTORY_SITES_PAGE_SIZE", 24, minimum=1)
 DIRECTORY_PHOTO_MAX_BYTES = env_int("DIRECTORY_PHOTO_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 DIRECTORY_PHOTO_SIZE = env_int("DIRECTORY_PHOTO_SIZE", 400, minimum=1)  # longest side of a stored photo, in pixels
-# pg_trgm strict word similarity from which a query word matches a name despite a typo:
-# 0.38 forgives one wrong letter in names of six letters or more ("dupomt" scores 0.4).
-DIRECTORY_TYPO_THRESHOLD = env_float("DIRECTORY_TYPO_THRESHOLD", 0.38, above=0, below=1)
 CELERY_BEAT_SCHEDULE["directory-search-refresh"] = {
     "task": "directory.tasks.search_documents_refresh_recent_changes",
     "schedule": 6 * 3600,  # assignments start and end by the calendar: re-derive search columns

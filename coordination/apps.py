@@ -22,7 +22,7 @@ class CoordinationConfig(AppConfig):
             Target,
         )
 
-        auditlog.register(Resident, m2m_fields={"referents"})
+        auditlog.register(Resident, m2m_fields={"referents"}, exclude_fields=["search_text"])
         auditlog.register(CareNote, exclude_fields=["search_text", "search_vector"])
         for model in (
             CareNoteFollowUp,

@@ -297,6 +297,8 @@ def seed_residents(site, units, per_unit: list[int], rng: random.Random, faker) 
                     status=Resident.Status.HOSPITALISED if rng.random() < 0.02 else Resident.Status.PRESENT,
                 )
             )
+    for row in rows:
+        row.search_text = row.build_search_text()  # bulk_create does not call save()
     residents = Resident.objects.bulk_create(rows, batch_size=BATCH)
     if not all(r.pk for r in residents):
         residents = list(Resident.objects.filter(site=site).order_by("pk"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from datetime import timedelta
 
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from carehub import policy
+from carehub import policy, textsearch
 from carehub.times import stamp
 
 from .shifts import Shift, ShiftHours, ShiftSlot, default_starts
@@ -89,8 +88,13 @@ class Resident(models.Model):
     preferred_name = models.CharField(
         _("preferred name"), max_length=100, blank=True, help_text=_("How the resident likes to be called.")
     )
+    #: The words a resident is found by (names and room), normalised: see SEARCH_SOURCE_FIELDS.
+    search_text = models.CharField(max_length=400, blank=True, default="", editable=False)
 
     objects = ResidentQuerySet.as_manager()
+
+    #: What ``search_text`` is made of; saving any of them saves it too.
+    SEARCH_SOURCE_FIELDS = ("first_name", "last_name", "preferred_name", "room")
 
     class Meta:
         verbose_name = _("resident")
@@ -108,6 +112,16 @@ class Resident(models.Model):
 
     def __str__(self):
         return f"{self.last_name.upper()} {self.first_name}"
+
+    def save(self, *args, update_fields=None, **kwargs):
+        # Derived data, kept with its sources however the resident is saved (form, admin, import).
+        self.search_text = self.build_search_text()
+        if update_fields is not None and set(update_fields) & set(self.SEARCH_SOURCE_FIELDS):
+            update_fields = {*update_fields, "search_text"}
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+    def build_search_text(self) -> str:
+        return textsearch.padded(" ".join(getattr(self, f) or "" for f in self.SEARCH_SOURCE_FIELDS))
 
     def clean(self):
         if self.unit_id and self.site_id and self.unit.site_id != self.site_id:
@@ -291,8 +305,7 @@ class ResidentAlert(models.Model):
 
 def normalise_for_search(text: str) -> str:
     """Lower case without accents: what both the index and the query are built from."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return textsearch.fold(text)
 
 
 class CareNoteQuerySet(models.QuerySet):

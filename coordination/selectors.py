@@ -12,8 +12,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from carehub import policy
-from directory.models import Assignment, Site, Unit
+from carehub import policy, textsearch
+from directory.models import Assignment, Site, StaffProfile, Unit
 
 from .models import (
     CareNote,
@@ -124,16 +124,10 @@ def resident_list(
         qs = qs.filter(unit=unit)
     if alert:
         qs = qs.filter(alerts__kind=alert, alerts__is_active=True).distinct()
-    query = query.strip()
-    if query:
-        for word in query.split()[:5]:
-            qs = qs.filter(
-                Q(last_name__icontains=word)
-                | Q(first_name__icontains=word)
-                | Q(preferred_name__icontains=word)
-                | Q(room__iexact=word)
-                | Q(room__istartswith=word)
-            )
+    words = textsearch.tokens(query, limit=5)
+    if words:
+        # Names and room (search_text), accents and case aside; one typo forgiven ("benaly": Benali).
+        qs = qs.filter(textsearch.word_match(qs, words=words, text_field="search_text", name_field="search_text"))
     return (
         qs.annotate(open_targets_count=_open_targets_count_subquery())
         .prefetch_related(_active_alerts_prefetch())
@@ -440,30 +434,28 @@ def note_search(user, filters: SearchFilters, *, using_postgres: bool) -> QueryS
     """Notes the user may read matching the words and filters, newest first.
 
     PostgreSQL: French full-text search on the GIN-indexed expression. Elsewhere:
-    every word must appear in the normalised text.
+    every word must appear in the normalised text. Both compare the text without
+    accents (``search_text`` is stored folded). The author is found by name as in
+    the directory: accents aside, one typo forgiven.
     """
     qs = CareNote.objects.visible_to(user)
-    words = normalise_for_search(filters.query).split()
-    if words:
-        if using_postgres:
+    if using_postgres:
+        words = normalise_for_search(filters.query).split()
+        if words:
             matches = RawSQL(  # noqa: S611 - constant SQL, the words are a bound parameter
                 f"{NOTE_TSVECTOR} @@ websearch_to_tsquery('french'::regconfig, %s)",
                 (" ".join(words),),
                 output_field=BooleanField(),
             )
             qs = qs.alias(matches=matches).filter(matches=True)
-        else:
-            for word in words[:10]:
-                qs = qs.filter(search_text__contains=word)
+    else:
+        for word in textsearch.folded_words(filters.query)[:10]:
+            qs = qs.filter(search_text__contains=word)
     if filters.target is not None:
         qs = qs.filter(target=filters.target)
-    if filters.author.strip():
-        for word in filters.author.split()[:3]:
-            qs = qs.filter(
-                Q(author__last_name__icontains=word)
-                | Q(author__first_name__icontains=word)
-                | Q(author__email__istartswith=word)
-            )
+    author_words = textsearch.tokens(filters.author, limit=3)
+    if author_words:
+        qs = qs.filter(author__in=_authors_named(author_words))
     if filters.priority:
         qs = qs.filter(priority=filters.priority)
     if filters.unit is not None:
@@ -485,6 +477,14 @@ def note_search_page(user, filters: SearchFilters, *, using_postgres: bool, offs
         return []
     notes = {n.pk: n for n in note_queryset(user).select_related("site").filter(id__in=ids)}
     return [notes[i] for i in ids if i in notes]
+
+
+def _authors_named(words: list[str]) -> QuerySet:
+    """Staff whose name has words starting with ``words``, one typo forgiven (the directory's
+    normalised ``search_name``): a subquery, after at most one query for the typo pass."""
+    profiles = StaffProfile.objects.all()
+    match = textsearch.word_match(profiles, words=words, text_field="search_name", name_field="search_name")
+    return profiles.filter(match).values("user_id")
 
 
 def _local_midnight(day: date) -> datetime:

@@ -1,24 +1,25 @@
-"""How the directory finds people: normalised text, search documents, the query.
+"""How the directory finds people: the words a person is found by, in two search columns.
 
-Text is normalised in Python (lower case, accents and punctuation removed) both
-when the search columns are written and when a query is read, so that SQLite
-and PostgreSQL agree on what matches: "helene" finds "Hélène", "lefevre" finds
-"Lefèvre". On PostgreSQL the columns carry GIN trigram indexes (migration 0003),
-which serve the word-prefix LIKE filters and the one-typo tolerance
-(``word_similarity`` through the ``%>`` operator): "Dupon" finds "Dupont".
+Text is normalised in Python (carehub.textsearch: lower case, accents and punctuation
+removed) both when the search columns are written and when a query is read, so that
+SQLite and PostgreSQL agree on what matches: "helene" finds "Hélène", "lefevre" finds
+"Lefèvre". ``search_name`` holds the names, where one typo is forgiven ("benaly" finds
+"Benali"); ``search_document`` every word, names included. On PostgreSQL the columns carry
+GIN trigram indexes (migration 0003), which serve the LIKE filters of both.
 """
 
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
 from collections.abc import Iterable
 
 from babel import Locale
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from carehub.textsearch import normalise as normalise
+from carehub.textsearch import tokens as tokens
 
 from .models import Job
 
@@ -93,28 +94,6 @@ JOB_KEYWORDS = {
     Job.SECRETARY: "secretaire secretariat administratif administrative accueil",
     Job.HEAD_OFFICE: "siege head office",
 }
-
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o", "ł": "l"})
-_NOT_WORD = re.compile(r"[\W_]+")
-MAX_QUERY_TOKENS = 8
-
-
-def normalise(text: str) -> str:
-    """Lower case, no accents, no punctuation, single spaces: "Lefèvre-Œdipe" -> "lefevre oedipe"."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFKD", str(text).translate(_LIGATURES))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    return " ".join(_NOT_WORD.sub(" ", text).split())
-
-
-def tokens(query: str) -> list[str]:
-    """The distinct words of a query, in order, at most MAX_QUERY_TOKENS."""
-    seen: list[str] = []
-    for token in normalise(query).split():
-        if token not in seen:
-            seen.append(token)
-    return seen[:MAX_QUERY_TOKENS]
 
 
 def _padded(words: Iterable[str]) -> str:

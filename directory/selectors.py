@@ -6,15 +6,11 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.postgres.search import TrigramStrictWordSimilarity
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import (
     Case,
     Count,
-    F,
-    FloatField,
     IntegerField,
     Prefetch,
     Q,
@@ -23,11 +19,10 @@ from django.db.models import (
     Window,
     prefetch_related_objects,
 )
-from django.db.models.expressions import Expression, RawSQL
-from django.db.models.functions import Cast
+from django.db.models.expressions import Expression
 from django.utils import timezone
 
-from carehub import policy
+from carehub import policy, textsearch
 from carehub.presence import presence_of
 
 from . import search
@@ -40,8 +35,6 @@ SITE_LEAD_JOBS = (Job.SITE_DIRECTOR, Job.NURSE_COORDINATOR, Job.COORDINATING_DOC
 PRESENT_STATUSES = frozenset({"online", "away"})
 #: At most this many best matches are checked for presence by the "present now" filter.
 PRESENCE_SCAN_LIMIT = 3000
-#: Query words shorter than this are matched as word prefixes only, never with typo tolerance.
-FUZZY_MIN_LENGTH = 4
 
 
 # --- Dates in a site's time zone -------------------------------------------------------------
@@ -286,43 +279,19 @@ class SearchFilters:
         return " ".join(p for p in parts if p)
 
 
-_PG_WORD_MATCH_SQL = (
-    "SELECT id FROM directory_staffprofile WHERE search_document LIKE %s"
-    " UNION SELECT id FROM directory_staffprofile WHERE search_name %%>> %s"
-)
-
-
-def _token_filter(token: str, fuzzy: bool) -> Q:
-    """Profiles with a word starting with ``token``; on PostgreSQL, or a name within one typo.
-
-    Tokens hold only letters and digits (search.normalise), so no LIKE wildcard gets in.
-    """
-    if not fuzzy:
-        return Q(search_document__contains=f" {token}")
-    # A typo is forgiven in names only (strict_word_similarity over the threshold); jobs, places
-    # and languages come from fixed vocabularies. The UNION makes PostgreSQL plan each
-    # branch on its own GIN trigram index: as one OR, it underrates word_similarity's
-    # cost and scans the whole table (20 ms against 2 ms at 20,000 staff).
-    return Q(pk__in=RawSQL(_PG_WORD_MATCH_SQL, [f"% {token}%", token]))  # noqa: S611 (constant SQL, bound values)
-
-
-def _score(words: list[str], fuzzy: bool):
-    """Best match first: whole word in the name, then a name prefix, then other fields."""
-    score: Expression = Value(0.0, output_field=FloatField())
+def _score(words: list[str]):
+    """Best match first: whole word in the name, then a name prefix, then other fields; a name
+    found thanks to a typo scores nothing for that word, so an exact spelling comes first."""
+    score: Expression = Value(0, output_field=IntegerField())
     for token in words:
-        score += Cast(
-            Case(
-                When(search_name__contains=f" {token} ", then=Value(8)),
-                When(search_name__contains=f" {token}", then=Value(6)),
-                When(search_document__contains=f" {token} ", then=Value(3)),
-                When(search_document__contains=f" {token}", then=Value(2)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-            FloatField(),
+        score += Case(
+            When(search_name__contains=f" {token} ", then=Value(8)),
+            When(search_name__contains=f" {token}", then=Value(6)),
+            When(search_document__contains=f" {token} ", then=Value(3)),
+            When(search_document__contains=f" {token}", then=Value(2)),
+            default=Value(0),
+            output_field=IntegerField(),
         )
-        if fuzzy and len(token) >= FUZZY_MIN_LENGTH:
-            score += TrigramStrictWordSimilarity(Value(token), F("search_name"))  # type: ignore[arg-type]
     return score
 
 
@@ -334,9 +303,6 @@ def search_queryset(*, viewer, filters: SearchFilters, all_sites=None):
     """
     qs = StaffProfile.objects.visible_to(viewer)
     words = search.tokens(filters.query)
-    fuzzy = connection.vendor == "postgresql"
-    for token in words:
-        qs = qs.filter(_token_filter(token, fuzzy and len(token) >= FUZZY_MIN_LENGTH))
     if filters.site is not None:
         qs = qs.filter(user_id__in=Assignment.objects.in_force().filter(site=filters.site).values("user_id"))
     if filters.unit is not None:
@@ -366,10 +332,13 @@ def search_queryset(*, viewer, filters: SearchFilters, all_sites=None):
             default=Value(0),
             output_field=IntegerField(),
         )
+    if words:
+        # After the other filters: the typo pass reads only the candidates they leave.
+        qs = qs.filter(textsearch.word_match(qs, words=words, text_field="search_document", name_field="search_name"))
     qs = qs.annotate(own_site=own)
     order = ["-own_site", "user__last_name", "user__first_name", "pk"]
     if words:
-        qs = qs.annotate(score=_score(words, fuzzy))
+        qs = qs.annotate(score=_score(words))
         order.insert(0, "-score")
     return qs.order_by(*order)
 
@@ -384,8 +353,6 @@ def directory_search(*, viewer, filters: SearchFilters, page_number=1, per_page=
     """One page of results. A fixed number of queries whatever the size of the group."""
     qs = search_queryset(viewer=viewer, filters=filters, all_sites=all_sites)
     with transaction.atomic():
-        if connection.vendor == "postgresql" and search.tokens(filters.query):
-            _set_typo_tolerance()
         if filters.present:
             candidates = list(qs.values_list("user_id", flat=True)[:PRESENCE_SCAN_LIMIT])
             status = presence_of(candidates)
@@ -449,26 +416,6 @@ def _results_page(qs, page_number, per_page: int) -> ResultsPage:
     last = max(1, -(-total // per_page))
     rows = list(counted[(last - 1) * per_page : last * per_page])
     return ResultsPage(rows, last, total, per_page)
-
-
-def _set_typo_tolerance() -> None:
-    """Settings for this transaction only (set_config(..., true) is SET LOCAL), so that other
-    apps' queries keep theirs:
-
-    - pg_trgm's default strict word-similarity threshold (0.5) misses one wrong letter in
-      the middle of a seven-letter name ("vatseur" for "Vasseur" scores 0.45). Strict: whole
-      words are compared, so that "martin" does not find "Marc" for their common start;
-    - the planner underrates word_similarity (an operator of cost 1) and would rather
-      filter all 20,000 profiles one by one than read the GIN trigram indexes: 80 ms
-      against 3 ms on this machine. Without sequential scans it reads the indexes;
-      the small tables it joins are reached through their primary keys instead.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('pg_trgm.strict_word_similarity_threshold', %s, true),"
-            " set_config('enable_seqscan', 'off', true)",
-            [str(settings.DIRECTORY_TYPO_THRESHOLD)],
-        )
 
 
 # --- Sites ----------------------------------------------------------------------------------------

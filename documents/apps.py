@@ -8,7 +8,9 @@ class DocumentsConfig(AppConfig):
 
     def ready(self):
         from auditlog.registry import auditlog
+        from django.db.models.signals import post_migrate
 
+        from . import text_index
         from .models import Document, DocumentVersion, Folder, ReadConfirmation, ReadingRequirement
 
         auditlog.register(Folder)
@@ -19,3 +21,5 @@ class DocumentsConfig(AppConfig):
         )
         auditlog.register(ReadingRequirement)
         auditlog.register(ReadConfirmation)
+        # SQLite drops a table's triggers when a migration rebuilds it: put the text index's back.
+        post_migrate.connect(text_index.ensure_after_migrate, sender=self, dispatch_uid="documents.text_index")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 
-from carehub import policy
+from carehub import policy, textsearch
 from directory.models import Assignment, Site, Unit
 
+from . import text_index
 from .models import Document, DocumentVersion, Folder, ReadConfirmation, ReadingRequirement
 
 
@@ -73,26 +75,40 @@ def upload_targets(user):
     return [f for f in folders if can_upload(user, f)]
 
 
+#: The text search configuration of the PDF text on PostgreSQL (migration 0003); SQLite has
+#: text_index. Both compare words without accents nor case.
+TEXT_SEARCH_CONFIG = "french_unaccent"
+#: At most this many documents are listed, the last updated first.
+SEARCH_RESULTS = 100
+
+
 def document_search(user, query: str):
-    """Documents whose title, file name or PDF text match ``query`` (French full text on PostgreSQL)."""
-    query = query.strip()
+    """Documents whose title or file name have words starting with the query's words, or whose
+    PDF text matches them (French full text on PostgreSQL, word starts on SQLite), accents and
+    case aside on both databases: "hygiene" finds "Hygiène des mains". One query."""
+    words = textsearch.tokens(query)
     base = Document.objects.visible_to(user).active().select_related("folder", "current_version")
-    if not query:
+    if not words:
         return base.none()
-    match = Q(title__icontains=query) | Q(current_version__original_name__icontains=query)
+    base = base.alias(search_text=textsearch.Normalised("title", "current_version__original_name"))
+    match = textsearch.every_word_start("search_text", words)
     if settings.IS_POSTGRES:
         from django.contrib.postgres.search import SearchQuery, SearchVector
 
         in_text = (
-            DocumentVersion.objects.annotate(text_vector=SearchVector("extracted_text", config="french"))
-            .filter(text_vector=SearchQuery(query, config="french", search_type="websearch"))
+            DocumentVersion.objects.annotate(text_vector=SearchVector("extracted_text", config=TEXT_SEARCH_CONFIG))
+            .filter(text_vector=SearchQuery(query.strip(), config=TEXT_SEARCH_CONFIG, search_type="websearch"))
             .filter(document__current_version=F("pk"))
             .values("document_id")
         )
         match |= Q(pk__in=in_text)
     else:
-        match |= Q(current_version__extracted_text__icontains=query)
-    return base.filter(match).order_by("-updated_at", "pk")[:100]
+        in_text_index = RawSQL(  # noqa: S611 - constant SQL, the words are a bound parameter
+            text_index.MATCH_SQL,
+            (textsearch.fts5_word_starts(words),),
+        )
+        match |= Q(current_version_id__in=in_text_index)
+    return base.filter(match).order_by("-updated_at", "pk")[:SEARCH_RESULTS]
 
 
 # --- Required reading ----------------------------------------------------------------

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
+
+from carehub import textsearch
 
 from .formatting import handle_of
 from .models import Conversation, Kind, Membership, Message
@@ -279,12 +281,16 @@ def site_of(message: Message):
 
 
 def search_messages(user, query: str, *, limit: int = 50) -> list[Message]:
-    query = (query or "").strip()
-    if len(query) < 2:
+    """Messages with words starting with the query's words, accents and case aside (the rule of every
+    search: carehub.textsearch): "hygiene" finds "Hygiène des mains"."""
+    words = textsearch.tokens(query or "")
+    if not words or len((query or "").strip()) < 2:
         return []
     return list(
         Message.objects.visible_to(user)
-        .filter(Q(body__icontains=query), deleted_at__isnull=True)
+        .filter(deleted_at__isnull=True)
+        .alias(search_text=textsearch.Normalised("body"))
+        .filter(textsearch.every_word_start("search_text", words))
         .select_related("sender__staff_profile", "conversation__site")
         .order_by("-id")[:limit]
     )

@@ -144,3 +144,38 @@ def test_results_show_each_note_at_its_site_time(verified_client, group_admin, s
     )
     content = verified_client(group_admin).get(reverse("coordination:search"), {"q": "toux"}).content.decode()
     assert "19:30" in content
+
+
+@pytest.fixture
+def hygiene_note(site_a, unit_a, staff_b, staff_a):
+    colleague = make_staff(site_a, unit=unit_a, email="k.benali@carehub.test", first_name="Karim", last_name="Benali")
+    resident = ResidentFactory(site=site_a, unit=unit_a, last_name="Lenoir")
+    return {
+        "hygiene": CareNoteFactory(resident=resident, author=colleague, data="Hygiène des mains refusée, œdème."),
+        "other": CareNoteFactory(resident=resident, author=staff_a, data="Sieste calme"),
+    }
+
+
+@pytest.mark.parametrize("query", ["hygiene", "HYGIÈNE", "hygiène.", "« hygiène »", "l'hygiène", "œdème", "refusee"])
+def test_note_text_found_accents_case_and_punctuation_aside(staff_a, hygiene_note, query):
+    assert _search(staff_a, query=query) == [hygiene_note["hygiene"]]
+
+
+@pytest.mark.parametrize("author", ["benali", "BÉNALI", "karim", "k.benali", "benaly", "karim bennali"])
+def test_author_found_by_name_accents_aside_and_one_typo(staff_a, hygiene_note, author):
+    assert _search(staff_a, author=author) == [hygiene_note["hygiene"]]
+
+
+@pytest.mark.parametrize("author", ["lefevre", "helene", "Hélène Lefèvre", "leferve"])
+def test_author_with_accents_in_the_name_found_without_them(staff_a, hygiene_note, author):
+    assert _search(staff_a, author=author) == [hygiene_note["other"]]
+
+
+@pytest.mark.parametrize("author", ["benoit", "karim lefevre", "bena lefevre"])
+def test_author_who_wrote_nothing_finds_nothing(staff_a, hygiene_note, author):
+    assert _search(staff_a, author=author) == []
+
+
+def test_search_page_finds_a_note_by_a_word_without_its_accent(verified_client, staff_a, hygiene_note):
+    response = verified_client(staff_a).get(reverse("coordination:search"), {"q": "hygiene", "author": "benaly"})
+    assert "Hygiène des mains refusée" in response.content.decode()

@@ -299,3 +299,12 @@ def test_a_prefetched_conversation_is_not_marked_read(verified_client, staff_a, 
     client = verified_client(staff_a)
     client.get(url("conversation", public_id=group.public_id), headers={"Sec-Purpose": "prefetch"})
     assert Membership.objects.get(conversation=group, user=staff_a).last_read_message_id == 0
+
+
+def test_message_search_ignores_accents_and_case(verified_client, staff_a):
+    mine = group_with(staff_a)
+    services.message_send(
+        conversation=mine, sender=staff_a, body="Rappel : Hygiène des mains", client_token=uuid.uuid4()
+    )
+    page = verified_client(staff_a).get(url("search"), {"q": "hygiene"}).content.decode()
+    assert "Hygiène des mains" in page

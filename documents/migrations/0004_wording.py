@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0002_version_text_search_index'),
+        ('documents', '0003_version_text_accent_insensitive'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
