@@ -30,3 +30,18 @@ class PrivateCacheMiddleware:
         if request.user.is_authenticated and not request.path.startswith(settings.STATIC_URL):
             add_never_cache_headers(response)
         return response
+
+
+class ServiceWorkerPassiveMiddleware:
+    """The browser's own checks for a new service worker (``Service-Worker: script``, sent after
+    pages load) are nobody's activity: marked passive, they do not delay the idle lock or the
+    idle sign-out (accounts.middleware.SessionLifetimeMiddleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.headers.get("Service-Worker") == "script":
+            request.META["HTTP_X_CAREHUB_PASSIVE"] = "1"
+            request.__dict__.pop("headers", None)  # a cached_property: read again from META
+        return self.get_response(request)

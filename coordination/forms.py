@@ -67,7 +67,13 @@ class CareNoteForm(forms.Form):
         label=_("Leave the target open (under watch until a colleague closes it)"), required=False
     )
     is_family_visible = forms.BooleanField(label=_("Visible to the family"), required=False)
-    client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    #: One per form shown: the same note posted again (a lost answer, a draft sent once the
+    #: network is back) is stored once (services.care_note_create).
+    client_token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={"invalid": _("This form arrived damaged: check the note and save it again.")},
+    )
 
     def __init__(self, *args, targets: list[Target] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,6 +82,14 @@ class CareNoteForm(forms.Form):
             self.fields["target"].choices = [(t.code, t.label) for t in targets]
         if not self.is_bound and not self.initial.get("client_token"):
             self.initial["client_token"] = uuid.uuid4()
+
+    def clean(self):
+        cleaned = super().clean()
+        if "client_token" in self.errors:
+            # The form shown again gets a sound token, or saving it again would fail the same way.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("client_token")] = str(uuid.uuid4())
+        return cleaned
 
     def targets_at_hand(self):
         """The radio buttons of the person's most used targets (one tap)."""

@@ -19,6 +19,10 @@ RULES = [
     ),
     Rule("healthz", statuses=same_for_all(200)),
     Rule("favicon", statuses=same_for_all(200)),
+    # The installable app: the same for everyone, holding no one's data.
+    Rule("web_manifest", statuses=same_for_all(200)),
+    Rule("service_worker", statuses=same_for_all(200)),
+    Rule("offline", statuses=same_for_all(200)),
     Rule("session_keepalive", method="post", statuses={**same_for_all(302), "anonymous": 302}),
     Rule("set_language", method="post", data=lambda w: {"language": "en", "next": "/"}, statuses=same_for_all(302)),
     # Accounts: every signed-in person, families included.
