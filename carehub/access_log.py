@@ -13,8 +13,7 @@ from .models import GENESIS_HASH, AccessLog, AccessLogHead
 
 
 def client_ip(request) -> str | None:
-    # REMOTE_ADDR is the proxy's address behind a reverse proxy; deployments
-    # set the proxy to overwrite it (documented in README), never trust X-F-F blindly.
+    # The client's address behind trusted proxies (carehub.proxies put it in REMOTE_ADDR).
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None

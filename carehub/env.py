@@ -13,6 +13,7 @@ ValueError with what is expected (e.g. "a time zone such as Europe/Paris").
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
@@ -169,6 +170,15 @@ def origin(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
         raise ValueError("origins such as https://carehub.example.org")
+    return value
+
+
+def ip_network(value: str) -> str:
+    """An address or a network (10.0.0.5, 10.0.0.0/24, ::1)."""
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError as exc:
+        raise ValueError("IP addresses or networks such as 10.0.0.5 or 10.0.0.0/24") from exc
     return value
 
 

@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from carehub.env import (
@@ -22,6 +23,7 @@ from carehub.env import (
     env_list,
     env_secret,
     env_str,
+    ip_network,
     log_level,
     origin,
     postgres_url,
@@ -47,13 +49,27 @@ def _dev_secret_key() -> str:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_secret("SECRET_KEY") or _dev_secret_key()
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+LOCAL_HOSTS = ["127.0.0.1", "localhost", "testserver", "::1", "[::1]"]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", LOCAL_HOSTS[:3])
+if DEBUG and set(ALLOWED_HOSTS) - set(LOCAL_HOSTS):
+    # Debug pages show settings and code to whoever triggers an error.
+    raise ImproperlyConfigured("DEBUG is only for a machine of one's own: unset it, or keep ALLOWED_HOSTS local.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [], check=origin)
+# The reverse proxies in front of CareHub (addresses or networks): X-Forwarded-For is read
+# only from them (carehub/proxies.py). Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [], check=ip_network)
 
 DATABASE_URL = env_secret("DATABASE_URL", check=postgres_url)
 REDIS_URL = env_secret("REDIS_URL", check=url("redis", "rediss", "unix"))
 PRODUCTION_MODE = bool(DATABASE_URL and REDIS_URL)
+SECRET_KEY = env_secret("SECRET_KEY")
+if not SECRET_KEY and PRODUCTION_MODE:
+    # A key made on each node would differ between nodes and sign people out at random.
+    raise ImproperlyConfigured(
+        "SECRET_KEY (or SECRET_KEY_FILE) must be set in production (DATABASE_URL and REDIS_URL set): "
+        "the same value on every node."
+    )
+SECRET_KEY = SECRET_KEY or _dev_secret_key()
 
 INSTALLED_APPS = [
     "daphne",
@@ -86,6 +102,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later part (rate limits, access log, change history) reads the client's address.
+    "carehub.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise, which answers static files itself: they get the headers too.
     "carehub.middleware.SecurityHeadersMiddleware",

@@ -5,9 +5,15 @@ DJANGO_SETTINGS_MODULE when they must share the test process's queue and prefixe
 the e2e suite names carehub.settings on purpose, to run production in embedded mode.
 """
 
-from carehub.env import env_bool, env_str
-from carehub.settings import *  # noqa: F403
-from carehub.settings import CACHES, CHANNEL_LAYERS, REDIS_URL, STORAGES
+import os
+
+# Production mode (DATABASE_URL and REDIS_URL set) refuses to start without a key; the test process
+# and the nodes it starts share this one (not a secret: it signs nothing outside the suite).
+os.environ.setdefault("SECRET_KEY", "tests-only-key-never-used-outside-the-suite-0123456789abcdef")
+
+from carehub.env import env_bool, env_str  # noqa: E402
+from carehub.settings import *  # noqa: E402, F403
+from carehub.settings import CACHES, CHANNEL_LAYERS, REDIS_URL, STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

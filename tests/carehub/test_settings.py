@@ -102,3 +102,14 @@ def test_a_malformed_setting_stops_start_up(name, value):
 def test_embedded_default_needs_no_environment():
     result = _manage("check")
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    # Each node would make its own, and people would be signed out at random between nodes.
+    result = _manage("check", **production_env(SECRET_KEY="", SECRET_KEY_FILE=""))
+    assert "SECRET_KEY (or SECRET_KEY_FILE) must be set in production" in result.stderr
+
+
+def test_debug_refuses_hosts_other_than_this_machine():
+    result = _manage("check", **production_env(DEBUG="1"))
+    assert "DEBUG is only for a machine of one's own" in result.stderr

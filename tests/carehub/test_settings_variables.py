@@ -28,6 +28,7 @@ MALFORMED_FOR_CHECK = {
     "day_times": "07:00,06:00,21:00",
     "postgres_url": "mysql://carehub@127.0.0.1/carehub",
     "email_url": "pigeon://loft",
+    "ip_network": "proxy.example.org",
 }
 
 #: Text variables that take any value, and why.
