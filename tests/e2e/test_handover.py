@@ -109,9 +109,25 @@ def test_a_take_over_never_acknowledges_an_urgent_note_it_did_not_show(new_conte
     check(page)
 
 
+def _writes_falls_often(world, person: dict, resident: dict) -> None:
+    """Ten fall notes of the past weeks by ``person``: "Chute" is among her targets at hand (most used first),
+    whatever the hour the demo was seeded at. Outside the handover's window, they change nothing on it."""
+    world.shell(
+        "from datetime import timedelta; from django.utils import timezone; "
+        "from coordination import services; from coordination.models import CareNote, Resident, Target; "
+        "from django.contrib.auth import get_user_model; "
+        f"author = get_user_model().objects.get(email={person['email']!r}); "
+        f"resident = Resident.objects.get(pk={resident['id']}); chute = Target.objects.get(code='chute'); "
+        "notes = [services.care_note_create(author=author, resident=resident, target=chute, "
+        "data='Retrouvée au sol, relevée à deux.')[0].pk for _ in range(10)]; "
+        "CareNote.objects.filter(pk__in=notes).update(created_at=timezone.now() - timedelta(days=20))"
+    )
+
+
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_the_fall_note_in_four_taps(new_context, world, authenticator, check, viewport):
     marcel = world.data["residents"][0]
+    _writes_falls_often(world, world.person("assistant"), marcel)
     page = _context(new_context, viewport).new_page()
     sign_in(page, world.person("assistant"), authenticator)
     row = page.locator(f"#res-{marcel['public_id']}")
