@@ -52,7 +52,7 @@ class CareNoteForm(forms.Form):
         label=_("Detail of the target"),
         required=False,
         max_length=150,
-        help_text=_("Optional, for example: left hip."),
+        help_text=_("For example: left hip."),
     )
     data = _text(_("Data — what you observed"), required=True, rows=4)
     action = _text(_("Action — what was done"))

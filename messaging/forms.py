@@ -46,6 +46,8 @@ class MessageForm(forms.Form):
         if not self.is_bound:
             # A fresh token per rendered form: a double click or a resent POST stores the message once.
             self.initial.setdefault("client_token", uuid.uuid4())
+        # Required in effect: empty only when files are sent (clean() says so), never shown as optional.
+        self.fields["body"].needed = True
         from documents.detection import allowed_kinds
 
         self.fields["files"].help_text = _(

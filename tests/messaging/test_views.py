@@ -9,6 +9,7 @@ from django.urls import reverse
 from carehub.models import AccessLog
 from messaging import services
 from messaging.models import Conversation, Kind, Membership, Message
+from tests.accounts.flows import page_text
 from tests.conftest import ANY_PAGE
 from tests.factories import make_staff
 from tests.messaging.factories import ResidentFactory, group_with
@@ -308,3 +309,10 @@ def test_message_search_ignores_accents_and_case(verified_client, staff_a):
     )
     page = verified_client(staff_a).get(url("search"), {"q": "hygiene"}).content.decode()
     assert "Hygiène des mains" in page
+
+
+def test_the_message_field_is_not_called_optional(verified_client, staff_a):
+    # The body may be empty only when files are attached: it is what one writes, not an option.
+    mine = group_with(staff_a)
+    page = verified_client(staff_a).get(url("conversation", public_id=mine.public_id))
+    assert "Message (facultatif)" not in page_text(page)
