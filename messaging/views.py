@@ -27,6 +27,18 @@ from .forms import DutyRoleForm, EditForm, FirstMessageForm, GroupForm, MemberAd
 from .models import Attachment, Conversation, Kind, Message
 
 
+def _at_message(message: Message):
+    """Back to the conversation, scrolled to ``message``."""
+    return redirect(
+        reverse("messaging:conversation", kwargs={"public_id": message.conversation.public_id}) + f"#m-{message.pk}"
+    )
+
+
+def _refusal_status(exc: services.MessagingError) -> HTTPStatus:
+    """A refused send: 429 when the sender is going too fast (retry later), else 400."""
+    return HTTPStatus.TOO_MANY_REQUESTS if isinstance(exc, services.RateLimited) else HTTPStatus.BAD_REQUEST
+
+
 def _conversation_or_404(user, public_id) -> Conversation:
     return policy.get_visible_or_404(
         Conversation.objects.select_related("site", "unit", "resident"), user, public_id=public_id
@@ -111,17 +123,13 @@ def _conversation(request, convo, handler):
                 )
             except services.MessagingError as exc:
                 form.add_error("files" if isinstance(exc, services.AttachmentRefused) else None, exc.message)
-                status = (
-                    HTTPStatus.TOO_MANY_REQUESTS if isinstance(exc, services.RateLimited) else HTTPStatus.BAD_REQUEST
-                )
+                status = _refusal_status(exc)
             else:
                 if request.headers.get("Accept") == "application/json":
                     from django.http import JsonResponse
 
                     return JsonResponse({"id": result.message.pk, "created": result.created})
-                return redirect(
-                    reverse("messaging:conversation", kwargs={"public_id": convo.public_id}) + f"#m-{result.message.pk}"
-                )
+                return _at_message(result.message)
         else:
             status = HTTPStatus.BAD_REQUEST
         if request.headers.get("Accept") == "application/json":
@@ -243,13 +251,9 @@ def _first_message(request, *, title: str, send):
                 )
             except services.MessagingError as exc:
                 form.add_error(None, exc.message)
-                if isinstance(exc, services.RateLimited):
-                    status = HTTPStatus.TOO_MANY_REQUESTS
+                status = _refusal_status(exc)
             else:
-                return redirect(
-                    reverse("messaging:conversation", kwargs={"public_id": result.message.conversation.public_id})
-                    + f"#m-{result.message.pk}"
-                )
+                return _at_message(result.message)
     return render(
         request,
         "messaging/first_message.html",
@@ -297,13 +301,9 @@ def duty_send(request):
                     )
                 except services.MessagingError as exc:
                     form.add_error(None, exc.message)
-                    if isinstance(exc, services.RateLimited):
-                        status = HTTPStatus.TOO_MANY_REQUESTS
+                    status = _refusal_status(exc)
                 else:
-                    return redirect(
-                        reverse("messaging:conversation", kwargs={"public_id": result.message.conversation.public_id})
-                        + f"#m-{result.message.pk}"
-                    )
+                    return _at_message(result.message)
     return render(request, "messaging/duty_form.html", {"form": form}, status=status)
 
 
@@ -361,9 +361,7 @@ def acknowledge(request, public_id):
         services.message_acknowledge(message=message, user=request.user)
     except services.MessagingError as exc:
         flash.error(request, exc.message)
-    return redirect(
-        reverse("messaging:conversation", kwargs={"public_id": message.conversation.public_id}) + f"#m-{message.pk}"
-    )
+    return _at_message(message)
 
 
 @require_http_methods(["GET", "POST"])
@@ -382,10 +380,7 @@ def message_edit(request, public_id):
             except services.MessagingError as exc:
                 form.add_error(None, exc.message)
             else:
-                return redirect(
-                    reverse("messaging:conversation", kwargs={"public_id": message.conversation.public_id})
-                    + f"#m-{message.pk}"
-                )
+                return _at_message(message)
     return render(request, "messaging/edit.html", {"form": form, "message": message}, status=status)
 
 
@@ -398,9 +393,7 @@ def message_delete(request, public_id):
     except services.MessagingError as exc:
         raise PermissionDenied(exc.message) from exc
     flash.success(request, _("The message was deleted."))
-    return redirect(
-        reverse("messaging:conversation", kwargs={"public_id": message.conversation.public_id}) + f"#m-{message.pk}"
-    )
+    return _at_message(message)
 
 
 @require_GET
