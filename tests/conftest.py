@@ -63,6 +63,21 @@ def login_verified(client: Client, user) -> Client:
 
 
 @pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded and generated files go to the test's own temporary folder, never to var/media."""
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": "/no-public-media/"},
+        },
+    }
+    return root
+
+
+@pytest.fixture
 def site_a(db):
     return SiteFactory(name="EHPAD Les Tilleuls")
 

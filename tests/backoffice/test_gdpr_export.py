@@ -46,17 +46,8 @@ def fixed_now(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    root = tmp_path / "media"
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": "/no-public-media/"},
-        },
-    }
-    return root
+def _files_in_tmp(media_root):
+    """Every test writes its files under its own temporary directory."""
 
 
 @pytest.fixture

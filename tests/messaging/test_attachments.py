@@ -22,19 +22,9 @@ HTML_AS_PDF = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></htm
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
+def _files_in_tmp_english(media_root, settings):
     """Every test writes its files under its own temporary directory; English messages."""
     settings.LANGUAGE_CODE = "en"
-    root = tmp_path / "media"
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": "/no-public-media/"},
-        },
-    }
-    return root
 
 
 def pdf(name="transmissions.pdf", text="Transmissions de nuit"):
