@@ -20,6 +20,7 @@ when assignments change (signals) and when the person opens messaging.
 """
 
 import uuid
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -171,7 +172,7 @@ class Conversation(models.Model):
 
     @property
     def time_zone(self) -> str:
-        """The zone its times are read in: its site's, else the group's (as in ``Message.__str__``)."""
+        """The zone its times are read in: its site's, else the group's."""
         return self.site.time_zone if self.site_id else settings.TIME_ZONE
 
     def display_title(self, viewer=None) -> str:
@@ -270,8 +271,7 @@ class Message(models.Model):
         ]
 
     def __str__(self):
-        site = self.conversation.site if self.conversation.site_id else None
-        return f"{self.sender} {stamp(self.created_at, site.zone if site else None)}"
+        return f"{self.sender} {stamp(self.created_at, ZoneInfo(self.conversation.time_zone))}"
 
     @property
     def is_urgent(self) -> bool:
