@@ -139,3 +139,14 @@ def verified_client():
 @pytest.fixture(autouse=True)
 def _fresh_policy_cache_and_language(settings):
     settings.LANGUAGE_CODE = "fr"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """A channel layer of its own for each test: channels_redis keeps asyncio locks bound to the event
+    loop that first used them, and each async test runs its own loop."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
