@@ -15,7 +15,13 @@ from directory.models import Assignment
 
 from .forms import StaffCreationForm
 from .models import User
-from .staff import staff_create, staff_deactivate, staff_two_factor_reset, welcome_email_send
+from .staff import (
+    ACCOUNT_BEYOND_YOUR_SITES,
+    staff_create,
+    staff_deactivate,
+    staff_two_factor_reset,
+    welcome_email_send,
+)
 
 
 class TwoFactorFilter(admin.SimpleListFilter):
@@ -94,6 +100,12 @@ class UserAdmin(SiteScopedAdmin, DjangoUserAdmin):
 
             return ScopedStaffCreationForm
         return super().get_form(request, obj, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        # The change form, the password page and the inlines: only for accounts whose every right
+        # lies within the actor's sites (the actions check the same rule in accounts.staff).
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or policy.may_manage_account(request.user, obj))
 
     def get_inlines(self, request, obj):
         return [] if obj is None else super().get_inlines(request, obj)
@@ -214,7 +226,12 @@ class UserAdmin(SiteScopedAdmin, DjangoUserAdmin):
 
     @admin.action(description=_("Send the welcome e-mail again (new link to choose a password)"))
     def resend_welcome(self, request, queryset):
-        users = [u for u in queryset if u.is_active]
+        users = []
+        for user in queryset.filter(is_active=True):
+            if not policy.may_manage_account(request.user, user):
+                self.message_user(request, f"{user}: {ACCOUNT_BEYOND_YOUR_SITES}", messages.ERROR)
+                continue
+            users.append(user)
         for user in users:
             welcome_email_send(user=user)
         self.message_user(

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from carehub import policy
 from directory.models import Assignment, Job, Site, StaffProfile, Unit
@@ -58,6 +59,16 @@ def welcome_email_send(*, user, site: Site | None = None) -> None:
 def _check_manages(by, site: Site) -> None:
     if not policy.can(by, policy.Scope.MANAGE, site.pk):
         raise PermissionDenied(_("You do not manage this site."))
+
+
+ACCOUNT_BEYOND_YOUR_SITES = gettext_lazy(
+    "This account holds rights beyond the sites you manage: only head office may change it."
+)
+
+
+def _check_manages_account(by, user) -> None:
+    if not policy.may_manage_account(by, user):
+        raise PermissionDenied(ACCOUNT_BEYOND_YOUR_SITES)
 
 
 @transaction.atomic
@@ -118,8 +129,7 @@ def staff_deactivate(*, by, user) -> int:
     """
     if user.pk == by.pk:
         raise ValidationError(_("You cannot deactivate your own account."))
-    if policy.is_group_admin(user) and not policy.is_group_admin(by):
-        raise PermissionDenied(_("Only head office may deactivate a group administrator."))
+    _check_manages_account(by, user)
     user = User.objects.select_for_update().get(pk=user.pk)
     ended = sessions.sessions_count(user=user)
     if user.is_active:
@@ -136,7 +146,6 @@ def staff_two_factor_reset(*, by, user) -> None:
 
     Their open sessions end too: a session verified with the old device must not live on.
     """
-    if policy.is_group_admin(user) and not policy.is_group_admin(by):
-        raise PermissionDenied(_("Only head office may reset a group administrator's second factor."))
+    _check_manages_account(by, user)
     two_factor_reset(user=user)
     sessions.sessions_end(user=user)

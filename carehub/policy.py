@@ -173,6 +173,25 @@ def can(user, scope: Scope, site_id: int | None) -> bool:
     return allowed is ALL_SITES or (site_id is not None and site_id in allowed)
 
 
+def may_manage_account(actor, account) -> bool:
+    """Whether ``actor`` may change ``account``: password, second factor, e-mail, active, assignments.
+
+    Head office manages every account. A coordinator manages an account only when every right it
+    holds lies within the sites the coordinator manages: an assignment at another site (in force or
+    to come), a group administrator's or superuser's rights, a family account's links are wider,
+    and belong to head office. Sharing one site is not enough: it would let the coordinator of one
+    site take over the coordinator of another.
+    """
+    if is_group_admin(actor):
+        return True
+    managed = site_ids(actor, Scope.MANAGE)
+    if managed is ALL_SITES or not managed:
+        return managed is ALL_SITES
+    if account.is_superuser or account.is_group_admin or account.is_family:
+        return False
+    return set(account.assignments.not_ended().values_list("site_id", flat=True)) <= managed
+
+
 def get_visible_or_404(queryset_or_model: type[M] | QuerySet[M], user, **lookup) -> M:
     """Fetch one object through its model's ``visible_to(user)``; 404 when absent or hidden.
 

@@ -220,6 +220,11 @@ class AssignmentQuerySet(models.QuerySet):
             site__is_active=True,
         )
 
+    def not_ended(self, on=None):
+        """Assignments in force on a date or still to come: the rights an account holds or will hold."""
+        day = on or timezone.localdate()
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+
     def in_force(self, on=None):
         """``active()`` without the check of the user's account, for subqueries whose outer
         query checks it already (saves a join over every user of the group)."""
