@@ -68,7 +68,9 @@ class ConversationQuerySet(models.QuerySet):
             Q(kind=Kind.SITE, site_id__in=care_sites)
             | Q(kind=Kind.UNIT, unit_id__in=own_units)
             | Q(kind=Kind.UNIT, site_id__in=managed)
-            | Q(kind__in=[Kind.RESIDENT, Kind.FAMILY], site_id__in=care_sites)
+            # The resident's current site, not the thread's: a transferred resident's threads and
+            # files follow her at once (the site column is kept in step, but access never waits for it).
+            | Q(kind__in=[Kind.RESIDENT, Kind.FAMILY], resident__site_id__in=care_sites)
         )
         return self.filter(explicit | derived).distinct()
 

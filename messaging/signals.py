@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from coordination.models import Resident
 from directory.models import Assignment
 
 
@@ -31,3 +32,29 @@ def _resync(user_id: int) -> None:
 def assignment_changed(sender, instance, **kwargs):
     user_id = instance.user_id
     transaction.on_commit(lambda: _resync(user_id))
+
+
+@receiver(post_save, sender=Resident, dispatch_uid="messaging_resident_saved")
+def resident_moved(sender, instance, **kwargs):
+    """A resident transferred to another site: her threads move with her.
+
+    The threads' site column follows, the new care team finds them in its list, and every member's
+    open sockets re-check what they follow, so the old site's staff stop receiving them now.
+    """
+    from . import realtime
+    from .models import Conversation, Kind, Membership
+    from .services import care_team_memberships_ensure
+
+    moved = Conversation.objects.filter(resident=instance, kind__in=[Kind.RESIDENT, Kind.FAMILY]).exclude(
+        site_id=instance.site_id
+    )
+    conversations = list(moved)
+    if not conversations:
+        return
+    moved.update(site_id=instance.site_id)
+    for conversation in conversations:
+        conversation.site_id = instance.site_id
+        care_team_memberships_ensure(conversation=conversation)
+    members = set(Membership.objects.filter(conversation__in=conversations).values_list("user_id", flat=True))
+    for user_id in members:
+        realtime.resync_on_commit(user_id)
