@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
+from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -160,3 +162,17 @@ class LoginForm(AllauthLoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["password"].help_text = ""
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    """A reset link goes only to an address the account can be trusted with: the one its coordinator
+    (or the invitation) set, or an address verified since. An address added without verification
+    gets nothing, exactly as an unknown one (no enumeration either way)."""
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        verified = set(
+            EmailAddress.objects.filter(email__iexact=email, verified=True).values_list("user_id", flat=True)
+        )
+        self.users = [u for u in self.users if u.email.casefold() == email.casefold() or u.pk in verified]
+        return email

@@ -14,4 +14,5 @@ urlpatterns = [
     path("security/", views.security, name="account_security"),
     path("security/pin/", views.unlock_pin, name="unlock_pin"),
     path("lock/", views.lock, name="account_lock"),
+    path("email/", views.email_addresses, name="account_email_closed"),
 ]

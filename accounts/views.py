@@ -1,4 +1,6 @@
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -17,7 +19,16 @@ from .forms import OTPCodeForm, TOTPSetupForm, UnlockForm, UnlockPinForm
 BACKUP_CODES_SESSION_KEY = "carehub_new_backup_codes"
 
 
+def _replacing_a_second_factor(request) -> bool:
+    # Not yet past the current factor: the view sends her to it first (nothing to replace yet).
+    return services.two_factor_is_set_up(request.user) and request.user.is_verified()
+
+
+# Replacing the authenticator or the backup codes hands the account to whoever holds the new
+# ones: a borrowed session is not enough, the password is asked again (allauth's reauthentication,
+# valid ACCOUNT_REAUTHENTICATION_TIMEOUT seconds). The first set-up, during sign-in, follows the password.
 @require_http_methods(["GET", "POST"])
+@reauthentication_required(enabled=_replacing_a_second_factor)
 def two_factor_setup(request):
     user = request.user
     # Replacing an existing authenticator needs the current one first.
@@ -89,6 +100,7 @@ def two_factor_backup_codes(request):
 
 
 @require_POST
+@reauthentication_required
 def two_factor_backup_codes_regenerate(request):
     request.session[BACKUP_CODES_SESSION_KEY] = services.backup_codes_generate(user=request.user)
     log_access(request, AccessLog.Action.BACKUP_CODES_REGENERATED)
@@ -168,3 +180,10 @@ def lock(request):
         {"form": form, "first_name": request.user.first_name, "next": next_url(request)},
         status=400 if form.errors else 200,
     )
+
+
+def email_addresses(request):
+    """allauth's page to add sign-in addresses is not offered: an address added from a borrowed
+    session would receive password-reset links. Staff addresses are set by their coordinator,
+    a relative's by the team that invited them."""
+    raise Http404

@@ -27,7 +27,11 @@ RULES = [
     Rule("set_language", method="post", data=lambda w: {"language": "en", "next": "/"}, statuses=same_for_all(302)),
     # Accounts: every signed-in person, families included.
     Rule("account_security", statuses=expect(family=200)),
-    Rule("two_factor_setup", statuses=expect(family=200)),
+    Rule(
+        "two_factor_setup",
+        statuses=expect(family=302, staff_a=302, staff_b=302, coordinator_a=302, group_admin=302),
+        note="a second factor in place: the password is asked again before replacing it",
+    ),
     Rule("unlock_pin", note="the PIN of shared tablets: staff only"),
     Rule("account_lock", statuses=same_for_all(302), note="an unlocked session goes back to its page"),
     Rule(
@@ -60,7 +64,12 @@ RULES = [
         "account_set_password",
         statuses=expect(family=302, staff_a=302, staff_b=302, coordinator_a=302, group_admin=302),
     ),
-    Rule("account_email", statuses=expect(family=200)),
+    # Sign-in addresses are set by coordinators and invitations, never added from a session.
+    Rule("account_email", statuses=expect(family=404, staff_a=404, staff_b=404, coordinator_a=404, group_admin=404)),
+    Rule(
+        "account_email_closed",
+        statuses=expect(family=404, staff_a=404, staff_b=404, coordinator_a=404, group_admin=404),
+    ),
     Rule("account_email_verification_sent", statuses=same_for_all(200)),
     Rule("account_confirm_email", kwargs=lambda w: {"key": "invalid"}, statuses=same_for_all(200)),
     Rule("account_reauthenticate", statuses=expect(family=200)),

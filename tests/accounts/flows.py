@@ -13,6 +13,8 @@ from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.factories import DEFAULT_PASSWORD
+
 _ip_counter = itertools.count(1)
 
 
@@ -65,3 +67,8 @@ def fr(message) -> str:
     """A message as the French interface shows it (the default language)."""
     with translation.override("fr"):
         return str(translation.gettext(str(message)) if isinstance(message, str) else message)
+
+
+def reauthenticate(client: Client, password: str = DEFAULT_PASSWORD) -> None:
+    """Give the password again (allauth's reauthentication), as before replacing a second factor."""
+    client.post(reverse("account_reauthenticate"), {"password": password})

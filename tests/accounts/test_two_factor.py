@@ -11,7 +11,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from carehub.models import AccessLog
-from tests.accounts.flows import fr, fresh_client, page_text, sign_in, submit_code, totp_code
+from tests.accounts.flows import fr, fresh_client, page_text, reauthenticate, sign_in, submit_code, totp_code
 from tests.conftest import ANY_PAGE
 from tests.factories import DEFAULT_PASSWORD, confirmed_totp
 
@@ -208,6 +208,7 @@ def test_repeated_wrong_codes_are_throttled(staff_a):
 
 def test_regenerating_backup_codes_replaces_the_old_ones(staff_a, verified_client):
     client = verified_client(staff_a)
+    reauthenticate(client)
     client.get(reverse("two_factor_backup_codes"))
     response = client.post(reverse("two_factor_backup_codes_regenerate"), follow=True)
     first = response.context["codes"]
@@ -232,6 +233,7 @@ def test_there_is_no_way_to_turn_two_factor_off(staff_a, coordinator_a, verified
 def test_moving_to_a_new_phone_needs_the_current_factor_and_replaces_the_old_one(staff_a, verified_client):
     old = confirmed_totp(staff_a)
     client = verified_client(staff_a)
+    reauthenticate(client)
     response = client.get(reverse("two_factor_setup"))
     assert response.status_code == HTTPStatus.OK
     new = TOTPDevice.objects.get(user=staff_a, confirmed=False)
