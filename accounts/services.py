@@ -122,6 +122,7 @@ def two_factor_verify(request, *, code: str) -> VerifyResult:
                 continue
             if device.verify_token(token):
                 otp_login(request, device)
+                sessions.session_rotate(request)
                 sessions.lock_hint_refresh(request)
                 is_backup = isinstance(device, StaticDevice)
                 action = AccessLog.Action.BACKUP_CODE_USED if is_backup else AccessLog.Action.TWO_FACTOR_VERIFIED
@@ -144,6 +145,7 @@ def two_factor_confirm_setup(request, *, device: TOTPDevice, code: str) -> list[
         device.save(update_fields=["confirmed"])
         codes = backup_codes_generate(user=request.user)
     otp_login(request, device)
+    sessions.session_rotate(request)
     log_access(request, AccessLog.Action.TWO_FACTOR_SETUP)
     return codes
 

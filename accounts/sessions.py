@@ -103,6 +103,15 @@ def session_record(*, user, session_key: str | None) -> None:
     UserSession.objects.update_or_create(session_key=session_key, defaults={"user": user})
 
 
+def session_rotate(request) -> None:
+    """A new session id at a privilege step (the second factor passed): an id seen before it, by
+    a passer-by or a fixation attempt, is worth nothing after it. The index follows the new id."""
+    old = request.session.session_key
+    request.session.cycle_key()
+    if old:
+        UserSession.objects.filter(session_key=old).update(session_key=request.session.session_key)
+
+
 def session_forget(*, user, session_key: str | None) -> None:
     """Sign-out: drop the index entry; the sockets of that session close (the others stay open)."""
     if session_key:

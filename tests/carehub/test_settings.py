@@ -113,3 +113,9 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_debug_refuses_hosts_other_than_this_machine():
     result = _manage("check", **production_env(DEBUG="1"))
     assert "DEBUG is only for a machine of one's own" in result.stderr
+
+
+def test_production_cookies_carry_the_host_prefix():
+    code = "from django.conf import settings as s; print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME)"
+    result = _manage("shell", "--verbosity", "0", "-c", code, **production_env())
+    assert result.stdout.split() == ["__Host-sessionid", "__Host-csrftoken"]
