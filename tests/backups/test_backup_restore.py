@@ -26,7 +26,9 @@ from tests.coordination.factories import CareNoteFactory, ResidentFactory, targe
 from tests.documents.factories import FolderFactory, make_document, pdf_bytes, png_bytes
 from tests.factories import FamilyUserFactory, SiteFactory, UnitFactory, confirmed_totp, make_staff
 
-pytestmark = pytest.mark.django_db(transaction=True)
+#: Backups read committed data (pg_dump runs in its own process): these tests commit theirs.
+#: Each such test costs a flush of every table, so one test covers one set's whole story.
+committed = pytest.mark.django_db(transaction=True)
 
 
 def _make_group(media_root) -> dict:
@@ -78,95 +80,16 @@ def _manifest(path: Path) -> dict:
         return json.load(archive.extractfile("manifest.json"))
 
 
-def test_a_set_restored_into_a_fresh_database_has_everything_and_its_audit_chain_verifies(
-    media_root, tmp_path, fresh_target
-):
-    made = _make_group(media_root)
-    before = _facts_here()
-    assert before["auditlog"] > 0 and before["access_log"] == 3 and len(before["notes"]) == 2
-    path = _backup(tmp_path)
-
-    fresh = fresh_target()
-    restored = fresh.run("restore", str(path))
-    assert restored.returncode == 0, restored.stderr
-    after = json.loads(fresh.run(module="tests.backups.restored_facts").stdout)
-    audit = after.pop("verify_audit")
-    assert audit["ok"] and " 3 " in audit["report"], audit
-    assert after["notes"] == before["notes"]
-    assert after["documents"] == made["documents"]  # byte for byte, read back through the storage
-    for email, person in after["users"].items():
-        assert person == {**before["users"][email], "code_accepted": True}
-        assert person["password"] and person["totp_key"]
-    assert after["users"].keys() == {"infirmiere@carehub.test", "idec@carehub.test", "famille@carehub.test"}
-    assert (after["auditlog"], after["access_log"]) == (before["auditlog"], before["access_log"])
-    assert (fresh.media / "resident-photos" / "marcel.png").read_bytes() == png_bytes()
-
-
-def test_a_tampered_file_in_the_set_fails_the_restore_before_the_database_changes(media_root, tmp_path, fresh_target):
-    _make_group(media_root)
-    path = _backup(tmp_path)
-    document = next(item for item in _manifest(path)["files"] if item["member"].startswith("media/documents/"))
-    tampered = tmp_path / "tampered.tar"
-    with tarfile.open(path) as source, tarfile.open(tampered, "w") as target_archive:
+def _tampered(path: Path, tmp_path: Path, member_name: str) -> Path:
+    """The set with one byte of one member changed, same size: what a bad disk or a hand would do."""
+    out = tmp_path / "tampered.tar"
+    with tarfile.open(path) as source, tarfile.open(out, "w") as target_archive:
         for member in source.getmembers():
             data = source.extractfile(member).read()
-            if member.name == document["member"]:
-                data = data[:-1] + bytes([data[-1] ^ 0xFF])  # one bit pattern changed, same size
+            if member.name == member_name:
+                data = data[:-1] + bytes([data[-1] ^ 0xFF])
             target_archive.addfile(member, io.BytesIO(data))
-
-    fresh = fresh_target()
-    refused = fresh.run("restore", str(tampered))
-    assert refused.returncode != 0
-    assert document["member"] in refused.stderr
-    assert not fresh.media.exists()
-    # The untouched set still restores into that same database: nothing was written by the refusal.
-    assert fresh.run("restore", str(path)).returncode == 0
-
-
-def test_the_manifest_lists_every_file_with_its_checksum_and_no_secret(media_root, tmp_path, settings):
-    _make_group(media_root)
-    path = _backup(tmp_path)
-    manifest = _manifest(path)
-    with tarfile.open(path) as archive:
-        for item in manifest["files"]:
-            data = archive.extractfile(item["member"]).read()
-            assert (hashlib.sha256(data).hexdigest(), len(data)) == (item["sha256"], item["size"])
-        names = set(archive.getnames())
-    media = {item["name"] for item in manifest["files"] if item["member"].startswith("media/")}
-    versions = DocumentVersion.objects.all()
-    expected = {v.file.name for v in versions} | {v.thumbnail.name for v in versions if v.thumbnail}
-    assert media == expected | {"resident-photos/marcel.png"}
-    assert len(expected) == 4  # two documents and their previews
-    assert names == {"manifest.json", manifest["database"]["member"]} | {f"media/{name}" for name in media}
-    assert manifest["access_log"]["entries"] == 3
-    assert manifest["access_log"]["last_hash"] == AccessLog.objects.order_by("-pk").first().hash
-    assert "0001_initial" in manifest["migrations"]["coordination"]
-    assert manifest["carehub_version"] and manifest["database"]["vendor"] in ("postgresql", "sqlite")
-    text = json.dumps(manifest)
-    assert settings.SECRET_KEY not in text
-    password = settings.DATABASES["default"].get("PASSWORD")
-    assert not password or password not in text
-    assert path.stat().st_mode & 0o077 == 0  # health data: readable by its owner only
-
-
-def test_a_referenced_file_missing_from_the_storage_fails_the_backup(media_root, tmp_path):
-    _make_group(media_root)
-    default_storage.delete("resident-photos/marcel.png")
-    with translation.override("en"), pytest.raises(CommandError, match=r"missing from the storage.*marcel\.png"):
-        call_command("backup", output=tmp_path / "sets", verbosity=0)
-    assert list((tmp_path / "sets").iterdir()) == []  # no half-written set left behind
-
-
-def test_unreferenced_files_are_copied_only_when_asked(media_root, tmp_path):
-    _make_group(media_root)
-    default_storage.save("documents/zz/left-over", ContentFile(b"orphan"))
-    call_command("backup", output=tmp_path / "referenced", verbosity=0)
-    call_command("backup", output=tmp_path / "all", all_files=True, verbosity=0)
-    (referenced,) = (tmp_path / "referenced").glob("*.tar")
-    (everything,) = (tmp_path / "all").glob("*.tar")
-    assert "documents/zz/left-over" not in {item.get("name") for item in _manifest(referenced)["files"]}
-    orphan = next(item for item in _manifest(everything)["files"] if item.get("name") == "documents/zz/left-over")
-    assert orphan["referenced"] is False
+    return out
 
 
 def _rewritten(path: Path, tmp_path: Path, change) -> Path:
@@ -185,24 +108,94 @@ def _rewritten(path: Path, tmp_path: Path, change) -> Path:
     return out
 
 
-def test_a_set_from_a_newer_carehub_is_refused(media_root, tmp_path, fresh_target):
-    _make_group(media_root)
-    newer = _rewritten(
-        _backup(tmp_path), tmp_path, lambda manifest: manifest["migrations"]["coordination"].append("0999_future")
-    )
-    with translation.override("en"), pytest.raises(CommandError, match=r"newer CareHub.*coordination\.0999_future"):
-        call_command("restore", str(newer), verbosity=0)
+@committed
+def test_a_set_restored_into_a_fresh_database_has_everything_and_a_tampered_one_is_refused(
+    media_root, tmp_path, fresh_target, settings
+):
+    made = _make_group(media_root)
+    before = _facts_here()
+    assert before["auditlog"] > 0 and before["access_log"] == 3 and len(before["notes"]) == 2
+    path = _backup(tmp_path)
+
+    # The manifest: every member with its checksum, the chain head, the migrations; no secret.
+    manifest = _manifest(path)
+    with tarfile.open(path) as archive:
+        for item in manifest["files"]:
+            data = archive.extractfile(item["member"]).read()
+            assert (hashlib.sha256(data).hexdigest(), len(data)) == (item["sha256"], item["size"])
+        names = set(archive.getnames())
+    media = {item["name"] for item in manifest["files"] if item["member"].startswith("media/")}
+    versions = DocumentVersion.objects.all()
+    expected = {v.file.name for v in versions} | {v.thumbnail.name for v in versions if v.thumbnail}
+    assert len(expected) == 4  # two documents and their previews
+    assert media == expected | {"resident-photos/marcel.png"}
+    assert names == {"manifest.json", manifest["database"]["member"]} | {f"media/{name}" for name in media}
+    assert manifest["access_log"]["entries"] == 3
+    assert manifest["access_log"]["last_hash"] == AccessLog.objects.order_by("-pk").first().hash
+    assert "0001_initial" in manifest["migrations"]["coordination"]
+    assert manifest["carehub_version"] and manifest["database"]["vendor"] in ("postgresql", "sqlite")
+    text = json.dumps(manifest)
+    assert settings.SECRET_KEY not in text
+    password = settings.DATABASES["default"].get("PASSWORD")
+    assert not password or password not in text
+    assert path.stat().st_mode & 0o077 == 0  # health data: readable by its owner only
+
+    # Restored as on a new server: a new database, an empty storage.
+    fresh = fresh_target()
+    restored = fresh.run("restore", str(path))
+    assert restored.returncode == 0, restored.stderr
+    after = json.loads(fresh.run(module="tests.backups.restored_facts").stdout)
+    audit = after.pop("verify_audit")
+    assert audit["ok"] and " 3 " in audit["report"], audit
+    assert after["notes"] == before["notes"]
+    assert after["documents"] == made["documents"]  # byte for byte, read back through the storage
+    for email, person in after["users"].items():
+        assert person == {**before["users"][email], "code_accepted": True}
+        assert person["password"] and person["totp_key"]
+    assert after["users"].keys() == {"infirmiere@carehub.test", "idec@carehub.test", "famille@carehub.test"}
+    assert (after["auditlog"], after["access_log"]) == (before["auditlog"], before["access_log"])
+    assert (fresh.media / "resident-photos" / "marcel.png").read_bytes() == png_bytes()
+
+    # One changed byte in a document: refused before anything is written.
+    document = next(item for item in manifest["files"] if item["member"].startswith("media/documents/"))
+    other = fresh_target()
+    refused = other.run("restore", str(_tampered(path, tmp_path, document["member"])))
+    assert refused.returncode != 0
+    assert document["member"] in refused.stderr
+    assert not other.media.exists()
 
 
-def test_restore_refuses_a_database_that_already_holds_data(media_root, tmp_path):
+@committed
+def test_restore_refuses_a_set_from_a_newer_carehub_and_a_database_that_holds_data(media_root, tmp_path):
     _make_group(media_root)
     path = _backup(tmp_path)
+    newer = _rewritten(path, tmp_path, lambda manifest: manifest["migrations"]["coordination"].append("0999_future"))
+    with translation.override("en"), pytest.raises(CommandError, match=r"newer CareHub.*coordination\.0999_future"):
+        call_command("restore", str(newer), verbosity=0)
     with translation.override("en"), pytest.raises(CommandError, match=r"already holds data.*--force"):
         call_command("restore", str(path), verbosity=0)
     assert CareNote.objects.count() == 2
 
 
-def test_restore_names_a_file_that_is_not_a_set(tmp_path, db):
+@committed
+def test_unreferenced_files_only_when_asked_and_a_missing_referenced_file_fails_the_backup(media_root, tmp_path):
+    _make_group(media_root)
+    default_storage.save("documents/zz/left-over", ContentFile(b"orphan"))
+    call_command("backup", output=tmp_path / "referenced", verbosity=0)
+    call_command("backup", output=tmp_path / "all", all_files=True, verbosity=0)
+    (referenced,) = (tmp_path / "referenced").glob("*.tar")
+    (everything,) = (tmp_path / "all").glob("*.tar")
+    assert "documents/zz/left-over" not in {item.get("name") for item in _manifest(referenced)["files"]}
+    orphan = next(item for item in _manifest(everything)["files"] if item.get("name") == "documents/zz/left-over")
+    assert orphan["referenced"] is False
+
+    default_storage.delete("resident-photos/marcel.png")
+    with translation.override("en"), pytest.raises(CommandError, match=r"missing from the storage.*marcel\.png"):
+        call_command("backup", output=tmp_path / "incomplete", verbosity=0)
+    assert list((tmp_path / "incomplete").iterdir()) == []  # no half-written set left behind
+
+
+def test_restore_names_a_file_that_is_not_a_set(tmp_path):
     not_a_set = tmp_path / "notes.txt"
     not_a_set.write_text("bonjour", encoding="utf-8")
     with translation.override("en"), pytest.raises(CommandError, match=r"not a CareHub backup set"):
