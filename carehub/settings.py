@@ -171,17 +171,22 @@ else:
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache, channel layer, Celery --------------------------------------------
-# [redis roles] Each role may have its own Redis instance or database number, because they need
-# opposite eviction policies: the cache may drop keys (allkeys-lru), the channel layer and the
-# broker must not (noeviction). Both default to REDIS_URL (README, "Scaling out").
+# --- Scaling out (README, "Scaling out") ----------------------------------------
+# Behind PgBouncer in transaction mode a server-side cursor (QuerySet.iterator()) may land on
+# another server connection between two fetches: DATABASE_DISABLE_SERVER_SIDE_CURSORS=1.
+if IS_POSTGRES:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False)
+# Each Redis role may have its own instance or database number, because they need opposite
+# eviction policies: the cache may drop keys (allkeys-lru), the channel layer and the broker
+# (CELERY_BROKER_URL) must not (noeviction). Both default to REDIS_URL.
 CACHE_REDIS_URL = env_secret("CACHE_REDIS_URL", REDIS_URL, check=url("redis", "rediss", "unix"))
 CHANNEL_LAYER_REDIS_URL = env_secret("CHANNEL_LAYER_REDIS_URL", REDIS_URL, check=url("redis", "rediss", "unix"))
 if not REDIS_URL and (CACHE_REDIS_URL or CHANNEL_LAYER_REDIS_URL):
     raise ImproperlyConfigured(
         "CACHE_REDIS_URL and CHANNEL_LAYER_REDIS_URL need REDIS_URL: without it CareHub runs embedded, without Redis."
     )
-# [end redis roles]
+
+# --- Cache, channel layer, Celery --------------------------------------------
 if REDIS_URL:
     CACHES = {
         "default": {

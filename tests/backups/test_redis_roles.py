@@ -1,4 +1,4 @@
-"""Scaling out: the cache and the channel layer may each have their own Redis (README, "Scaling out").
+"""Scaling out: the cache and the channel layer may each have their own Redis, PgBouncer needs no server-side cursors.
 
 The settings source is loaded fresh with a patched environment, as tests/carehub/test_settings_variables.py
 does (a malformed URL in either variable is refused there, with every other variable).
@@ -47,3 +47,9 @@ def test_a_role_url_from_a_secret_file(monkeypatch, tmp_path):
 def test_a_role_url_without_redis_url_is_refused(monkeypatch, name):
     with pytest.raises(ImproperlyConfigured, match=rf"{name}.*need REDIS_URL"):
         load_settings(monkeypatch, **{name: "redis://127.0.0.1:6379/3"})
+
+
+def test_server_side_cursors_can_be_turned_off_for_pgbouncer_in_transaction_mode(monkeypatch):
+    assert load_settings(monkeypatch, **PRODUCTION).DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] is False
+    module = load_settings(monkeypatch, **PRODUCTION, DATABASE_DISABLE_SERVER_SIDE_CURSORS="1")
+    assert module.DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] is True
