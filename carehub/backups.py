@@ -24,6 +24,7 @@ every file back to compare its SHA-256.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -109,13 +110,13 @@ def carehub_version() -> str:
 
 def _file_columns() -> list[tuple[str, str]]:
     """(table, column) of every file field of every installed model: what the database references."""
-    columns = []
+    columns: list[tuple[str, str]] = []
     for model in apps.get_models():
         if model._meta.proxy or not model._meta.managed:
             continue
         for model_field in model._meta.concrete_fields:
             if isinstance(model_field, models.FileField):
-                columns.append((model._meta.db_table, model_field.column))
+                columns.append((model._meta.db_table, str(model_field.column)))
     return sorted(set(columns))
 
 
@@ -264,7 +265,7 @@ def _add_stream(archive: tarfile.TarFile, member: str, size: int, handle: IO[byt
     info.mtime = int(timezone.now().timestamp())
     info.mode = 0o600
     reader = _HashingReader(handle)
-    archive.addfile(info, reader)  # type: ignore[arg-type]  # tarfile only calls read()
+    archive.addfile(info, reader)  # tarfile only calls read()
     return reader.digest.hexdigest(), reader.size
 
 
@@ -320,7 +321,7 @@ def backup_create(*, output_dir: Path, all_files: bool = False, report: Report =
             body = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
             info = tarfile.TarInfo(MANIFEST)
             info.size, info.mtime, info.mode = len(body), int(created_at.timestamp()), 0o600
-            archive.addfile(info, _BytesReader(body))  # type: ignore[arg-type]
+            archive.addfile(info, io.BytesIO(body))
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(partial, final)
@@ -330,16 +331,6 @@ def backup_create(*, output_dir: Path, all_files: bool = False, report: Report =
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return final
-
-
-class _BytesReader:
-    def __init__(self, data: bytes):
-        self.data, self.offset = data, 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self.data) if size < 0 else self.offset + size
-        chunk, self.offset = self.data[self.offset : end], min(end, len(self.data))
-        return chunk
 
 
 # --- Restore --------------------------------------------------------------------------------
