@@ -305,8 +305,14 @@ def backup_create(*, output_dir: Path, all_files: bool = False, report: Report =
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive:
             archive.add(dump, arcname=members[0].member)
             for name, referenced_file in names:
-                with default_storage.open(name, "rb") as handle:
-                    sha256, size = _add_stream(archive, MEDIA_PREFIX + name, default_storage.size(name), handle)
+                try:
+                    with default_storage.open(name, "rb") as handle:
+                        sha256, size = _add_stream(archive, MEDIA_PREFIX + name, default_storage.size(name), handle)
+                except OSError as exc:  # removed or changed while being copied (a purge, a failing disk)
+                    raise BackupError(
+                        _("%(name)s could not be copied from the storage: %(error)s. Run the backup again.")
+                        % {"name": name, "error": exc}
+                    ) from exc
                 members.append(Member(MEDIA_PREFIX + name, sha256, size, name=name, referenced=referenced_file))
             manifest = {
                 "format": FORMAT,
