@@ -171,12 +171,27 @@ else:
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Scaling out (README, "Scaling out") ----------------------------------------
+# Behind PgBouncer in transaction mode a server-side cursor (QuerySet.iterator()) may land on
+# another server connection between two fetches: DATABASE_DISABLE_SERVER_SIDE_CURSORS=1.
+if IS_POSTGRES:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False)
+# Each Redis role may have its own instance or database number, because they need opposite
+# eviction policies: the cache may drop keys (allkeys-lru), the channel layer and the broker
+# (CELERY_BROKER_URL) must not (noeviction). Both default to REDIS_URL.
+CACHE_REDIS_URL = env_secret("CACHE_REDIS_URL", REDIS_URL, check=url("redis", "rediss", "unix"))
+CHANNEL_LAYER_REDIS_URL = env_secret("CHANNEL_LAYER_REDIS_URL", REDIS_URL, check=url("redis", "rediss", "unix"))
+if not REDIS_URL and (CACHE_REDIS_URL or CHANNEL_LAYER_REDIS_URL):
+    raise ImproperlyConfigured(
+        "CACHE_REDIS_URL and CHANNEL_LAYER_REDIS_URL need REDIS_URL: without it CareHub runs embedded, without Redis."
+    )
+
 # --- Cache, channel layer, Celery --------------------------------------------
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "carehub"),
         }
     }
@@ -184,7 +199,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": [CHANNEL_LAYER_REDIS_URL],
                 "prefix": env_str("CHANNEL_PREFIX", "carehub"),
                 "capacity": 1500,
                 "expiry": 60,
@@ -443,7 +458,7 @@ if REDIS_URL:
     # BZPOPMIN for 5 s: an idle socket's receive loop then dies with "Timeout reading"
     # (close 1011) after about 5 s. Give blocking reads room (tests/messaging/test_cluster.py).
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
-        {"address": REDIS_URL, "socket_timeout": env_int("CHANNEL_REDIS_SOCKET_TIMEOUT", 30, minimum=1)}
+        {"address": CHANNEL_LAYER_REDIS_URL, "socket_timeout": env_int("CHANNEL_REDIS_SOCKET_TIMEOUT", 30, minimum=1)}
     ]
 CELERY_BEAT_SCHEDULE["messaging-escalate-overdue"] = {
     "task": "messaging.tasks.escalate_overdue_urgent_messages",
