@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carehub import policy, textsearch
 from carehub.times import stamp
+from directory.photos import PhotoField
 
 from .shifts import Shift, ShiftHours, ShiftSlot, default_starts
 
@@ -84,7 +85,7 @@ class Resident(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(6)],
         help_text=_("Dependency level, from 1 (most dependent) to 6."),
     )
-    photo = models.ImageField(_("photo"), upload_to="resident-photos/", blank=True)
+    photo = PhotoField(_("photo"), upload_to="resident-photos/", blank=True)
     preferred_name = models.CharField(
         _("preferred name"), max_length=100, blank=True, help_text=_("How the resident likes to be called.")
     )

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
 
+from .photos import PhotoField
+
 
 def validate_time_zone(value: str) -> None:
     # A validator, not choices: the list of zones depends on the machine's tzdata
@@ -191,7 +193,7 @@ class StaffProfile(models.Model):
         _("who sees my mobile"), max_length=10, choices=MobileVisibility.choices, default=MobileVisibility.SITE
     )
     languages = models.JSONField(_("languages spoken"), default=list, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="staff-photos/", blank=True)
+    photo = PhotoField(_("photo"), upload_to="staff-photos/", blank=True)
     external_id = models.CharField(_("HR identifier"), max_length=64, blank=True, db_index=True)
     # Derived search columns (directory/search.py), lower-case and without accents,
     # space-padded so that " word" finds a word start. Kept up to date by

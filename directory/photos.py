@@ -1,4 +1,4 @@
-"""Staff photos: checked by their content, not their name; resized; metadata removed.
+"""Photos of people (staff, residents): checked by their content, not their name; resized; metadata removed.
 
 A photo arrives from a phone or a shared workstation: it may be a 12-megapixel
 JPEG with GPS coordinates in its EXIF block, a PNG screenshot, or a document
@@ -12,9 +12,12 @@ from __future__ import annotations
 import io
 import warnings
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -74,3 +77,23 @@ def process_photo(uploaded) -> ContentFile:
             code="invalid",
         ) from None
     return ContentFile(out.getvalue())
+
+
+class PhotoFormField(forms.FileField):
+    """A photo in any form, the admin's included: what is kept is :func:`process_photo`'s clean JPEG."""
+
+    def clean(self, data, initial=None):
+        value = super().clean(data, initial)
+        if isinstance(value, UploadedFile):
+            clean = process_photo(value)
+            clean.name = "photo.jpg"
+            return clean
+        return value
+
+
+class PhotoField(models.ImageField):
+    """The model field of a person's photo: every form made from it runs the one photo pipeline, so
+    no upload path (the admin's resident or staff pages included) keeps an EXIF GPS position."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": PhotoFormField, **kwargs})
