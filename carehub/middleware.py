@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.cache import add_never_cache_headers
 
 
@@ -45,3 +47,27 @@ class ServiceWorkerPassiveMiddleware:
             request.META["HTTP_X_CAREHUB_PASSIVE"] = "1"
             request.__dict__.pop("headers", None)  # a cached_property: read again from META
         return self.get_response(request)
+
+
+class RefusalLogMiddleware:
+    """A signed-in person refused an object (404 for one hidden by the access policy, 403 for one
+    she may not change) leaves an entry in the access log: probing another site's records by their
+    ids shows in the trail (ASVS 16.3.2). Pages without an object in their address are not logged."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, Http404 | PermissionDenied) or not request.user.is_authenticated:
+            return None
+        match = getattr(request, "resolver_match", None)
+        if match is None or not match.kwargs:
+            return None
+        from carehub.access_log import log_access
+        from carehub.models import AccessLog
+
+        log_access(request, AccessLog.Action.REFUSED, query=f"{request.method} {request.path}"[:500])
+        return None

@@ -35,6 +35,7 @@ class AccessLog(models.Model):
         DOWNLOAD = "download", _("Downloaded")
         EXPORT = "export", _("Exported")
         SEARCH = "search", _("Searched")
+        REFUSED = "refused", _("Refused: not theirs to open")
         PRINT = "print", _("Printed")
         LOGIN = "login", _("Signed in")
         LOGIN_FAILED = "login_failed", _("Failed sign-in")

@@ -125,6 +125,7 @@ MIDDLEWARE = [
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "carehub.middleware.PrivateCacheMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "carehub.middleware.RefusalLogMiddleware",
 ]
 
 ROOT_URLCONF = "carehub.urls"

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
-from carehub.admin.scoping import SiteScopedAdmin
+from carehub.admin.scoping import ResidentDataAdminMixin, SiteScopedAdmin
 
 from . import services
 from .models import (
@@ -31,7 +31,7 @@ class ResidentAlertInline(admin.TabularInline):
 
 
 @admin.register(Resident)
-class ResidentAdmin(SiteScopedAdmin):
+class ResidentAdmin(ResidentDataAdminMixin, SiteScopedAdmin):
     """Admission and record keeping by coordinators, through the coordination services.
 
     Transfers and discharges have their own pages (their services move the notes and close
@@ -111,7 +111,7 @@ class SiteCareSettingsAdmin(SiteScopedAdmin):
 
 
 @admin.register(CareNote)
-class CareNoteAdmin(SiteScopedAdmin):
+class CareNoteAdmin(ResidentDataAdminMixin, SiteScopedAdmin):
     """Read-only: notes are written, corrected, amended and retracted from the care pages."""
 
     list_display = ("created_at", "resident", "target", "priority", "author", "retracted_at")

@@ -36,6 +36,8 @@ def _note_or_404(user, public_id) -> CareNote:
 
 
 def render_note_form(request, *, resident, form, mode, note=None, preview=None, status=HTTPStatus.OK):
+    # Every note form shows the resident (and the note corrected, amended or followed up): a read.
+    log_access(request, AccessLog.Action.VIEW, note or resident)
     return render(
         request,
         "coordination/note_form.html",
@@ -215,6 +217,7 @@ def note_followup(request, public_id):
         else:
             messages.success(request, _("Result added."))
             return redirect(back)
+    log_access(request, AccessLog.Action.VIEW, note)
     return render(
         request,
         "coordination/note_followup.html",

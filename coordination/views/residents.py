@@ -50,6 +50,10 @@ def resident_list(request):
     page = Paginator(residents, RESIDENTS_PER_PAGE).get_page(request.GET.get("page"))
     if filters.get("q"):
         log_access(request, AccessLog.Action.SEARCH, query=f"residents: {filters['q']}")
+    else:
+        # The list itself shows names, rooms and alerts: a read of the residents on it.
+        unit = filters.get("unit")
+        log_access(request, AccessLog.Action.VIEW, unit, query="residents list")
     return render(
         request,
         "coordination/resident_list.html",
@@ -96,6 +100,7 @@ def resident_photo(request, public_id):
     resident = policy.get_visible_or_404(Resident, request.user, public_id=public_id)
     if not resident.photo:
         raise Http404
+    log_access(request, AccessLog.Action.VIEW, resident)
     return FileResponse(resident.photo.open("rb"), as_attachment=False)
 
 
@@ -145,6 +150,7 @@ def resident_transfer(request, public_id):
         services.resident_transfer(resident=resident, user=request.user, unit=form.cleaned_data["unit"])
         messages.success(request, _("Transfer recorded."))
         return redirect(back)
+    log_access(request, AccessLog.Action.VIEW, resident)
     return render(
         request,
         "coordination/resident_transfer.html",
@@ -169,6 +175,7 @@ def resident_discharge(request, public_id):
         else:
             messages.success(request, _("The file is archived: it stays readable and searchable."))
             return redirect(back)
+    log_access(request, AccessLog.Action.VIEW, resident)
     return render(
         request,
         "coordination/resident_discharge.html",
