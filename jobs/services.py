@@ -66,7 +66,7 @@ def job_download_log(*, request, job: Job) -> None:
 
 
 class Progress:
-    """progress(done, total): writes the job's counters every PROGRESS_EVERY rows, and at the end."""
+    """progress(done, total): writes the job's counters every PROGRESS_EVERY rows (or tenth), and at the end."""
 
     def __init__(self, job: Job, every: int = PROGRESS_EVERY):
         self.job, self.every, self.written = job, every, -1
@@ -76,8 +76,8 @@ class Progress:
         if total is not None:
             job.progress_total = total
         job.progress_done = min(done, job.progress_total) if job.progress_total else done
-        # A job of few steps (an archive's tables and files) writes each; a long one every ``every`` rows.
-        every = max(1, min(self.every, job.progress_total // 50))
+        # Every ``every`` rows, or every tenth of the work if that comes sooner (an archive of a few files).
+        every = max(1, min(self.every, job.progress_total // 10))
         if self.written < 0 or job.progress_done - self.written >= every or job.progress_done == job.progress_total:
             Job.objects.filter(pk=job.pk).update(progress_done=job.progress_done, progress_total=job.progress_total)
             self.written = job.progress_done
