@@ -176,7 +176,7 @@ def measure(run) -> dict:
     }
     tracemalloc.start()
     try:
-        run()
+        result = run()  # the result of the last run (a job of the first run may be gone)
         figures["peak_python_mib"] = round(tracemalloc.get_traced_memory()[1] / MIB, 1)
     finally:
         tracemalloc.stop()

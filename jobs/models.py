@@ -65,8 +65,6 @@ class Job(models.Model):
     result_name = models.CharField(max_length=255, blank=True)
     result_content_type = models.CharField(max_length=100, blank=True)
     result_size = models.PositiveBigIntegerField(default=0)
-    #: What the kind reports besides its file (an import's counts and rows with errors).
-    report = models.JSONField(default=dict, blank=True)
     error = models.CharField(max_length=32, blank=True, choices=[(key, key) for key in ERRORS])
     created_at = models.DateTimeField(_("requested"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

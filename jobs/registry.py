@@ -8,7 +8,7 @@ asked for, when it runs and at every download), and what the access log records.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any
 
 from carehub import policy
@@ -16,12 +16,11 @@ from carehub import policy
 
 @dataclass
 class Result:
-    """What a job made: a file (bytes or an open binary file), its download name and type, and a report."""
+    """What a job made: a file (bytes or an open binary file), its download name and type."""
 
     content: bytes | IO[bytes]
     name: str
     content_type: str
-    report: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

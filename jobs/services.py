@@ -128,7 +128,6 @@ def job_run(*, job_id: int) -> str:
         result_name=result.name,
         result_content_type=result.content_type,
         result_size=size,
-        report=result.report,
         progress_done=job.progress_total or job.progress_done,
         finished_at=now,
         expires_at=_keep_until(now),

@@ -55,7 +55,7 @@ def job_download(request, public_id):
 @require_GET
 @staff_required
 def job_list(request):
-    jobs = list(Job.objects.visible_to(request.user).defer("parameters", "report")[:LIST_SIZE])
+    jobs = list(Job.objects.visible_to(request.user).defer("parameters")[:LIST_SIZE])
     return TemplateResponse(
         request, "jobs/list.html", {"jobs": jobs, "keep_hours": settings.EXPORTS_KEEP_HOURS, "size": LIST_SIZE}
     )

@@ -365,12 +365,11 @@ def test_a_note_longer_than_a_page_is_exported_whole(coordinator_a, staff_a, luc
     assert (words[0] in text, words[-1] in text) == (True, True)
 
 
-def test_the_number_of_queries_does_not_grow_with_the_record(
-    coordinator_a, staff_a, lucja, verified_client
-):
+def test_the_number_of_queries_does_not_grow_with_the_record(coordinator_a, staff_a, lucja, verified_client):
     client = verified_client(coordinator_a)
     for make in ROWS.values():
         make(lucja, staff_a)
+
     def reads(captured) -> int:
         # The job's progress is written as each stored file is added: that grows, by design.
         return sum(1 for q in captured.captured_queries if not q["sql"].startswith('UPDATE "jobs_job"'))

@@ -161,7 +161,7 @@ def test_expired_files_are_purged_and_the_page_says_expired(coordinator_a, resid
     assert purge_expired_jobs() == 1
     assert not default_storage.exists(stored)
     page = client.get(job.get_absolute_url(), **EN)
-    assert b"Expired" in page.content
+    assert b"File expired" in page.content
     assert reverse("jobs:download", args=[job.public_id]).encode() not in page.content
     assert client.get(reverse("jobs:download", args=[job.public_id])).status_code == HTTPStatus.FOUND
 
