@@ -27,6 +27,8 @@ from .forms import CsvUploadForm
 from .selectors import dashboard_figures
 
 SESSION_IMPORT_KEY = "backoffice_import"
+#: Imports writing more rows than this run on the Celery worker, with their progress (a background job).
+IMPORT_BACKGROUND_ROWS = 200
 IMPORT_TITLES = {
     "staff": gettext_lazy("Import staff from a CSV file"),
     "residents": gettext_lazy("Import residents from a CSV file"),
@@ -150,7 +152,11 @@ def _export_job(request, public_id, *, kind: str, title: str):
         parameters={"resident": str(resident.public_id)},
         title=title % {"resident": resident},
     )
-    response = redirect(job.get_absolute_url())
+    return _see_other(job.get_absolute_url())
+
+
+def _see_other(url: str):
+    response = redirect(url)
     response.status_code = HTTPStatus.SEE_OTHER  # the form's POST is done: GET the job's page
     return response
 
@@ -224,9 +230,19 @@ def import_apply(request, kind):
     if not pending or pending.get("kind") != kind or pending.get("digest") != request.POST.get("digest"):
         messages.error(request, _("Nothing to import: upload the file again."))
         return redirect("backoffice:import_upload", kind=kind)
-    plan = imports.apply_import(
-        kind=kind, text=pending["text"], user=request.user, send_welcome=request.POST.get("send_welcome") == "on"
-    )
+    send_welcome = request.POST.get("send_welcome") == "on"
+    preview = imports.plan_import(kind=kind, text=pending["text"], user=request.user)
+    if not preview.errors and imports.rows_to_write(preview) > IMPORT_BACKGROUND_ROWS:
+        # A large file is written on the worker: the job's page shows the progress and the report.
+        request.session.pop(SESSION_IMPORT_KEY, None)
+        job = job_submit(
+            request=request,
+            kind=job_kinds.IMPORT,
+            parameters={"kind": kind, "text": pending["text"], "send_welcome": send_welcome},
+            title=str(IMPORT_TITLES[kind]),
+        )
+        return _see_other(job.get_absolute_url())
+    plan = imports.apply_import(kind=kind, text=pending["text"], user=request.user, send_welcome=send_welcome)
     request.session.pop(SESSION_IMPORT_KEY, None)
     if plan.errors:
         for error in plan.errors:

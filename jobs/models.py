@@ -65,6 +65,7 @@ class Job(models.Model):
     result_name = models.CharField(max_length=255, blank=True)
     result_content_type = models.CharField(max_length=100, blank=True)
     result_size = models.PositiveBigIntegerField(default=0)
+    result_summary = models.CharField(max_length=500, blank=True)
     error = models.CharField(max_length=32, blank=True, choices=[(key, key) for key in ERRORS])
     created_at = models.DateTimeField(_("requested"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

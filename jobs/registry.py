@@ -21,6 +21,8 @@ class Result:
     content: bytes | IO[bytes]
     name: str
     content_type: str
+    #: One line for the job's page ("Import done: 3 new records, …").
+    summary: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,11 @@ class Kind:
     subject: Callable[[dict], Any] = lambda parameters: None
     #: The view guard of the pages that ask for this kind (the coordinators' panel's own test).
     may_request: Callable[[Any], bool] = lambda request: policy.is_active_staff(request.user)
-    #: The access log's words for it ("access history (PDF)"), the same as when it was built in the request.
+    #: The access log's words for it ("access history (PDF)"), the same as when it was built in the request;
+    #: empty: the request and the downloads are not about one person's data and are not logged (an import).
     log_query: str = ""
+    #: Parameters dropped once the job has run (an uploaded file's text: not kept longer than needed).
+    private_parameters: tuple[str, ...] = ()
 
 
 #: The parameter holding the id of the access log entry of the request (jobs.services.job_submit):
@@ -54,3 +59,7 @@ def register(kind: Kind) -> Kind:
 
 def get(name: str) -> Kind:
     return _KINDS[name]
+
+
+def known(name: str) -> bool:
+    return name in _KINDS

@@ -38,7 +38,11 @@ def job_submit(*, request, kind: str, parameters: dict, title: str) -> Job:
     spec = registry.get(kind)
     key = _request_key(kind, parameters)
     user = request.user
-    entry = log_access(request, AccessLog.Action.EXPORT, spec.subject(parameters), query=spec.log_query)
+    entry = (
+        log_access(request, AccessLog.Action.EXPORT, spec.subject(parameters), query=spec.log_query)
+        if spec.log_query
+        else None
+    )
     running = Job.objects.active().filter(requester=user, request_key=key).first()
     if running is not None:
         return running
@@ -47,7 +51,7 @@ def job_submit(*, request, kind: str, parameters: dict, title: str) -> Job:
             job = Job.objects.create(
                 requester=user,
                 kind=kind,
-                parameters={**parameters, registry.LOG_ENTRY: entry.pk},
+                parameters={**parameters, registry.LOG_ENTRY: entry.pk if entry else None},
                 request_key=key,
                 title=title[:255],
                 language=translation.get_language() or settings.LANGUAGE_CODE,
@@ -62,7 +66,8 @@ def job_submit(*, request, kind: str, parameters: dict, title: str) -> Job:
 
 def job_download_log(*, request, job: Job) -> None:
     spec = registry.get(job.kind)
-    log_access(request, AccessLog.Action.DOWNLOAD, spec.subject(job.parameters), query=spec.log_query)
+    if spec.log_query:
+        log_access(request, AccessLog.Action.DOWNLOAD, spec.subject(job.parameters), query=spec.log_query)
 
 
 class Progress:
@@ -104,6 +109,16 @@ def job_run(*, job_id: int) -> str:
         return "skipped"
     job = Job.objects.select_related("requester").get(pk=job_id)
     try:
+        return _job_run(job)
+    finally:
+        private = registry.get(job.kind).private_parameters if registry.known(job.kind) else ()
+        if set(private) & set(job.parameters):
+            kept = {k: v for k, v in job.parameters.items() if k not in private}
+            Job.objects.filter(pk=job.pk).update(parameters=kept)
+
+
+def _job_run(job: Job) -> str:
+    try:
         spec = registry.get(job.kind)
         if not (job.requester.is_active and spec.allowed(job.requester, job.parameters)):
             _fail(job, "not_allowed")
@@ -128,6 +143,7 @@ def job_run(*, job_id: int) -> str:
         result_name=result.name,
         result_content_type=result.content_type,
         result_size=size,
+        result_summary=result.summary[:500],
         progress_done=job.progress_total or job.progress_done,
         finished_at=now,
         expires_at=_keep_until(now),
