@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.contrib import admin
 
 from carehub import policy
-
 from jobs.registry import LOG_ENTRY, Kind, Result, register
 
 from . import gdpr, imports

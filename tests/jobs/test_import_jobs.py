@@ -51,7 +51,10 @@ def test_a_large_import_runs_as_a_job_with_a_row_by_row_report(coordinator_a, si
     assert Resident.objects.filter(external_id__startswith="B-").count() == count
 
     # The report is in the language of the person who asked (French here).
-    assert job.result_summary == f"Import terminé\u00a0: {count} nouvelles fiches, 0 mise à jour, 0 inchangée, 2 lignes ignorées."
+    assert (
+        job.result_summary
+        == f"Import terminé\u00a0: {count} nouvelles fiches, 0 mise à jour, 0 inchangée, 2 lignes ignorées."
+    )
     assert job.result_summary in client.get(job.get_absolute_url()).content.decode()
     report = client.get(reverse("jobs:download", args=[job.public_id]))
     rows = list(csv.reader(io.StringIO(content(report).decode("utf-8-sig")), delimiter=";"))
