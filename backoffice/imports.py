@@ -545,14 +545,14 @@ def plan_report_csv(plan: ImportPlan) -> bytes:
     """The import's result, row by row (line, external id, name, site, result, problems), as a CSV file."""
     from .gdpr import _csv_safe
 
-    outcome = {"create": _("new"), "update": _("updated"), "unchanged": _("unchanged")}
+    outcome = {"create": _("new record"), "update": _("record updated"), "unchanged": _("unchanged")}
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow([_("Line"), _("External id"), _("Name"), _("Site"), _("Result"), _("Problems")])
     for row in sorted(plan.rows, key=lambda r: r.line):
         values = row.values
         name = f"{values.get('last_name', '')} {values.get('first_name', '')}".strip()
-        result = outcome.get(row.action, "") if row.ok else _("skipped")
+        result = outcome.get(row.action, "") if row.ok else _("row skipped")
         if row.ok and row.action == "update" and row.changes:
             result = f"{result}: {', '.join(row.changes)}"
         cells = [row.line, values.get("external_id", ""), name, values.get("site", ""), result, " ".join(row.errors)]
