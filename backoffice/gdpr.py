@@ -22,6 +22,7 @@ import io
 import re
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from auditlog.models import LogEntry
@@ -39,6 +40,9 @@ from portal.models import FamilyLink, Invitation
 
 from .pdf import build_pdf
 from .selectors import access_history_rows, resident_access_history, resident_change_scope
+
+#: progress(done, total=None): how far a long export is (the background job's page shows it).
+Progress = Callable[..., None]
 
 ACCESS_HEADERS = (
     gettext_lazy("when"),
@@ -65,13 +69,27 @@ def _csv_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def access_history_csv(resident) -> bytes:
-    rows = access_history_rows(resident_access_history(resident=resident), zone=resident.site.zone)
+def _history_rows(resident, progress: Progress | None = None, before_id: int | None = None) -> list[list[str]]:
+    """The rows of the access history; ``progress(done, total)`` is told as entries are read."""
+    entries = resident_access_history(resident=resident, before_id=before_id)
+    zone = resident.site.zone
+    if progress is None:
+        return access_history_rows(entries, zone=zone)
+    progress(0, entries.count())
+    rows: list[list[str]] = []
+    for done, entry in enumerate(entries.iterator(chunk_size=2000), start=1):
+        rows += access_history_rows([entry], zone=zone)
+        progress(done)
+    return rows
+
+
+def access_history_csv(resident, *, progress: Progress | None = None, before_id: int | None = None) -> bytes:
+    rows = _history_rows(resident, progress, before_id)
     return _csv([str(h) for h in ACCESS_HEADERS], rows)
 
 
-def access_history_pdf(resident) -> bytes:
-    rows = access_history_rows(resident_access_history(resident=resident), zone=resident.site.zone)
+def access_history_pdf(resident, *, progress: Progress | None = None, before_id: int | None = None) -> bytes:
+    rows = _history_rows(resident, progress, before_id)
     return build_pdf(
         title=_("Access history of %(resident)s") % {"resident": resident},
         header=person_identity(resident),
@@ -461,9 +479,15 @@ def record_file_name(resident, *, what: str, extension: str) -> str:
     return file_name(what, resident.last_name, resident.first_name, on=today, extension=extension)
 
 
-def resident_record_zip(*, resident) -> tempfile.SpooledTemporaryFile:
-    """The ZIP of the resident's record, in a temporary file (big files go to disk, not memory)."""
+def resident_record_zip(
+    *, resident, progress: Progress | None = None, before_id: int | None = None
+) -> tempfile.SpooledTemporaryFile:
+    """The ZIP of the resident's record, in a temporary file (big files go to disk, not memory).
+
+    ``progress(done, total)`` counts steps: the tables, the summary, then each stored file."""
     zone = resident.site.zone
+    progress = progress or (lambda done, total=None: None)
+    progress(0, 10)
     files: list[_File] = []
     if resident.photo:
         files.append(_File(f"photo-{_zip_name(resident.photo.name)}", resident.photo))
@@ -479,9 +503,11 @@ def resident_record_zip(*, resident) -> tempfile.SpooledTemporaryFile:
             HISTORY_NAME,
             _("Access history"),
             [str(h) for h in ACCESS_HEADERS],
-            access_history_rows(resident_access_history(resident=resident), zone=zone),
+            access_history_rows(resident_access_history(resident=resident, before_id=before_id), zone=zone),
         ),
     ]
+    steps = len(parts) + 1 + len(files)
+    progress(len(parts), steps)
     summary = build_pdf(
         title=_("Record of %(resident)s") % {"resident": resident},
         header=person_identity(resident),
@@ -496,7 +522,9 @@ def resident_record_zip(*, resident) -> tempfile.SpooledTemporaryFile:
         archive.writestr("synthese.pdf", summary)
         for part in parts:
             archive.writestr(part.csv_name, _csv(part.headers, part.rows))
-        for stored in files:
+        progress(len(parts) + 1)
+        for done, stored in enumerate(files, start=len(parts) + 2):
+            progress(done)
             try:
                 with stored.field_file.open("rb") as source, archive.open(stored.path, "w") as target:
                     for chunk in iter(lambda: source.read(1024 * 1024), b""):

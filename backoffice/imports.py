@@ -498,6 +498,13 @@ def _apply_resident_row(row: RowPlan, user) -> None:
     coordination_services.resident_update(user=user, resident=resident, **record)
 
 
+def _apply_row(kind: str, row: RowPlan, user, send_welcome: bool) -> None:
+    if kind == "staff":
+        _apply_staff_row(row, user, send_welcome)
+    else:
+        _apply_resident_row(row, user)
+
+
 @transaction.atomic
 def apply_import(*, kind: str, text: str, user, send_welcome: bool = False) -> ImportPlan:
     """Re-check the file and write the valid rows, all in one transaction. Rows with errors are skipped."""
@@ -505,10 +512,49 @@ def apply_import(*, kind: str, text: str, user, send_welcome: bool = False) -> I
     if plan.errors:
         return plan
     for row in plan.valid_rows:
-        if row.action == "unchanged":
-            continue
-        if kind == "staff":
-            _apply_staff_row(row, user, send_welcome)
-        else:
-            _apply_resident_row(row, user)
+        if row.action != "unchanged":
+            _apply_row(kind, row, user, send_welcome)
     return plan
+
+
+def rows_to_write(plan: ImportPlan) -> int:
+    return sum(1 for row in plan.valid_rows if row.action != "unchanged")
+
+
+def apply_import_in_batches(
+    *, kind: str, text: str, user, send_welcome: bool = False, progress=None, batch: int = 200
+) -> ImportPlan:
+    """A large file, on the worker: the same checks, then the rows written ``batch`` at a time, each
+    batch in its own transaction, so that the progress between them can be seen. If the work stops
+    half-way, the file applied again writes only the rest (the rows already written are "unchanged")."""
+    plan = plan_import(kind=kind, text=text, user=user)
+    if plan.errors:
+        return plan
+    rows = [row for row in plan.valid_rows if row.action != "unchanged"]
+    progress = progress or (lambda done, total=None: None)
+    progress(0, len(rows))
+    for start in range(0, len(rows), batch):
+        with transaction.atomic():
+            for row in rows[start : start + batch]:
+                _apply_row(kind, row, user, send_welcome)
+        progress(start + len(rows[start : start + batch]))
+    return plan
+
+
+def plan_report_csv(plan: ImportPlan) -> bytes:
+    """The import's result, row by row (line, external id, name, site, result, problems), as a CSV file."""
+    from .gdpr import _csv_safe
+
+    outcome = {"create": _("new record"), "update": _("record updated"), "unchanged": _("unchanged")}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow([_("Line"), _("External id"), _("Name"), _("Site"), _("Result"), _("Problems")])
+    for row in sorted(plan.rows, key=lambda r: r.line):
+        values = row.values
+        name = f"{values.get('last_name', '')} {values.get('first_name', '')}".strip()
+        result = outcome.get(row.action, "") if row.ok else _("row skipped")
+        if row.ok and row.action == "update" and row.changes:
+            result = f"{result}: {', '.join(row.changes)}"
+        cells = [row.line, values.get("external_id", ""), name, values.get("site", ""), result, " ".join(row.errors)]
+        writer.writerow([_csv_safe(c) for c in cells])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

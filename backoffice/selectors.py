@@ -24,10 +24,15 @@ from messaging.models import Acknowledgement, Message
 from portal.models import FamilyLink
 
 
-def resident_access_history(*, resident, limit: int | None = None):
-    """Who opened this resident's file, newest first: every entry whose subject is the resident."""
+def resident_access_history(*, resident, limit: int | None = None, before_id: int | None = None):
+    """Who opened this resident's file, newest first: every entry whose subject is the resident
+    (with ``before_id``, those written before that entry: an export made later shows the history
+    as it was when it was asked for, without its own entry)."""
     limit = limit or settings.BACKOFFICE_HISTORY_EXPORT_MAX_ROWS
-    return AccessLog.objects.filter(subject_id=resident.public_id).order_by("-at", "-id")[:limit]
+    entries = AccessLog.objects.filter(subject_id=resident.public_id)
+    if before_id is not None:
+        entries = entries.filter(id__lt=before_id)
+    return entries.order_by("-at", "-id")[:limit]
 
 
 def resident_change_scope(*, public_id) -> Q:

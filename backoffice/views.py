@@ -8,25 +8,27 @@ Each view is for coordinators and group admins with a verified second factor
 from __future__ import annotations
 
 import hashlib
+from http import HTTPStatus
 
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carehub.access_log import log_access
 from carehub.decorators import coordinator_required
-from carehub.models import AccessLog
+from jobs.services import job_submit
 
-from . import gdpr, imports
+from . import imports, job_kinds
 from .charts import notes_chart
 from .forms import CsvUploadForm
 from .selectors import dashboard_figures
 
 SESSION_IMPORT_KEY = "backoffice_import"
+#: Imports writing more rows than this run on the Celery worker, with their progress (a background job).
+IMPORT_BACKGROUND_ROWS = 200
 IMPORT_TITLES = {
     "staff": gettext_lazy("Import staff from a CSV file"),
     "residents": gettext_lazy("Import residents from a CSV file"),
@@ -141,44 +143,40 @@ def resident_records(request):
     )
 
 
-@require_GET
+def _export_job(request, public_id, *, kind: str, title: str):
+    """Queue the export as a background job (or find the same one still running): 303 to its page."""
+    resident = _managed_resident(request, public_id)
+    job = job_submit(
+        request=request,
+        kind=kind,
+        parameters={"resident": str(resident.public_id)},
+        title=title % {"resident": resident},
+    )
+    return _see_other(job.get_absolute_url())
+
+
+def _see_other(url: str):
+    response = redirect(url)
+    response.status_code = HTTPStatus.SEE_OTHER  # the form's POST is done: GET the job's page
+    return response
+
+
+@require_POST
 @coordinator_required
 def resident_access_history_csv(request, public_id):
-    resident = _managed_resident(request, public_id)
-    content = gdpr.access_history_csv(resident)
-    log_access(request, AccessLog.Action.EXPORT, resident, query="access history (CSV)")
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{gdpr.record_file_name(resident, what=gdpr.HISTORY_NAME, extension="csv")}"'
-    )
-    return response
+    return _export_job(request, public_id, kind=job_kinds.HISTORY_CSV, title=_("Access history of %(resident)s (CSV)"))
 
 
-@require_GET
+@require_POST
 @coordinator_required
 def resident_access_history_pdf(request, public_id):
-    resident = _managed_resident(request, public_id)
-    content = gdpr.access_history_pdf(resident)
-    log_access(request, AccessLog.Action.EXPORT, resident, query="access history (PDF)")
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{gdpr.record_file_name(resident, what=gdpr.HISTORY_NAME, extension="pdf")}"'
-    )
-    return response
+    return _export_job(request, public_id, kind=job_kinds.HISTORY_PDF, title=_("Access history of %(resident)s (PDF)"))
 
 
-@require_GET
+@require_POST
 @coordinator_required
 def resident_gdpr_export(request, public_id):
-    resident = _managed_resident(request, public_id)
-    archive = gdpr.resident_record_zip(resident=resident)
-    log_access(request, AccessLog.Action.EXPORT, resident, query="GDPR record export (ZIP)")
-    return FileResponse(
-        archive,
-        as_attachment=True,
-        filename=gdpr.record_file_name(resident, what=gdpr.RECORD_NAME, extension="zip"),
-        content_type="application/zip",
-    )
+    return _export_job(request, public_id, kind=job_kinds.RECORD_ZIP, title=_("Record of %(resident)s (GDPR, ZIP)"))
 
 
 # --- CSV imports -----------------------------------------------------------------------------
@@ -232,9 +230,19 @@ def import_apply(request, kind):
     if not pending or pending.get("kind") != kind or pending.get("digest") != request.POST.get("digest"):
         messages.error(request, _("Nothing to import: upload the file again."))
         return redirect("backoffice:import_upload", kind=kind)
-    plan = imports.apply_import(
-        kind=kind, text=pending["text"], user=request.user, send_welcome=request.POST.get("send_welcome") == "on"
-    )
+    send_welcome = request.POST.get("send_welcome") == "on"
+    preview = imports.plan_import(kind=kind, text=pending["text"], user=request.user)
+    if not preview.errors and imports.rows_to_write(preview) > IMPORT_BACKGROUND_ROWS:
+        # A large file is written on the worker: the job's page shows the progress and the report.
+        request.session.pop(SESSION_IMPORT_KEY, None)
+        job = job_submit(
+            request=request,
+            kind=job_kinds.IMPORT,
+            parameters={"kind": kind, "text": pending["text"], "send_welcome": send_welcome},
+            title=str(IMPORT_TITLES[kind]),
+        )
+        return _see_other(job.get_absolute_url())
+    plan = imports.apply_import(kind=kind, text=pending["text"], user=request.user, send_welcome=send_welcome)
     request.session.pop(SESSION_IMPORT_KEY, None)
     if plan.errors:
         for error in plan.errors:

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "portal",
     "notifications",
     "backoffice",
+    "jobs",  # [jobs] long exports and imports on the Celery worker, with their progress and result file
 ]
 
 MIDDLEWARE = [
@@ -497,3 +498,10 @@ BACKOFFICE_IMPORT_MAX_ROWS = env_int("BACKOFFICE_IMPORT_MAX_ROWS", 5000, minimum
 BACKOFFICE_CHART_DAYS = env_int("BACKOFFICE_CHART_DAYS", 30, minimum=1)
 #: Access-log entries at most in one resident's access-history export (CSV/PDF).
 BACKOFFICE_HISTORY_EXPORT_MAX_ROWS = env_int("BACKOFFICE_HISTORY_EXPORT_MAX_ROWS", 50_000, minimum=1)
+# [jobs] long exports and imports run on the Celery worker (jobs/); their files live in the default (media) storage.
+#: Hours a finished export's file is kept for its requester; then the beat task deletes it ("expired").
+EXPORTS_KEEP_HOURS = env_int("EXPORTS_KEEP_HOURS", 24, minimum=1)
+CELERY_BEAT_SCHEDULE["jobs-purge-expired"] = {
+    "task": "jobs.tasks.purge_expired_jobs",
+    "schedule": 15 * 60.0,
+}

@@ -23,5 +23,6 @@ urlpatterns = [
     path("family/", include("portal.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/carehub/", include("backoffice.urls")),
+    path("jobs/", include("jobs.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -26,9 +26,16 @@ def _resident(w):
 RULES = [
     Rule("backoffice:dashboard", statuses=COORDINATORS_ONLY),
     Rule("backoffice:resident_records", statuses=COORDINATORS_ONLY),
-    Rule("backoffice:history_csv", kwargs=_resident, statuses=COORDINATORS_ONLY_BY_ID),
-    Rule("backoffice:history_pdf", kwargs=_resident, statuses=COORDINATORS_ONLY_BY_ID),
-    Rule("backoffice:gdpr_export", kwargs=_resident, statuses=COORDINATORS_ONLY_BY_ID),
+    *(
+        Rule(
+            name,
+            kwargs=_resident,
+            method="post",
+            statuses=expect(family=404, staff_a=403, staff_b=403, coordinator_a=303, group_admin=303),
+            note="the export is queued as a background job: 303 to its page",
+        )
+        for name in ("backoffice:history_csv", "backoffice:history_pdf", "backoffice:gdpr_export")
+    ),
     Rule("backoffice:import_upload", kwargs=lambda w: {"kind": "staff"}, statuses=COORDINATORS_ONLY_BY_ID),
     Rule(
         "backoffice:import_apply",

@@ -17,6 +17,7 @@ from carehub.admin.paginator import EXACT_COUNT_BELOW, EstimatedCountPaginator
 from carehub.models import AccessLog
 from coordination.models import Resident
 from directory.models import Unit
+from tests.jobs.helpers import content, download_export
 
 ACCESS_LOG = reverse("admin:carehub_accesslog_changelist")
 HISTORY = reverse("admin:auditlog_logentry_changelist")
@@ -77,7 +78,7 @@ def test_a_coordinator_gets_no_export_of_another_sites_resident(coordinator_a, r
     response, ids = _listed(client, ACCESS_LOG, subject_id__exact=str(resident_b.public_id))
     assert response.context["resident_exports"] is None
     for name in ("backoffice:history_csv", "backoffice:history_pdf", "backoffice:gdpr_export"):
-        assert client.get(reverse(name, args=[resident_b.public_id])).status_code == HTTPStatus.NOT_FOUND
+        assert client.post(reverse(name, args=[resident_b.public_id])).status_code == HTTPStatus.NOT_FOUND
     assert not AccessLog.objects.filter(action=AccessLog.Action.EXPORT).exists()
 
 
@@ -86,11 +87,12 @@ def test_access_history_csv_lists_who_opened_the_file_and_is_logged(
 ):
     log_access(None, AccessLog.Action.VIEW, resident_a, user=staff_a)
     log_access(None, AccessLog.Action.VIEW, resident_b, user=staff_a)
-    response = verified_client(coordinator_a).get(reverse("backoffice:history_csv", args=[resident_a.public_id]))
-    assert response.status_code == HTTPStatus.OK
+    response = download_export(
+        verified_client(coordinator_a), reverse("backoffice:history_csv", args=[resident_a.public_id])
+    )
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(content(response).decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == 2  # header + the one access to resident A
     assert rows[1][1] == staff_a.email
     export = AccessLog.objects.get(action=AccessLog.Action.EXPORT)
@@ -100,13 +102,15 @@ def test_access_history_csv_lists_who_opened_the_file_and_is_logged(
 def test_access_history_pdf_is_a_pdf_and_is_logged(coordinator_a, staff_a, resident_a, verified_client):
     for _ in range(3):
         log_access(None, AccessLog.Action.VIEW, resident_a, user=staff_a)
-    response = verified_client(coordinator_a).get(reverse("backoffice:history_pdf", args=[resident_a.public_id]))
-    assert response.status_code == HTTPStatus.OK
+    response = download_export(
+        verified_client(coordinator_a), reverse("backoffice:history_pdf", args=[resident_a.public_id])
+    )
     assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF-")
+    body = content(response)
+    assert body.startswith(b"%PDF-")
     import pypdfium2
 
-    pdf = pypdfium2.PdfDocument(response.content)
+    pdf = pypdfium2.PdfDocument(body)
     text = pdf[0].get_textpage().get_text_range()
     assert "Martin" in text.replace("MARTIN", "Martin")
     assert staff_a.email in text

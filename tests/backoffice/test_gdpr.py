@@ -16,6 +16,7 @@ from django.utils import timezone
 from carehub.access_log import log_access
 from carehub.models import AccessLog
 from coordination.models import CareNote, Resident, Target
+from tests.jobs.helpers import download_export
 
 
 @pytest.fixture(autouse=True)
@@ -61,8 +62,9 @@ def test_the_record_export_holds_summary_notes_files_and_history_and_is_logged(
     )
     log_access(None, AccessLog.Action.VIEW, resident_a, user=staff_a)
 
-    response = verified_client(coordinator_a).get(reverse("backoffice:gdpr_export", args=[resident_a.public_id]))
-    assert response.status_code == HTTPStatus.OK
+    response = download_export(
+        verified_client(coordinator_a), reverse("backoffice:gdpr_export", args=[resident_a.public_id])
+    )
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = archive.namelist()
@@ -86,7 +88,9 @@ def test_the_record_export_holds_summary_notes_files_and_history_and_is_logged(
 def test_csv_cells_cannot_carry_spreadsheet_formulas(coordinator_a, resident_a, verified_client):
     resident_a.room = '=HYPERLINK("x")'
     resident_a.save()
-    response = verified_client(coordinator_a).get(reverse("backoffice:gdpr_export", args=[resident_a.public_id]))
+    response = download_export(
+        verified_client(coordinator_a), reverse("backoffice:gdpr_export", args=[resident_a.public_id])
+    )
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     identity = archive.read("identite.csv").decode("utf-8-sig")
     assert "'=HYPERLINK" in identity
@@ -94,7 +98,7 @@ def test_csv_cells_cannot_carry_spreadsheet_formulas(coordinator_a, resident_a, 
 
 def test_another_sites_resident_cannot_be_exported(coordinator_a, site_b, unit_b, verified_client):
     other = Resident.objects.create(site=site_b, unit=unit_b, first_name="Paul", last_name="Bernard")
-    response = verified_client(coordinator_a).get(reverse("backoffice:gdpr_export", args=[other.public_id]))
+    response = verified_client(coordinator_a).post(reverse("backoffice:gdpr_export", args=[other.public_id]))
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert not AccessLog.objects.filter(action=AccessLog.Action.EXPORT).exists()
 
@@ -105,7 +109,7 @@ def test_another_sites_resident_cannot_be_exported(coordinator_a, site_b, unit_b
 def test_staff_and_families_cannot_export(request, fixture, refusal, resident_a, verified_client):
     client = verified_client(request.getfixturevalue(fixture))
     for name in ("backoffice:gdpr_export", "backoffice:history_csv", "backoffice:history_pdf"):
-        assert client.get(reverse(name, args=[resident_a.public_id])).status_code == refusal
+        assert client.post(reverse(name, args=[resident_a.public_id])).status_code == refusal
 
 
 def test_resident_records_page_finds_only_managed_residents(coordinator_a, resident_a, site_b, unit_b, verified_client):

@@ -1,0 +1,35 @@
+"""Asking for an export as a user does: the form's POST (303 to the job's page), then the download.
+
+Celery is eager in tests: the job runs when the request's transaction commits, so the
+job's page already offers the file.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.test import TestCase
+from django.urls import reverse
+
+
+def submit(client, url: str):
+    """POST the export form; the job runs on commit (eager Celery). Returns the 303 response."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == HTTPStatus.SEE_OTHER, response.status_code
+    return response
+
+
+def download_export(client, url: str):
+    """POST the export form, open the job's page, download the file: the download's response."""
+    job_page = client.get(submit(client, url).url)
+    assert job_page.status_code == HTTPStatus.OK
+    job = job_page.context["job"]
+    assert job.is_ready, (job.status, job.error)
+    response = client.get(reverse("jobs:download", args=[job.public_id]))
+    assert response.status_code == HTTPStatus.OK
+    return response
+
+
+def content(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
