@@ -70,6 +70,7 @@ def setup_environment(workdir: Path, limit_mb: int) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "carehub.settings",
             "SQLITE_PATH": str(workdir / "bench.sqlite3"),
             "MEDIA_ROOT": str(workdir / "media"),
+            "UPLOAD_PIECES_DIR": str(workdir / "upload-pieces"),
             "DOCUMENTS_MAX_UPLOAD_SIZE": str(limit_mb * 1024 * 1024),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "0",

@@ -255,3 +255,14 @@ def day_times(count: int) -> Callable[[str], str]:
         return value
 
     return check_day_times
+
+
+def one_of(*choices: str) -> Callable[[str], str]:
+    """One word among ``choices`` (compared in lower case)."""
+
+    def check_one_of(value: str) -> str:
+        if value.lower() not in choices:
+            raise ValueError(f"one of {', '.join(choices)}")
+        return value.lower()
+
+    return check_one_of

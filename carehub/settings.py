@@ -25,6 +25,7 @@ from carehub.env import (
     env_str,
     ip_network,
     log_level,
+    one_of,
     origin,
     postgres_url,
     rate_limits,
@@ -348,7 +349,15 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# --- Stored files: media, upload pieces, optional object storage (README "Shared files") ---
+# Every web node and every Celery worker must see the same files: MEDIA_ROOT on a shared
+# filesystem (NFS...) or MEDIA_STORAGE=s3. Code reaches files through the storage API only.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+#: Files sent in pieces wait here until their last piece arrives (documents/uploads.py). The
+#: pieces of one upload may reach different web nodes: a folder they all share, or sticky sessions.
+UPLOAD_PIECES_DIR = Path(env_str("UPLOAD_PIECES_DIR", str(VAR_DIR / "upload-pieces")))
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "filesystem", check=one_of("filesystem", "s3"))
 # No MEDIA_URL is served: files only leave through permission-checked views.
 STORAGES = {
     "default": {
@@ -363,6 +372,38 @@ STORAGES = {
         )
     },
 }
+# MEDIA_STORAGE=s3: django-storages' S3 backend, on AWS or any S3 API (MinIO, Ceph, OVHcloud,
+# Scaleway...). Objects are private and no signed URL is ever made (querystring_auth off): bytes
+# still leave only through CareHub's views, after the access policy and into the access log.
+# The variables are read (and checked) whatever the backend, so a typo shows before switching.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME", "")
+_s3_options = {
+    "bucket_name": AWS_STORAGE_BUCKET_NAME,
+    "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", "", check=url("http", "https")) or None,
+    "region_name": env_str("AWS_S3_REGION_NAME", "") or None,
+    "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE", "", check=one_of("auto", "path", "virtual")) or None,
+    "location": env_str("AWS_LOCATION", "").strip("/"),  # a prefix inside the bucket
+    "default_acl": "private",
+    "querystring_auth": False,
+    "file_overwrite": False,
+    # Memory stays flat whatever the file size: a file read back is spooled to disk past 2 MB,
+    # and transfers run one 8 MB part at a time (threaded, boto3 held about ten in memory:
+    # +132 MB for a 100 MB upload, +33 MB without threads; bench/documents_stream.py):
+    # transfer_config below.
+    "max_memory_size": 2 * 1024 * 1024,
+}
+# Without keys boto3 looks further (instance role, ~/.aws/credentials): leave them out then.
+if _access_key := env_secret("AWS_ACCESS_KEY_ID"):
+    _s3_options["access_key"] = _access_key
+if _secret_key := env_secret("AWS_SECRET_ACCESS_KEY"):
+    _s3_options["secret_key"] = _secret_key
+if MEDIA_STORAGE == "s3":
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME (the private bucket of the files).")
+    from boto3.s3.transfer import TransferConfig
+
+    _s3_options["transfer_config"] = TransferConfig(use_threads=False)
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
 
 # --- E-mail --------------------------------------------------------------------------
 EMAIL_URL = env_secret("EMAIL_URL", check=email_url)

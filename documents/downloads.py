@@ -5,7 +5,8 @@ in blocks (or handed to the server's file wrapper); under ASGI (Daphne) it is
 read in a thread by an asynchronous iterator, because Django would otherwise
 turn a synchronous iterator into a list, i.e. the whole file in memory.
 Daphne has no back-pressure towards slow clients, so production behind nginx
-should set DOCUMENTS_X_ACCEL_REDIRECT and let nginx send the bytes (README.md).
+should set DOCUMENTS_X_ACCEL_REDIRECT and let nginx send the bytes (README.md),
+which only applies to files on disk: object storage is streamed through Django.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import asyncio
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.handlers.asgi import ASGIRequest
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.http import content_disposition_header
 
 from carehub.access_log import log_access
@@ -70,7 +72,27 @@ def accel_redirect(storage_name: str, *, filename: str, content_type: str, inlin
     return _secure(response, inline=inline)
 
 
-def version_response(request, version: DocumentVersion, *, inline: bool, user=None) -> FileResponse:
+def accel_redirect_applies(storage) -> bool:
+    """Whether nginx can send this storage's files itself: only files under MEDIA_ROOT on disk.
+
+    With object storage (MEDIA_STORAGE=s3) there is no file for nginx to read:
+    the bytes are streamed through Django, still after the access checks.
+    """
+    return bool(settings.DOCUMENTS_X_ACCEL_REDIRECT) and isinstance(storage, FileSystemStorage)
+
+
+def stored_file_response(request, field_file, *, filename: str, content_type: str, inline: bool) -> HttpResponse:
+    """A stored file (a FieldFile) sent to someone already allowed to have it; 404 if the bytes are gone."""
+    if accel_redirect_applies(field_file.storage):
+        return accel_redirect(field_file.name, filename=filename, content_type=content_type, inline=inline)
+    try:
+        fileobj = field_file.storage.open(field_file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return stream_file(request, fileobj, filename=filename, content_type=content_type, inline=inline)
+
+
+def version_response(request, version: DocumentVersion, *, inline: bool, user=None) -> HttpResponse:
     """The file of one version, logged as a download (attachment) or a view (inline preview).
 
     Used by this app's views and by the family portal (after its own access check).
@@ -85,9 +107,6 @@ def version_response(request, version: DocumentVersion, *, inline: bool, user=No
         user=user,
     )
     content_type = kind.mime if kind else "application/octet-stream"
-    if settings.DOCUMENTS_X_ACCEL_REDIRECT:
-        return accel_redirect(
-            version.file.name, filename=version.original_name, content_type=content_type, inline=inline
-        )
-    fileobj = version.file.storage.open(version.file.name, "rb")
-    return stream_file(request, fileobj, filename=version.original_name, content_type=content_type, inline=inline)
+    return stored_file_response(
+        request, version.file, filename=version.original_name, content_type=content_type, inline=inline
+    )

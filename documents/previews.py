@@ -25,11 +25,11 @@ MAX_IMAGE_PIXELS = 80_000_000
 
 
 def _open_source(version: DocumentVersion):
-    storage = version.file.storage
-    try:
-        return open(storage.path(version.file.name), "rb")  # noqa: SIM115 - closed by the caller
-    except NotImplementedError:  # remote storage: a file-like object
-        return storage.open(version.file.name, "rb")
+    """The stored file, through the storage API: the worker may run on another machine than the upload.
+
+    A seekable file object whatever the backend (S3: spooled to a temporary file).
+    """
+    return version.file.storage.open(version.file.name, "rb")
 
 
 def _png(image) -> bytes:

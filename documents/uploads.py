@@ -9,9 +9,8 @@ whose declared length is already too large before reading a byte of it.
 from __future__ import annotations
 
 import hashlib
-import os
+import logging
 import re
-import tempfile
 import time
 import unicodedata
 from pathlib import Path
@@ -19,6 +18,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, headers and the small form fields
 
@@ -98,13 +99,20 @@ def sanitize_filename(name: str, *, max_length: int = 180) -> str:
 #
 # Daphne reads a whole request body into memory before Django runs (see
 # documents/README.md), so the drag-and-drop page sends each file in pieces of
-# CHUNK_SIZE, one request each; the pieces are appended to a partial file on
-# local disk, and the file is checked and stored when the last one arrives.
-# Several application nodes need sticky sessions or a shared FILE_UPLOAD_TEMP_DIR.
+# CHUNK_SIZE, one request each; the pieces are appended to a partial file in
+# UPLOAD_PIECES_DIR, and the file is checked and saved into the storage when the
+# last one arrives. The pieces of one upload may reach different web nodes: the
+# folder must be shared by them all (or the load balancer must keep sessions sticky).
+#
+# Pieces abandoned for a day are removed by the bin purge task (on the worker) and,
+# because a node's folder may be its own, by each web process when an upload starts,
+# at most once per PARTIAL_CLEAN_INTERVAL.
 
 CHUNK_SIZE = 1024 * 1024
 PARTIAL_MAX_AGE = 24 * 3600
+PARTIAL_CLEAN_INTERVAL = 3600
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+_last_clean: float | None = None  # time.monotonic() of this process's last clean
 
 
 class ChunkError(Exception):
@@ -115,8 +123,8 @@ class ChunkError(Exception):
 
 
 def partial_dir() -> Path:
-    base = Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir()) / "carehub-partial-uploads"
-    base.mkdir(mode=0o700, exist_ok=True)
+    base = Path(settings.UPLOAD_PIECES_DIR)
+    base.mkdir(mode=0o700, parents=True, exist_ok=True)
     return base
 
 
@@ -153,17 +161,31 @@ def append_chunk(path: Path, stream, *, offset: int, length: int, total: int) ->
 
 
 def partial_cleanup(max_age: int = PARTIAL_MAX_AGE) -> int:
-    """Remove pieces of uploads abandoned for a day (called by the bin purge task)."""
+    """Remove pieces of uploads abandoned for ``max_age`` seconds; returns how many were removed."""
     limit = time.time() - max_age
     removed = 0
     for path in partial_dir().glob("*.part"):
         try:
             if path.stat().st_mtime < limit:
-                os.unlink(path)
+                path.unlink()
                 removed += 1
-        except FileNotFoundError:
+        except FileNotFoundError:  # finished or removed by another process meanwhile
             continue
     return removed
+
+
+def partial_cleanup_throttled() -> int:
+    """``partial_cleanup`` at most once per PARTIAL_CLEAN_INTERVAL in this process (called as uploads start)."""
+    global _last_clean
+    now = time.monotonic()
+    if _last_clean is not None and now - _last_clean < PARTIAL_CLEAN_INTERVAL:
+        return 0
+    _last_clean = now
+    try:
+        return partial_cleanup()
+    except OSError:  # housekeeping must never fail an upload
+        logger.warning("could not clean the upload pieces folder", exc_info=True)
+        return 0
 
 
 def too_large_message(name: str) -> str:

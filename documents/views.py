@@ -43,6 +43,7 @@ from .uploads import (
     append_chunk,
     declared_length,
     max_request_size,
+    partial_cleanup_throttled,
     partial_path,
     too_large_message,
 )
@@ -392,6 +393,8 @@ def _receive_piece(request, store) -> JsonResponse:
     if total <= 0 or offset < 0:
         message = _("“%(name)s” is empty.") % {"name": name}
         return JsonResponse({"results": [{"name": name, "ok": False, "message": message}]}, status=400)
+    if offset == 0:
+        partial_cleanup_throttled()  # this node's folder may be its own: the worker's purge never sees it
     try:
         size = append_chunk(path, request, offset=offset, length=declared_length(request), total=total)
     except ChunkError as exc:
@@ -714,10 +717,11 @@ def version_preview(request, public_id):
 
 def version_thumbnail(request, public_id):
     """The small image shown in lists, part of the page that showed it (not logged on its own)."""
-    from .downloads import stream_file
+    from .downloads import stored_file_response
 
     version = _version(request.user, public_id)
     if not version.thumbnail:
         raise Http404
-    fileobj = version.thumbnail.storage.open(version.thumbnail.name, "rb")
-    return stream_file(request, fileobj, filename="preview.png", content_type="image/png", inline=True)
+    return stored_file_response(
+        request, version.thumbnail, filename="preview.png", content_type="image/png", inline=True
+    )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -23,7 +22,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
 from documents import detection
-from documents.downloads import accel_redirect, stream_file
+from documents.downloads import stored_file_response
 from documents.services import UploadRefused, upload_check
 
 from .models import Attachment, attachment_upload_to
@@ -122,10 +121,9 @@ def response(request, attachment: Attachment):
     """
     kind = detection.KINDS.get(attachment.kind)
     content_type = kind.mime if kind else "application/octet-stream"
-    if settings.DOCUMENTS_X_ACCEL_REDIRECT:
-        return accel_redirect(attachment.file.name, filename=attachment.name, content_type=content_type, inline=False)
-    fileobj = attachment.file.storage.open(attachment.file.name, "rb")
-    return stream_file(request, fileobj, filename=attachment.name, content_type=content_type, inline=False)
+    return stored_file_response(
+        request, attachment.file, filename=attachment.name, content_type=content_type, inline=False
+    )
 
 
 @receiver(post_delete, sender=Attachment, dispatch_uid="messaging_attachment_file_delete")

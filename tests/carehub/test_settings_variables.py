@@ -29,6 +29,7 @@ MALFORMED_FOR_CHECK = {
     "postgres_url": "mysql://carehub@127.0.0.1/carehub",
     "email_url": "pigeon://loft",
     "ip_network": "proxy.example.org",
+    "one_of": "floppy",
 }
 
 #: Text variables that take any value, and why.
@@ -37,6 +38,12 @@ ACCEPTS_ANYTHING = {
     "ALLOWED_HOSTS": "host names and patterns as Django reads them (.example.org, *)",
     "SQLITE_PATH": "a file path; SQLite says at first use if it cannot open it",
     "MEDIA_ROOT": "a folder path, created on first upload",
+    "UPLOAD_PIECES_DIR": "a folder path, created on first upload in pieces",
+    "AWS_STORAGE_BUCKET_NAME": "a bucket name; the S3 API says at first use if it does not exist",
+    "AWS_S3_REGION_NAME": "a region name, which each S3 provider spells its own way",
+    "AWS_LOCATION": "a prefix of object names inside the bucket",
+    "AWS_ACCESS_KEY_ID": "any key; the S3 API checks it",
+    "AWS_SECRET_ACCESS_KEY": "any secret; the S3 API checks it",
     "CACHE_KEY_PREFIX": "any text: Redis keys take any character",
     "CHANNEL_PREFIX": "any text: Redis keys take any character",
     "OTP_ISSUER": "the name shown in authenticator apps; django-otp quotes it in the URI",

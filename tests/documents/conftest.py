@@ -11,8 +11,9 @@ def english(settings):
 
 
 @pytest.fixture(autouse=True)
-def _files_in_tmp(media_root):
-    """Every test writes its files under its own temporary directory."""
+def _files_in_tmp(media_root, settings, tmp_path):
+    """Every test writes its files, and the pieces of its uploads, under its own temporary directory."""
+    settings.UPLOAD_PIECES_DIR = tmp_path / "upload-pieces"
 
 
 @pytest.fixture

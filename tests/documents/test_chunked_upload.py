@@ -14,12 +14,6 @@ from tests.documents.factories import pdf_bytes
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def temp_dir(settings, tmp_path):
-    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "tmp")
-    (tmp_path / "tmp").mkdir()
-
-
 def _send(client, folder, data: bytes, *, upload_id, offset, total, name="gros protocole.pdf", comment=""):
     return client.generic(
         "POST",
