@@ -156,7 +156,8 @@ def env_file_parse(text: str) -> dict[str, str]:
     for line in text.splitlines():
         match = _ASSIGNMENT.match(line.strip())
         if match and not match[1]:
-            values[match[2]] = match[3].strip()
+            value = match[3].strip()
+            values[match[2]] = value[1:-1] if len(value) > 1 and value[0] == value[-1] == '"' else value
     return values
 
 

@@ -111,7 +111,7 @@ class Stack:
         for process in self.processes.values():
             if process.poll() is None:
                 process.terminate()
-        for name, process in self.processes.items():
+        for process in self.processes.values():
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -233,7 +233,10 @@ def _redis(tmp: Path):
     )
     try:
         deadline = time.monotonic() + 10
-        while socket.socket().connect_ex((HOST, port)) != 0:
+        while True:
+            with socket.socket() as s:
+                if s.connect_ex((HOST, port)) == 0:
+                    break
             assert time.monotonic() < deadline and process.poll() is None, "redis-server did not start"
             time.sleep(0.05)
         yield f"redis://{HOST}:{port}/0"
@@ -381,11 +384,15 @@ class Browser:
     def upload(self, path: str, name: str, content: bytes):
         boundary = uuid.uuid4().hex
         body = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
-            f"{self.cookies['csrftoken']}\r\n"
-            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
-            "Content-Type: application/pdf\r\n\r\n"
-        ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
+                f"{self.cookies['csrftoken']}\r\n"
+                f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+                "Content-Type: application/pdf\r\n\r\n"
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         return self.request("POST", path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
 
 
@@ -471,15 +478,17 @@ def test_the_kit_serves_carehub_behind_nginx(stack):
     _sign_in(browser, person)
     status, _, page = browser.get("/accounts/security/")
     assert status == HTTPStatus.OK, status
-    assert "Claire".encode() in page  # the signed-in coordinator's name in the header
+    assert b"Claire" in page  # the signed-in coordinator's name in the header
 
     # A WebSocket message through nginx to Daphne and back through the Redis channel layer.
     message = asyncio.run(_socket_round_trip(browser, person["conversation"], "Chambre 12 : chute sans gravité"))
     assert message["body"] == "Chambre 12 : chute sans gravité"
 
     # An upload through nginx to Gunicorn, and its download sent by nginx (X-Accel-Redirect).
-    content = pdf_bytes("Protocole chutes", "Déploiement") * 1  # a real PDF: the detection reads it
-    status, _, _ = browser.upload(reverse("documents:folder_upload", kwargs={"public_id": person["folder"]}), "Protocole.pdf", content)
+    content = pdf_bytes("Protocole chutes", "Déploiement")  # a real PDF: the detection reads it
+    status, _, _ = browser.upload(
+        reverse("documents:folder_upload", kwargs={"public_id": person["folder"]}), "Protocole.pdf", content
+    )
     assert status == HTTPStatus.FOUND, stack.tails()
     # As a person finds it: the folder lists the document, its page links the file.
     folder = reverse("documents:folder_detail", kwargs={"public_id": person["folder"]})

@@ -70,3 +70,12 @@ def test_systemd_analyze_verify_accepts_the_units(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "carehub" not in result.stderr, result.stderr  # warnings about our units
+
+
+def test_the_readme_runs_what_the_units_run():
+    """The processes table of README.md's production section quotes each unit's command."""
+    readme = (kit.ROOT / "README.md").read_text(encoding="utf-8")
+    for name in kit.UNITS:
+        row = next(line for line in readme.splitlines() if line.startswith("|") and f"`{name}`" in line)
+        quoted = row.split("|")[3].strip().strip("`")
+        assert quoted.split() == [arg.replace(kit.VENV_BIN, ".venv/bin/") for arg in kit.exec_start(name)], name
