@@ -37,6 +37,7 @@ import pytest
 from django.urls import reverse
 from django_otp.oath import totp
 
+from documents.downloads import INLINE_CSP
 from tests.deploy import kit
 from tests.deploy.tls import self_signed
 from tests.documents.factories import pdf_bytes
@@ -54,6 +55,17 @@ pytestmark = [
     ),
     pytest.mark.skipif(NGINX is None, reason="needs Debian's nginx (apt-get install nginx)"),
 ]
+
+
+#: Django's headers on a file (documents/downloads.py) that nginx must send with it.
+CONFINING_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Cross-Origin-Resource-Policy",
+)
 
 
 def _free_port() -> int:
@@ -498,6 +510,10 @@ def test_the_kit_serves_carehub_behind_nginx(stack):
     assert status == HTTPStatus.OK
     assert received == content
     assert "attachment" in headers["Content-Disposition"]
+    # Shown in the page (a PDF preview): the same file, under the inline policy.
+    status, preview_headers, shown = browser.get(download.replace("/download/", "/preview/"))
+    assert status == HTTPStatus.OK and shown == content
+    assert preview_headers["Content-Security-Policy"] == INLINE_CSP
     # The real client in both trails: the access log and django-auditlog's change history.
     trails = stack.django("trails", TRAILS)
     actions = {action for action, _ in trails["access_log"]}
@@ -516,6 +532,9 @@ def test_the_kit_serves_carehub_behind_nginx(stack):
     )
     answer = direct.getresponse()
     assert answer.status == HTTPStatus.OK and answer.read() == b""
+    # What confines the file in the browser survives the hand-over to nginx.
+    for name in CONFINING_HEADERS:
+        assert headers[name] == answer.headers[name], name
     assert answer.headers["X-Accel-Redirect"] == kit.internal_location(kit.nginx_site()).args[0] + trails["file"]
     direct.close()
     # The internal location cannot be asked for directly.
