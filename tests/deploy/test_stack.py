@@ -333,7 +333,7 @@ def stack(tmp_path):
             stack.run("migrate", [*manage, "migrate", "--noinput"])
             assert stack.processes.pop("collectstatic").wait(timeout=60) == 0, stack.tails()
             # The people and folders of the test, written while the servers boot.
-            seed = subprocess.Popen(
+            seed = stack.processes["seed"] = subprocess.Popen(
                 [sys.executable, "-c", DJANGO_SETUP + SEED], cwd=kit.ROOT, env=env, stdout=subprocess.PIPE, text=True
             )
             conf = _render_nginx(tmp_path, ports, tmp_path / "media")
@@ -344,7 +344,7 @@ def stack(tmp_path):
             stack.wait_port("carehub-gunicorn", ports["gunicorn"])
             stack.wait_port("carehub-daphne", ports["daphne"])
             output, _ = seed.communicate(timeout=60)
-            assert seed.returncode == 0, stack.tails()
+            assert stack.processes.pop("seed").returncode == 0, stack.tails()
             stack.person = json.loads(output.strip().splitlines()[-1])
             yield stack
         finally:
