@@ -255,3 +255,21 @@ def day_times(count: int) -> Callable[[str], str]:
         return value
 
     return check_day_times
+
+
+def one_of(*choices: str) -> Callable[[str], str]:
+    """One word among ``choices`` (case-insensitive)."""
+
+    def check_one_of(value: str) -> str:
+        if value.lower() not in choices:
+            raise ValueError(f"one of {', '.join(choices)}")
+        return value.lower()
+
+    return check_one_of
+
+
+def directory(value: str) -> str:
+    """An existing folder."""
+    if not Path(value).is_dir():
+        raise ValueError("an existing folder")
+    return value
