@@ -20,10 +20,10 @@ import contextvars
 import logging
 import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from pythonjsonlogger.json import JsonFormatter
 
 from . import proxies
@@ -53,20 +53,20 @@ def bind_site(site_id: int | None) -> None:
     site_id_var.set(site_id)
 
 
-@contextmanager
-def request_context(request_id: str) -> Iterator[None]:
-    """Everything logged inside belongs to this request; the context is emptied afterwards."""
-    tokens = [
-        (request_id_var, request_id_var.set(request_id)),
-        (user_id_var, user_id_var.set(None)),
-        (site_id_var, site_id_var.set(None)),
-        (_user_var, _user_var.set(None)),
-    ]
-    try:
-        yield
-    finally:
-        for var, token in reversed(tokens):
-            var.reset(token)
+def begin_request(request_id: str) -> None:
+    """Everything logged from here on belongs to this request, until ``end_request``."""
+    request_id_var.set(request_id)
+    user_id_var.set(None)
+    site_id_var.set(None)
+    _user_var.set(None)
+
+
+@receiver(request_finished, dispatch_uid="carehub-logs-end-request")
+def end_request(**kwargs) -> None:
+    """When the response is closed: after Django's own "Not Found: …" lines, which it writes once the
+    middleware chain has returned, so a context manager around the chain would miss them."""
+    for var in (request_id_var, user_id_var, site_id_var, _user_var):
+        var.set(None)
 
 
 def _policy_site(user) -> int | None:
@@ -109,7 +109,7 @@ class JsonLogFormatter(JsonFormatter):
 
 class RequestIdMiddleware:
     """Early in the chain (before TrustedProxyMiddleware, which rewrites REMOTE_ADDR to the client):
-    gives the request its id, answers it in X-Request-ID, and empties the log context afterwards."""
+    gives the request its id and answers it in X-Request-ID."""
 
     def __init__(self, get_response):
         from django.conf import settings
@@ -128,8 +128,8 @@ class RequestIdMiddleware:
     def __call__(self, request):
         request_id = self.request_id(request)
         request.request_id = request_id
-        with request_context(request_id):
-            response = self.get_response(request)
+        begin_request(request_id)
+        response = self.get_response(request)
         response.headers[REQUEST_ID_HEADER] = request_id
         return response
 
