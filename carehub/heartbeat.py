@@ -64,7 +64,8 @@ class Heartbeat:
         return self.state in ("stale", "missing")
 
 
-def assess(at: float | None, *, max_age: int, now: float, is_expected: bool, started: float = PROCESS_STARTED) -> Heartbeat:
+def assess(at: float | None, *, max_age: int, now: float, is_expected: bool, started: float | None = None) -> Heartbeat:
+    started = PROCESS_STARTED if started is None else started
     age = None if at is None else max(0, round(now - at))
     if not is_expected:
         return Heartbeat("off", age)
