@@ -11,8 +11,11 @@ class CareHubConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from . import errors_reporting, textsearch
-        from . import metrics  # noqa: F401 (its receiver counts every connection's queries)
+        from . import (
+            errors_reporting,
+            metrics,  # noqa: F401 (its receiver counts every connection's queries)
+            textsearch,
+        )
 
         textsearch.register()
         errors_reporting.init(settings.SENTRY_DSN)

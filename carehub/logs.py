@@ -119,8 +119,10 @@ class RequestIdMiddleware:
 
     def request_id(self, request) -> str:
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        if incoming and SANE_REQUEST_ID.fullmatch(incoming) and proxies.in_networks(
-            request.META.get("REMOTE_ADDR", ""), self.trusted
+        if (
+            incoming
+            and SANE_REQUEST_ID.fullmatch(incoming)
+            and proxies.in_networks(request.META.get("REMOTE_ADDR", ""), self.trusted)
         ):
             return incoming
         return new_request_id()

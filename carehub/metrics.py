@@ -131,6 +131,10 @@ def registry() -> prometheus_client.CollectorRegistry:
 @require_GET
 def metrics(request):
     """Prometheus's scrape; unknown to anyone outside METRICS_ALLOWED_NETWORKS."""
-    if not proxies.in_networks(request.META.get("REMOTE_ADDR", ""), proxies.networks(settings.METRICS_ALLOWED_NETWORKS)):
+    if not proxies.in_networks(
+        request.META.get("REMOTE_ADDR", ""), proxies.networks(settings.METRICS_ALLOWED_NETWORKS)
+    ):
         raise Http404
-    return HttpResponse(prometheus_client.generate_latest(registry()), content_type=prometheus_client.CONTENT_TYPE_LATEST)
+    return HttpResponse(
+        prometheus_client.generate_latest(registry()), content_type=prometheus_client.CONTENT_TYPE_LATEST
+    )

@@ -90,7 +90,9 @@ def _on_local_database(name: str) -> bool:
     """Checks that use SQLite (the embedded default) run in the request's thread: SQLite is a file of
     this machine, with no network to hang on, and a connection of another thread would wait on
     the locks of this one's transaction."""
-    uses_database = name == "database" or (name in ("cache", "heartbeats") and isinstance(caches["default"], DatabaseCache))
+    uses_database = name == "database" or (
+        name in ("cache", "heartbeats") and isinstance(caches["default"], DatabaseCache)
+    )
     return uses_database and connection.vendor == "sqlite"
 
 

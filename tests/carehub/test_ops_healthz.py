@@ -95,7 +95,10 @@ def test_media_that_cannot_be_written_answers_503(beating, settings, tmp_path):
     blocker.write_text("a file where the media folder should be", encoding="utf-8")
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(blocker / "media")}},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(blocker / "media")},
+        },
     }
     status, body = _health()
     assert (status, body["checks"]["media"]) == (HTTPStatus.SERVICE_UNAVAILABLE, "error")
@@ -120,7 +123,19 @@ def own_redis(tmp_path):
         pytest.skip("needs redis-server")
     port = _free_port()
     server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -209,4 +224,8 @@ def test_a_real_worker_and_beat_write_their_heartbeats(beating, settings, tmp_pa
     settings.HEALTH_BEAT_MAX_AGE = settings.HEALTH_WORKER_MAX_AGE = 1
     time.sleep(2.5)
     status, body = _health()
-    assert (status, body["checks"]["beat"], body["checks"]["worker"]) == (HTTPStatus.SERVICE_UNAVAILABLE, "stale", "stale")
+    assert (status, body["checks"]["beat"], body["checks"]["worker"]) == (
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "stale",
+        "stale",
+    )

@@ -127,7 +127,12 @@ async def test_open_sockets_and_delivered_messages_are_counted(staff_a, coordina
     reader, _ = await connected(coordinator_a)
     assert _sockets_open() == opened + 2
     await sender.send_json_to(
-        {"type": "send", "conversation": str(conversation.public_id), "body": "Bonjour", "client_token": str(uuid.uuid4())}
+        {
+            "type": "send",
+            "conversation": str(conversation.public_id),
+            "body": "Bonjour",
+            "client_token": str(uuid.uuid4()),
+        }
     )
     for comm in (reader, sender):
         await receive_type(comm, "message")

@@ -38,16 +38,28 @@ def _realistic_event() -> tuple[dict, dict]:
         "query_string": "q=Dupont",
         "data": {"data": NOTE_BODY, "csrfmiddlewaretoken": "t0ken"},
         "cookies": {"sessionid": "s3ssion"},
-        "headers": {"Cookie": "sessionid=s3ssion", "User-Agent": "Firefox", "Referer": "https://carehub.example/?q=Dupont"},
+        "headers": {
+            "Cookie": "sessionid=s3ssion",
+            "User-Agent": "Firefox",
+            "Referer": "https://carehub.example/?q=Dupont",
+        },
         "env": {"REMOTE_ADDR": "192.0.2.7"},
     }
     event["breadcrumbs"] = {
         "values": [
-            {"category": "query", "message": "INSERT INTO coordination_carenote (data) VALUES (%s)", "data": {"params": [NOTE_BODY]}},
+            {
+                "category": "query",
+                "message": "INSERT INTO coordination_carenote (data) VALUES (%s)",
+                "data": {"params": [NOTE_BODY]},
+            },
             {"category": "django.request", "message": f"note {NOTE_BODY}"},
         ]
     }
-    event["logentry"] = {"message": "note refused: %s", "params": [NOTE_BODY], "formatted": f"note refused: {NOTE_BODY}"}
+    event["logentry"] = {
+        "message": "note refused: %s",
+        "params": [NOTE_BODY],
+        "formatted": f"note refused: {NOTE_BODY}",
+    }
     event["extra"] = {"note": NOTE_BODY}
     event["user"] = {"id": "42", "email": "aide@carehub.example", "ip_address": "192.0.2.7"}
     return event, hint
@@ -55,7 +67,9 @@ def _realistic_event() -> tuple[dict, dict]:
 
 def test_the_scrubber_leaves_no_health_data_in_an_error_report():
     event, hint = _realistic_event()
-    assert NOTE_BODY in json.dumps(event, default=str, ensure_ascii=False), "the event must hold the note before scrubbing"
+    assert NOTE_BODY in json.dumps(event, default=str, ensure_ascii=False), (
+        "the event must hold the note before scrubbing"
+    )
     scrubbed = json.dumps(errors_reporting.scrub_event(event, hint), default=str, ensure_ascii=False)
     assert NOTE_BODY not in scrubbed
     report = json.loads(scrubbed)
