@@ -63,12 +63,13 @@ def test_a_line_is_one_json_object_with_the_requests_context(json_log, verified_
     assert "request" not in refusal
 
 
-def test_the_site_is_named_when_the_policy_knows_it(json_log, verified_client, staff_a, site_a, unit_a):
-    resident = ResidentFactory(site=site_a, unit=unit_a)
-    client = verified_client(staff_a)
-    client.get(reverse("coordination:resident_detail", args=[resident.public_id]) + "missing/")
+def test_the_site_is_named_when_the_policy_knows_it(json_log, verified_client, staff_a, site_a, site_b, unit_b):
+    """A resident of another site: the policy refuses (404) after reading the person's one site."""
+    elsewhere = ResidentFactory(site=site_b, unit=unit_b)
+    response = verified_client(staff_a).get(reverse("coordination:resident_detail", args=[elsewhere.public_id]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
     line = next(line for line in _lines(json_log) if line["logger"] == "django.request")
-    assert line.get("site_id") in (site_a.pk, None)
+    assert (line["user_id"], line["site_id"]) == (staff_a.pk, site_a.pk)
 
 
 def test_no_context_is_left_after_the_request(json_log, db):
