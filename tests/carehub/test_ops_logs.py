@@ -101,7 +101,6 @@ def test_an_incoming_request_id_is_kept_only_from_a_trusted_proxy(db, settings, 
     assert (response.headers["X-Request-ID"] == sent) is kept
 
 
-@pytest.mark.django_db(transaction=True)
 def test_note_and_message_bodies_are_in_no_log_line(
     json_log, verified_client, staff_a, coordinator_a, site_a, unit_a, django_capture_on_commit_callbacks
 ):
