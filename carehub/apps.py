@@ -9,9 +9,16 @@ class CareHubConfig(AppConfig):
     verbose_name = _("CareHub")
 
     def ready(self) -> None:
-        from . import textsearch
+        from django.conf import settings
+
+        from . import (
+            errors_reporting,
+            metrics,  # noqa: F401 (its receiver counts every connection's queries)
+            textsearch,
+        )
 
         textsearch.register()
+        errors_reporting.init(settings.SENTRY_DSN)
 
 
 class CareHubAdminConfig(admin_apps.AdminConfig):

@@ -258,7 +258,7 @@ def day_times(count: int) -> Callable[[str], str]:
 
 
 def one_of(*choices: str) -> Callable[[str], str]:
-    """One word among ``choices`` (compared in lower case)."""
+    """One word among ``choices`` (case-insensitive)."""
 
     def check_one_of(value: str) -> str:
         if value.lower() not in choices:
@@ -266,3 +266,10 @@ def one_of(*choices: str) -> Callable[[str], str]:
         return value.lower()
 
     return check_one_of
+
+
+def directory(value: str) -> str:
+    """An existing folder."""
+    if not Path(value).is_dir():
+        raise ValueError("an existing folder")
+    return value

@@ -37,6 +37,11 @@ def _trusted(address, trusted: Sequence[Network]) -> bool:
     return address is not None and any(address in net for net in trusted)
 
 
+def in_networks(address: str, allowed: Sequence[Network]) -> bool:
+    """Whether an address (REMOTE_ADDR, a hop) is in one of ``allowed``; a malformed one never is."""
+    return _trusted(_address(address), allowed)
+
+
 def client_address(remote_addr: str, forwarded_for: str | None, trusted: Sequence[Network]) -> str:
     """The client's address: REMOTE_ADDR, unless a trusted proxy sent the request on."""
     if not forwarded_for or not _trusted(_address(remote_addr), trusted):

@@ -30,6 +30,8 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
+from carehub import heartbeat
+
 logger = logging.getLogger(__name__)
 
 
@@ -76,6 +78,7 @@ class Scheduler:
 
     def run_due(self) -> float:
         """Run every job whose current slot this process has not handled; return the seconds until the next slot."""
+        self._beat()
         for job in self.jobs:
             slot = int(self.clock() // job.interval)
             if self._handled_slot.get(job.name) == slot:
@@ -85,6 +88,14 @@ class Scheduler:
                 self._run_logged(job)
         now = self.clock()
         return min((((now // job.interval) + 1) * job.interval - now for job in self.jobs), default=60.0)
+
+    def _beat(self) -> None:
+        """Beat's heartbeat (carehub/heartbeat.py): this thread plays beat's part. The heartbeat job,
+        run here eagerly, writes the worker's."""
+        try:
+            heartbeat.record(heartbeat.BEAT)
+        except Exception:
+            logger.exception("scheduler: cannot record the heartbeat (cache unavailable)")
 
     def _claim(self, job: Job, slot: int) -> bool:
         try:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carehub.env import (
     day_times,
+    directory,
     email_address,
     email_url,
     env_bool,
@@ -104,7 +105,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every later part (rate limits, access log, change history) reads the client's address.
+    # Requests and latency (carehub/metrics.py): first and last, to time the whole chain.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Before TrustedProxyMiddleware: an incoming X-Request-ID counts only from a trusted proxy (REMOTE_ADDR).
+    "carehub.logs.RequestIdMiddleware",
+    # Then: every later part (rate limits, access log, change history) reads the client's address.
     "carehub.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise, which answers static files itself: they get the headers too.
@@ -117,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "carehub.logs.LogUserMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -128,6 +134,7 @@ MIDDLEWARE = [
     "carehub.middleware.PrivateCacheMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "carehub.middleware.RefusalLogMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "carehub.urls"
@@ -419,17 +426,51 @@ SITE_BASE_URL = env_str("SITE_BASE_URL", "http://127.0.0.1:8000", check=url("htt
 AUDITLOG_INCLUDE_ALL_MODELS = False  # each app registers its domain models explicitly
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
-# --- Logging -------------------------------------------------------------------------
+# --- Operations: logs, metrics, error reports, health checks (README "### Operations") -------
+#: plain (one text line per event) or json (one JSON object per line: carehub/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain", check=one_of("plain", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"refusals_on_one_line": {"()": "carehub.log_filters.RefusalsOnOneLine"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "carehub.logs.JsonLogFormatter"},
+    },
+    "filters": {
+        "refusals_on_one_line": {"()": "carehub.log_filters.RefusalsOnOneLine"},
+        "request_context": {"()": "carehub.logs.RequestContextFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["refusals_on_one_line"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_context", "refusals_on_one_line"],
+        }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO", check=log_level)},
     "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
+}
+# A worker's lines in the same JSON as the web's, rather than Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+#: Who may read /metrics (Prometheus): addresses or networks, the client's address behind TRUSTED_PROXIES.
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1"], check=ip_network)
+#: Several processes per node (Gunicorn workers): prometheus_client keeps their values in this folder.
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "", check=directory)
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
+if REDIS_URL:
+    # django-redis with hit/miss counters (django-prometheus); the same client otherwise.
+    CACHES["default"]["BACKEND"] = "django_prometheus.cache.backends.redis.RedisCache"
+#: Error reports (Sentry or compatible), off unless set; health data is scrubbed (carehub/errors_reporting.py).
+SENTRY_DSN = env_secret("SENTRY_DSN", check=url("https", "http"))
+#: /healthz answers 503 when beat's heartbeat is older than this (seconds); a stale worker is reported.
+HEALTH_BEAT_MAX_AGE = env_int("HEALTH_BEAT_MAX_AGE", 180, minimum=1)
+HEALTH_WORKER_MAX_AGE = env_int("HEALTH_WORKER_MAX_AGE", 180, minimum=1)
+HEALTH_HEARTBEAT_INTERVAL = env_int("HEALTH_HEARTBEAT_INTERVAL", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["carehub-heartbeat"] = {
+    "task": "carehub.tasks.heartbeat",
+    "schedule": float(HEALTH_HEARTBEAT_INTERVAL),
+    # A heartbeat nobody ran in time is worth nothing: a worker back after an outage skips the backlog.
+    "options": {"expires": HEALTH_HEARTBEAT_INTERVAL},
 }
 
 # --- App settings: each app owns its section below (append-only between apps) ---

@@ -3,11 +3,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import pwa, views
+from . import metrics, pwa, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("manifest.webmanifest", pwa.manifest, name="web_manifest"),
     path("sw.js", pwa.service_worker, name="service_worker"),

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from accounts import sessions
 from accounts.services import second_factor_passed
-from carehub import policy, presence
+from carehub import logs, metrics, policy, presence
 from carehub.ids import parse_uuid
 from carehub.sockets import person_group
 from portal import presentation
@@ -83,11 +83,16 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         if self.user is None or not self.user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        # This socket's log lines carry an id of their own and name the person (its task keeps the context).
+        logs.request_id_var.set(logs.new_request_id())
+        logs.bind_user(self.user)
         allowed = await database_sync_to_async(self._connect_checks)()
         if not allowed:
             await self.close(code=CLOSE_FORBIDDEN)
             return
         await self.accept()
+        self.counted_open = True
+        metrics.SOCKETS_OPEN.labels("messaging").inc()
         await self.channel_layer.group_add(person_group(self.user.pk), self.channel_name)
         self.joined_person_group = True
         await self._resubscribe()
@@ -112,6 +117,9 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def disconnect(self, code):
+        if getattr(self, "counted_open", False):
+            self.counted_open = False
+            metrics.SOCKETS_OPEN.labels("messaging").dec()
         for conversation_id in list(getattr(self, "subscribed", {})):
             await self.channel_layer.group_discard(conversation_group(conversation_id), self.channel_name)
         if getattr(self, "joined_person_group", False):
@@ -220,6 +228,8 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         else:
             frame = self._with_times(frame)
         await self.send_json(frame)
+        if frame.get("type") == "message":
+            metrics.MESSAGES_DELIVERED.inc()
 
     def _with_times(self, frame: dict) -> dict:
         """The frame with each message's ``time`` written as this reader's page writes it."""

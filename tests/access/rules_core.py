@@ -18,6 +18,8 @@ RULES = [
         note="care staff go to their handover, relatives to their portal",
     ),
     Rule("healthz", statuses=same_for_all(200)),
+    # Prometheus's scrape: by address (METRICS_ALLOWED_NETWORKS, loopback here), never by account.
+    Rule("metrics", statuses=same_for_all(200)),
     Rule("favicon", statuses=same_for_all(200)),
     # The installable app: the same for everyone, holding no one's data.
     Rule("web_manifest", statuses=same_for_all(200)),

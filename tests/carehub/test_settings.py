@@ -69,7 +69,7 @@ def test_production_settings_are_the_secure_ones():
         "('HTTP_X_FORWARDED_PROTO',",
         "'https')",
         "False",
-        "django_redis.cache.RedisCache",
+        "django_prometheus.cache.backends.redis.RedisCache",  # django-redis with hit and miss counters
         "channels_redis.core.RedisChannelLayer",
         "django.db.backends.postgresql",
     ]

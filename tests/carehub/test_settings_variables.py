@@ -29,7 +29,8 @@ MALFORMED_FOR_CHECK = {
     "postgres_url": "mysql://carehub@127.0.0.1/carehub",
     "email_url": "pigeon://loft",
     "ip_network": "proxy.example.org",
-    "one_of": "floppy",
+    "one_of": "loud",
+    "directory": "/nonexistent/folder",
 }
 
 #: Text variables that take any value, and why.
