@@ -14,7 +14,7 @@ from carehub import logs
 from coordination.models import CareNote
 from messaging.models import Message
 from tests.accounts.flows import fresh_client
-from tests.coordination.factories import ResidentFactory
+from tests.coordination.factories import ResidentFactory, target
 from tests.messaging.factories import group_with
 
 NOTE_BODY = "Zorglub-escarre-sacrum-4412"
@@ -105,6 +105,7 @@ def test_note_and_message_bodies_are_in_no_log_line(
     json_log, verified_client, staff_a, coordinator_a, site_a, unit_a, django_capture_on_commit_callbacks
 ):
     resident = ResidentFactory(site=site_a, unit=unit_a)
+    target("douleur")  # the seeded targets are gone after a transactional test on this worker
     client = verified_client(staff_a)
     with django_capture_on_commit_callbacks(execute=True):
         noted = client.post(
