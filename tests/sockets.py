@@ -6,6 +6,7 @@ import asyncio
 
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.test import Client
 
 from tests.conftest import login_verified
@@ -20,11 +21,11 @@ async def open_socket(user, client: Client | None = None) -> WebsocketCommunicat
 
     if client is None:
         client = await sync_to_async(login_verified)(Client(), user)
-    cookie = client.cookies["sessionid"].value
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     comm = WebsocketCommunicator(
         application,
         "/ws/messages/",
-        headers=[(b"origin", b"http://testserver"), (b"cookie", f"sessionid={cookie}".encode())],
+        headers=[(b"origin", b"http://testserver"), (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())],
     )
     connected, _subprotocol = await comm.connect(timeout=TIMEOUT)
     assert connected

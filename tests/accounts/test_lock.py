@@ -574,7 +574,10 @@ async def test_a_locked_session_cannot_open_a_socket(staff_a, lock_site, setting
         "/ws/messages/",
         headers=[
             (b"origin", b"http://testserver"),
-            (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
+            (
+                b"cookie",
+                f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode(),
+            ),
         ],
     )
     connected, code = await comm.connect(timeout=TIMEOUT)

@@ -2,6 +2,7 @@
 
 from http import HTTPStatus
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -134,12 +135,12 @@ def test_logout_is_post_only(staff_a, verified_client):
 
 def test_logout_ends_the_session_on_the_server(staff_a, verified_client):
     client = verified_client(staff_a)
-    old_key = client.cookies["sessionid"].value
+    old_key = client.cookies[settings.SESSION_COOKIE_NAME].value
     response = client.post(reverse("account_logout"))
     assert response.status_code == HTTPStatus.FOUND
     # Someone who copied the old cookie gets nothing.
     thief = fresh_client()
-    thief.cookies["sessionid"] = old_key
+    thief.cookies[settings.SESSION_COOKIE_NAME] = old_key
     response = thief.get("/")
     assert response.status_code == HTTPStatus.FOUND
     assert response.url.startswith(reverse("account_login"))

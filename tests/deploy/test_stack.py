@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django_otp.oath import totp
 
@@ -390,7 +391,7 @@ class Browser:
         return self.request("GET", path)
 
     def post(self, path: str, data: dict):
-        form = urlencode({**data, "csrfmiddlewaretoken": self.cookies["csrftoken"]}).encode()
+        form = urlencode({**data, "csrfmiddlewaretoken": self.cookies[settings.CSRF_COOKIE_NAME]}).encode()
         return self.request("POST", path, form, {"Content-Type": "application/x-www-form-urlencoded"})
 
     def upload(self, path: str, name: str, content: bytes):
@@ -398,7 +399,7 @@ class Browser:
         body = (
             (
                 f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
-                f"{self.cookies['csrftoken']}\r\n"
+                f"{self.cookies[settings.CSRF_COOKIE_NAME]}\r\n"
                 f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
                 "Content-Type: application/pdf\r\n\r\n"
             ).encode()
@@ -430,7 +431,10 @@ async def _socket_round_trip(browser: Browser, conversation: str, body: str) -> 
             f"wss://{HOST}:{browser.port}/ws/messages/",
             ssl=_tls(),
             origin=browser.origin,
-            additional_headers={"Cookie": f"sessionid={browser.cookies['sessionid']}", "X-Forwarded-For": CLIENT},
+            additional_headers={
+                "Cookie": f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME]}",
+                "X-Forwarded-For": CLIENT,
+            },
             open_timeout=20,
         )
         assert json.loads(await asyncio.wait_for(ws.recv(), 20))["type"] == "hello"
@@ -528,7 +532,11 @@ def test_the_kit_serves_carehub_behind_nginx(stack):
     direct.request(
         "GET",
         download,
-        headers={"Cookie": f"sessionid={browser.cookies['sessionid']}", "X-Forwarded-Proto": "https", "Host": HOST},
+        headers={
+            "Cookie": f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME]}",
+            "X-Forwarded-Proto": "https",
+            "Host": HOST,
+        },
     )
     answer = direct.getresponse()
     assert answer.status == HTTPStatus.OK and answer.read() == b""

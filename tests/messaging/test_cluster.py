@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 
@@ -91,28 +92,28 @@ def daphne_pair():
 
 
 def _session(user) -> str:
-    return login_verified(Client(), user).cookies["sessionid"].value
+    return login_verified(Client(), user).cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def _post_message(port: int, session: str, conversation, body: str) -> int:
     """A plain form POST, as a browser without JavaScript sends it."""
     path = f"/messages/c/{conversation.public_id}/"
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    conn.request("GET", path, headers={"Cookie": f"sessionid={session}"})
+    conn.request("GET", path, headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"})
     page = conn.getresponse()
     page.read()
     assert page.status == 200, page.status
     cookies = SimpleCookie()
     for header in page.headers.get_all("Set-Cookie") or []:
         cookies.load(header)
-    csrf = cookies["csrftoken"].value
+    csrf = cookies[settings.CSRF_COOKIE_NAME].value
     form = urlencode({"body": body, "client_token": str(uuid.uuid4()), "csrfmiddlewaretoken": csrf})
     conn.request(
         "POST",
         path,
         body=form,
         headers={
-            "Cookie": f"sessionid={session}; csrftoken={csrf}",
+            "Cookie": f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={csrf}",
             "Content-Type": "application/x-www-form-urlencoded",
         },
     )
@@ -128,7 +129,7 @@ async def _open(port: int, session: str):
     ws = await connect(
         f"ws://127.0.0.1:{port}/ws/messages/",
         origin=f"http://127.0.0.1:{port}",
-        additional_headers={"Cookie": f"sessionid={session}"},
+        additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"},
         open_timeout=20,
     )
     hello = json.loads(await asyncio.wait_for(ws.recv(), 20))

@@ -6,6 +6,7 @@ import uuid
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -25,13 +26,13 @@ def session_cookie(user, *, verified=True) -> str:
         login_verified(client, user)
     else:
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client.cookies["sessionid"].value
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def communicator(cookie: str | None, origin: bytes = b"http://testserver"):
     headers = [(b"origin", origin)]
     if cookie:
-        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
     return WebsocketCommunicator(application, "/ws/messages/", headers=headers)
 
 
@@ -83,7 +84,7 @@ async def test_device_of_another_user_does_not_count(staff_a, coordinator_a):
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = confirmed_totp(coordinator_a).persistent_id
         session.save()
-        return client.cookies["sessionid"].value
+        return client.cookies[settings.SESSION_COOKIE_NAME].value
 
     comm = communicator(await sync_to_async(forged)())
     ok, _ = await comm.connect(timeout=TIMEOUT)

@@ -5,6 +5,7 @@ from http import HTTPStatus
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
@@ -26,13 +27,13 @@ def news_url(resident):
 
 def test_sign_in_records_the_family_session(family_a):
     client = login_verified(Client(), family_a.user)
-    key = client.cookies["sessionid"].value
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
     assert UserSession.objects.filter(user=family_a.user, session_key=key).exists()
 
 
 def test_staff_sessions_are_recorded_in_the_same_index(staff_a):
     client = login_verified(Client(), staff_a)
-    key = client.cookies["sessionid"].value
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
     assert UserSession.objects.filter(user=staff_a, session_key=key).exists()
 
 
@@ -74,7 +75,7 @@ def test_a_session_never_recorded_still_loses_access_at_once(family_a, coordinat
 
 def test_deactivating_the_account_ends_its_sessions(family_a, coordinator_a, verified_client, marie):
     client = verified_client(family_a.user)
-    key = client.cookies["sessionid"].value
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
     services.family_account_deactivate(actor=coordinator_a, user=family_a.user)
     family_a.user.refresh_from_db()
     assert not family_a.user.is_active
@@ -87,7 +88,7 @@ def test_deactivating_the_account_ends_its_sessions(family_a, coordinator_a, ver
 def test_deactivation_from_anywhere_ends_sessions(family_a, verified_client):
     """A group admin unticks "active" in the user admin: the signal ends the sessions too."""
     client = verified_client(family_a.user)
-    key = client.cookies["sessionid"].value
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
     family_a.user.is_active = False
     family_a.user.save()
     assert not Session.objects.filter(session_key=key).exists()
@@ -139,7 +140,7 @@ def test_coordinator_changes_rights_from_the_family_page(family_a, coordinator_a
 
 async def _family_socket(user):
     def cookie():
-        return login_verified(Client(), user).cookies["sessionid"].value
+        return login_verified(Client(), user).cookies[settings.SESSION_COOKIE_NAME].value
 
     from carehub.asgi import application
 
@@ -147,7 +148,7 @@ async def _family_socket(user):
     comm = WebsocketCommunicator(
         application,
         "/ws/messages/",
-        headers=[(b"origin", b"http://testserver"), (b"cookie", f"sessionid={value}".encode())],
+        headers=[(b"origin", b"http://testserver"), (b"cookie", f"{settings.SESSION_COOKIE_NAME}={value}".encode())],
     )
     ok, _ = await comm.connect(timeout=3)
     assert ok
