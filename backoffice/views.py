@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from http import HTTPStatus
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import admin, messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -145,7 +146,14 @@ def resident_records(request):
 
 def _export_job(request, public_id, *, kind: str, title: str):
     """Queue the export as a background job (or find the same one still running): 303 to its page."""
-    resident = _managed_resident(request, public_id)
+    resident = _managed_resident(request, public_id)  # another site's resident: 404 before anything
+    return _export_queue(request, resident=resident, kind=kind, title=title)
+
+
+# An export carries a resident's whole record or history out of CareHub: a borrowed session is not
+# enough, the password is asked again first (allauth's reauthentication; then the POST goes on).
+@reauthentication_required
+def _export_queue(request, *, resident, kind: str, title: str):
     job = job_submit(
         request=request,
         kind=kind,

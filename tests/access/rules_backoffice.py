@@ -31,8 +31,8 @@ RULES = [
             name,
             kwargs=_resident,
             method="post",
-            statuses=expect(family=404, staff_a=403, staff_b=403, coordinator_a=303, group_admin=303),
-            note="the export is queued as a background job: 303 to its page",
+            statuses=expect(family=404, staff_a=403, staff_b=403, coordinator_a=302, group_admin=302),
+            note="the password is asked again first (then the job is queued: 303 to its page)",
         )
         for name in ("backoffice:history_csv", "backoffice:history_pdf", "backoffice:gdpr_export")
     ),

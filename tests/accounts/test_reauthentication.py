@@ -110,3 +110,23 @@ def test_the_password_page_keeps_where_she_was_going(borrowed):
     asked = borrowed.get(reverse("two_factor_setup"))
     page = borrowed.get(asked.url)
     assert 'name="next" value="/accounts/2fa/setup/"' in page.content.decode()
+
+
+@pytest.fixture
+def records_export(site_a, unit_a):
+    from tests.coordination.factories import ResidentFactory
+
+    resident = ResidentFactory(site=site_a, unit=unit_a)
+    return reverse("backoffice:gdpr_export", args=[resident.public_id])
+
+
+def test_an_export_from_a_borrowed_session_asks_for_the_password(coordinator_a, records_export):
+    response = login_verified(fresh_client(), coordinator_a).post(records_export)
+    assert response.url.startswith(REAUTH)
+
+
+def test_no_export_is_queued_before_the_password_is_given(coordinator_a, records_export):
+    from jobs.models import Job
+
+    login_verified(fresh_client(), coordinator_a).post(records_export)
+    assert not Job.objects.exists()

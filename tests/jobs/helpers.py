@@ -11,9 +11,19 @@ from http import HTTPStatus
 from django.test import TestCase
 from django.urls import reverse
 
+from tests.accounts.flows import reauthenticate
+
+
+def reauthenticated(client):
+    """The client, its password just given again: what an export asks first."""
+    reauthenticate(client)
+    return client
+
 
 def submit(client, url: str):
-    """POST the export form; the job runs on commit (eager Celery). Returns the 303 response."""
+    """POST the export form, the password given again just before as the page asks (see
+    backoffice.views); the job runs on commit (eager Celery). Returns the 303 response."""
+    reauthenticate(client)
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(url)
     assert response.status_code == HTTPStatus.SEE_OTHER, response.status_code

@@ -24,7 +24,7 @@ from jobs import services
 from jobs.models import Job
 from jobs.tasks import purge_expired_jobs, run_job
 from tests.factories import make_staff
-from tests.jobs.helpers import content, download_export, submit
+from tests.jobs.helpers import content, download_export, reauthenticated, submit
 
 EN = {"headers": {"accept-language": "en"}}
 
@@ -94,7 +94,7 @@ def test_a_requester_who_no_longer_manages_the_site_cannot_download(coordinator_
 
 
 def test_the_same_export_asked_twice_while_it_runs_is_one_job(coordinator_a, resident_a, verified_client):
-    client = verified_client(coordinator_a)
+    client = reauthenticated(verified_client(coordinator_a))
     first = client.post(_url("history_pdf", resident_a))  # the task waits for the commit: still queued
     second = client.post(_url("history_pdf", resident_a))
     assert first.status_code == second.status_code == HTTPStatus.SEE_OTHER
@@ -115,7 +115,7 @@ def test_progress_is_counted_and_written_every_200_rows_or_tenth(
 ):
     for _ in range(entries):
         log_access(None, AccessLog.Action.VIEW, resident_a, user=staff_a)
-    job = _job_of(verified_client(coordinator_a).post(_url("history_csv", resident_a)))
+    job = _job_of(reauthenticated(verified_client(coordinator_a)).post(_url("history_csv", resident_a)))
     with CaptureQueriesContext(connection) as queries:
         run_job(job.pk)
     job.refresh_from_db()
@@ -167,7 +167,7 @@ def test_expired_files_are_purged_and_the_page_says_expired(coordinator_a, resid
 
 
 def test_a_job_left_running_by_a_dead_worker_is_marked_interrupted(coordinator_a, resident_a, verified_client):
-    job = _job_of(verified_client(coordinator_a).post(_url("history_csv", resident_a)))
+    job = _job_of(reauthenticated(verified_client(coordinator_a)).post(_url("history_csv", resident_a)))
     Job.objects.filter(pk=job.pk).update(
         status=Job.Status.RUNNING, created_at=timezone.now() - datetime.timedelta(days=2)
     )
