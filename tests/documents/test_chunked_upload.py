@@ -10,23 +10,9 @@ from django.urls import reverse
 from documents.models import Document
 from documents.uploads import CHUNK_SIZE, partial_cleanup, partial_dir
 from tests.documents.factories import pdf_bytes
+from tests.documents.pieces import send_piece as _send
 
 pytestmark = pytest.mark.django_db
-
-
-def _send(client, folder, data: bytes, *, upload_id, offset, total, name="gros protocole.pdf", comment=""):
-    return client.generic(
-        "POST",
-        reverse("documents:folder_upload_chunk", kwargs={"public_id": folder.public_id}),
-        data,
-        content_type="application/octet-stream",
-        HTTP_ACCEPT="application/json",
-        HTTP_X_UPLOAD_ID=upload_id,
-        HTTP_X_UPLOAD_OFFSET=str(offset),
-        HTTP_X_UPLOAD_TOTAL=str(total),
-        HTTP_X_UPLOAD_NAME=quote(name),
-        HTTP_X_UPLOAD_COMMENT=quote(comment),
-    )
 
 
 def test_file_in_pieces_is_stored_once_complete(verified_client, coordinator_a, folder_a, media_root):

@@ -14,34 +14,19 @@ import sys
 import time
 from http import HTTPStatus
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.storage import default_storage
-from django.urls import reverse
 
 from documents import uploads
 from documents.models import Document
 from documents.tasks import purge_bin
 from documents.uploads import CHUNK_SIZE, PARTIAL_CLEAN_INTERVAL, PARTIAL_MAX_AGE, partial_dir, partial_path
 from tests.documents.factories import make_document, pdf_bytes
+from tests.documents.pieces import send_piece
 
 pytestmark = pytest.mark.django_db
-
-
-def _send(client, folder, data: bytes, *, upload_id, offset, total, name="consignes.pdf"):
-    return client.generic(
-        "POST",
-        reverse("documents:folder_upload_chunk", kwargs={"public_id": folder.public_id}),
-        data,
-        content_type="application/octet-stream",
-        HTTP_ACCEPT="application/json",
-        HTTP_X_UPLOAD_ID=upload_id,
-        HTTP_X_UPLOAD_OFFSET=str(offset),
-        HTTP_X_UPLOAD_TOTAL=str(total),
-        HTTP_X_UPLOAD_NAME=quote(name),
-    )
 
 
 def _abandoned_piece(user_pk: int, *, age: float) -> Path:
@@ -78,7 +63,7 @@ def test_pieces_wait_in_the_configured_folder(settings, tmp_path, verified_clien
     content = pdf_bytes("Consignes") + b"%" + b"1" * CHUNK_SIZE
     client = verified_client(coordinator_a)
     upload_id = secrets.token_hex(16)
-    response = _send(client, folder_a, content[:CHUNK_SIZE], upload_id=upload_id, offset=0, total=len(content))
+    response = send_piece(client, folder_a, content[:CHUNK_SIZE], upload_id=upload_id, offset=0, total=len(content))
     assert response.json()["offset"] == CHUNK_SIZE
     (piece,) = (tmp_path / "shared" / "pieces").glob("*.part")
     assert piece.name == f"{coordinator_a.pk}-{upload_id}.part"
@@ -107,7 +92,7 @@ def test_each_web_node_cleans_its_folder_when_an_upload_starts_at_most_hourly(
 
     def start_an_upload():
         content = secrets.token_hex(8).encode() + b" transmissions de nuit\n" * 1000
-        response = _send(
+        response = send_piece(
             client, folder_a, content, upload_id=secrets.token_hex(16), offset=0, total=len(content), name="n.txt"
         )
         assert response.json()["results"][0]["ok"] is True
@@ -133,10 +118,12 @@ def test_a_later_piece_does_not_scan_the_folder(monkeypatch, verified_client, co
     content = pdf_bytes("Suite") + b"%" + b"2" * CHUNK_SIZE
     client = verified_client(coordinator_a)
     upload_id = secrets.token_hex(16)
-    _send(client, folder_a, content[:CHUNK_SIZE], upload_id=upload_id, offset=0, total=len(content))
+    send_piece(client, folder_a, content[:CHUNK_SIZE], upload_id=upload_id, offset=0, total=len(content))
     stale = _abandoned_piece(coordinator_a.pk, age=PARTIAL_MAX_AGE + 60)
     monkeypatch.setattr(uploads, "_last_clean", None)
-    last = _send(client, folder_a, content[CHUNK_SIZE:], upload_id=upload_id, offset=CHUNK_SIZE, total=len(content))
+    last = send_piece(
+        client, folder_a, content[CHUNK_SIZE:], upload_id=upload_id, offset=CHUNK_SIZE, total=len(content)
+    )
     assert last.json()["results"][0]["ok"] is True
     assert stale.exists()  # only the first piece of an upload triggers the clean
 
@@ -165,7 +152,7 @@ def test_pieces_of_one_upload_may_reach_two_nodes(settings, tmp_path, verified_c
         stdin=content[:CHUNK_SIZE],
     )
     assert int(offset) == CHUNK_SIZE
-    response = _send(
+    response = send_piece(
         verified_client(coordinator_a),
         folder_a,
         content[CHUNK_SIZE:],
