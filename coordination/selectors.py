@@ -29,12 +29,13 @@ from .models import (
     Target,
     normalise_for_search,
 )
-from .shifts import ShiftSlot, shift_at, shift_start
+from .shifts import ShiftSlot, shift_at, shift_end, shift_start
 
 #: The GIN-indexed column kept by a trigger (migration 0005), PostgreSQL only.
 NOTE_TSVECTOR = "coordination_carenote.search_vector"
 QUIET_AFTER = timedelta(hours=24)
-#: A note written by someone else within this time, and not read by this person, is "new for you".
+#: A note written by someone else since the end of this person's last shift here (at most this long ago),
+#: and not read by them, is "new for you".
 NEW_WITHIN = timedelta(hours=48)
 #: Notes shown per resident on the handover (the newest; urgent ones to acknowledge always): the page stays
 #: bounded however many notes one resident has; the resident's page has them all.
@@ -181,9 +182,26 @@ def read_note_ids(user, note_ids) -> set[int]:
     return set(NoteReading.objects.filter(user=user, note_id__in=ids).values_list("note_id", flat=True))
 
 
-def mark_new(notes, read_ids: set[int], user, *, now: datetime | None = None) -> None:
-    """Set ``is_new`` on each note: written by someone else in the last NEW_WITHIN, not read by this person."""
-    since = (now or timezone.now()) - NEW_WITHIN
+def new_since(user, site: Site, *, now: datetime | None = None) -> datetime:
+    """Where "new for you" starts at ``site``: the end of the person's last shift there that is over (the
+    last handover she took, for a shift now ended), or NEW_WITHIN ago when that is later or unknown.
+
+    What was written while she was on duty is hers to have seen then; what came after is what she must
+    read now. Urgent notes to acknowledge are flagged whatever their date (see the handover).
+    """
+    moment = now or timezone.now()
+    floor = moment - NEW_WITHIN
+    hours = SiteCareSettings.for_site(site).hours
+    taken = HandoverAcknowledgement.objects.filter(
+        user=user, site=site, shift_date__gte=floor.date() - timedelta(days=1)
+    )
+    ends = [shift_end(ShiftSlot(day, shift), hours) for day, shift in taken.values_list("shift_date", "shift")]
+    return max([floor] + [end for end in ends if end <= moment])
+
+
+def mark_new(notes, read_ids: set[int], user, *, since: datetime) -> None:
+    """Set ``is_new`` on each note: written by someone else since ``since`` (:func:`new_since`), not read by
+    this person."""
     for note in notes:
         note.is_new = note.author_id != user.pk and note.pk not in read_ids and note.created_at >= since
 
@@ -362,8 +380,9 @@ def handover_build(
         targets_qs = targets_qs.filter(target=target)
     targets = list(targets_qs)
     read_ids = read_note_ids(user, list(notes) + [t.pk for t in targets])
-    mark_new(notes.values(), read_ids, user, now=moment)
-    mark_new(targets, read_ids, user, now=moment)
+    fresh_since = new_since(user, site, now=moment)
+    mark_new(notes.values(), read_ids, user, since=fresh_since)
+    mark_new(targets, read_ids, user, since=fresh_since)
 
     rows = {
         r.pk: ResidentRow(r, quiet=r.last_note_at is None or r.last_note_at < moment - QUIET_AFTER) for r in residents

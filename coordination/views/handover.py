@@ -102,6 +102,8 @@ def handover(request):
             "managed_sites": managed_sites,
             "form": form,
             "write_open": chosen is not None,
+            # "Open all": every row to read first opened at once (one tap instead of one per resident).
+            "open_to_read": request.GET.get("open") == "to-read",
             "writing_aids": selectors.writing_aids(site.pk),
             "filter_target": target,
             "filter_new": new_only,

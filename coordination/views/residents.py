@@ -71,8 +71,9 @@ def resident_detail(request, public_id):
     notes = list(page.object_list)
     targets = list(selectors.open_targets(user, [resident.pk]))
     read_ids = selectors.read_note_ids(user, [n.pk for n in notes] + [t.pk for t in targets])
-    selectors.mark_new(notes, read_ids, user)
-    selectors.mark_new(targets, read_ids, user)
+    fresh_since = selectors.new_since(user, resident.site)
+    selectors.mark_new(notes, read_ids, user, since=fresh_since)
+    selectors.mark_new(targets, read_ids, user, since=fresh_since)
     can_write = services.can_write_notes(user, resident) and not resident.is_archived
     form = CareNoteForm(targets=selectors.targets_for_author(user)) if can_write else None
     log_access(request, AccessLog.Action.VIEW, resident)

@@ -82,6 +82,19 @@
   });
   if (write && window.location.hash === "#write") { openWrite(picker ? picker.value : null); }
 
+  // --- "Open all": the rows to read first open in place (notes count as read only once on screen).
+  document.querySelectorAll("[data-open-all]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var section = link.closest("[data-handover-priority]");
+      if (!section) { return; }
+      event.preventDefault();
+      var rows = section.querySelectorAll("details.handover-row");
+      rows.forEach(function (row) { row.open = true; });
+      link.parentNode.hidden = true;
+      if (rows.length) { rows[0].querySelector("summary").focus(); }
+    });
+  });
+
   // --- Resident picker: type a room number or a name to narrow the list.
   if (picker) {
     var label = document.createElement("label");

@@ -2,6 +2,7 @@
 per-note readings, open targets, quiet residents, taking the handover (acknowledging only what was
 shown), print and PDF, bounded pages, query counts."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 
@@ -95,6 +96,65 @@ def test_a_note_read_by_a_colleague_is_still_new_for_me(staff_a, site_a, unit_a,
     )
     services.notes_mark_read(user=colleague, notes=[note])
     assert selectors.handover_build(staff_a, unit=unit_a, now=NOW).rows[0].new_count == 1
+
+
+def test_new_for_me_starts_when_my_last_shift_ended(staff_a, site_a, unit_a, colleague):
+    # She took the morning handover (07:00–14:00 in Paris, 05:00–12:00 UTC); it is now 17:00 UTC.
+    HandoverAcknowledgement.objects.create(
+        site=site_a, unit=unit_a, shift="morning", shift_date=date(2026, 6, 10), user=staff_a
+    )
+    resident = ResidentFactory(site=site_a, unit=unit_a)
+    during = CareNoteFactory(resident=resident, author=colleague, created_at=datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
+    after = CareNoteFactory(resident=resident, author=colleague, created_at=datetime(2026, 6, 10, 12, 30, tzinfo=UTC))
+    handover = selectors.handover_build(staff_a, unit=unit_a, now=datetime(2026, 6, 10, 17, 0, tzinfo=UTC))
+    flags = {n.pk: n.is_new for n in handover.rows[0].notes}
+    assert flags == {during.pk: False, after.pk: True}
+
+
+def test_the_shift_i_am_on_does_not_end_what_is_new(staff_a, site_a, unit_a, colleague):
+    # Taking the current shift's handover at 14:05 does not make the morning's unread notes old.
+    HandoverAcknowledgement.objects.create(
+        site=site_a, unit=unit_a, shift="afternoon", shift_date=date(2026, 6, 10), user=staff_a
+    )
+    note = CareNoteFactory(
+        resident=ResidentFactory(site=site_a, unit=unit_a), author=colleague, created_at=NOW - timedelta(hours=2)
+    )
+    handover = selectors.handover_build(staff_a, unit=unit_a, now=NOW + timedelta(minutes=5))
+    assert [n.is_new for n in handover.rows[0].notes if n.pk == note.pk] == [True]
+
+
+def test_an_urgent_note_from_my_own_shift_is_still_to_read_first(staff_a, site_a, unit_a, colleague):
+    HandoverAcknowledgement.objects.create(
+        site=site_a, unit=unit_a, shift="morning", shift_date=date(2026, 6, 10), user=staff_a
+    )
+    resident = ResidentFactory(site=site_a, unit=unit_a)
+    CareNoteFactory(
+        resident=resident, author=colleague, priority="urgent", created_at=datetime(2026, 6, 10, 11, 0, tzinfo=UTC)
+    )
+    handover = selectors.handover_build(staff_a, unit=unit_a, now=datetime(2026, 6, 10, 17, 0, tzinfo=UTC))
+    assert [r.resident for r in handover.to_read] == [resident]
+
+
+def test_open_all_opens_every_row_to_read_and_only_those(verified_client, staff_a, site_a, unit_a, colleague):
+    for room in ("1", "2"):
+        CareNoteFactory(resident=ResidentFactory(site=site_a, unit=unit_a, room=room), author=colleague)
+    ResidentFactory(site=site_a, unit=unit_a, room="3")
+    client = verified_client(staff_a)
+    content = client.get(reverse("coordination:handover"), {"open": "to-read"}).content.decode()
+    # Rooms 1 and 2 (to read first) open; room 3 (nothing new) stays closed.
+    assert re.findall(r'<details class="handover-row[^"]*"\s+id="res-[^"]+"( open)?>', content) == [
+        " open",
+        " open",
+        "",
+    ]
+
+
+def test_the_open_all_link_names_how_many_residents_it_opens(verified_client, staff_a, site_a, unit_a, colleague):
+    for room in ("1", "2"):
+        CareNoteFactory(resident=ResidentFactory(site=site_a, unit=unit_a, room=room), author=colleague)
+    client = verified_client(staff_a)
+    content = client.get(reverse("coordination:handover"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Ouvrir les 2 résidents à lire" in content
 
 
 def test_handover_page_defaults_to_own_unit_and_is_logged(verified_client, staff_a, site_a, unit_a, colleague):
@@ -325,7 +385,7 @@ def test_handover_fixed_number_of_queries(
     services.care_note_add_followup(note=note, author=colleague, result="Suivi")
     services.care_note_amend(original=note, author=colleague, target=note.target, data="Précision")
     client.get(url)
-    with django_assert_max_num_queries(40) as small:
+    with django_assert_max_num_queries(41) as small:
         client.get(url)
     for i in range(25):
         r = ResidentFactory(site=site_a, unit=unit_a)

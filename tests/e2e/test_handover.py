@@ -90,6 +90,25 @@ def test_notes_count_as_read_only_once_on_screen(new_context, world, authenticat
     check(page)
 
 
+def test_open_all_opens_every_row_but_marks_read_only_what_comes_on_screen(new_context, world, authenticator, check):
+    residents = world.data["residents"][:3]
+    long_text = "Nuit agitée, s'est levée plusieurs fois, rassurée, recouchée. " * 8
+    notes = [_note(world, resident, data=long_text) for resident in residents]
+    page = _context(new_context, PHONE).new_page()
+    sign_in(page, world.person("assistant"), authenticator)
+    page.locator("[data-open-all]").click()
+    expect(page.locator("[data-handover-priority] details.handover-row:not([open])")).to_have_count(0)
+    time.sleep(2.5)
+    last = f"NoteReading.objects.filter(note__public_id={notes[-1]!r}, user__email={world.person('assistant')['email']!r}).count()"
+    assert _count(world, last) == 0, "a note opened but never on screen was recorded as read"
+    page.locator(f'article[data-note-id="{notes[-1]}"]').scroll_into_view_if_needed()
+    deadline = time.monotonic() + 15
+    while _count(world, last) == 0 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _count(world, last) == 1
+    check(page)
+
+
 def test_a_take_over_never_acknowledges_an_urgent_note_it_did_not_show(new_context, world, authenticator, check):
     odette = world.data["residents"][1]
     shown = _note(world, odette, data="Chute dans la salle de bain, relevée, douleur au poignet.", priority="urgent")
