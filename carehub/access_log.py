@@ -80,7 +80,7 @@ class ChainReport:
 
 def verify_chain(batch_size: int = 5000) -> ChainReport:
     """Walk the chain in id order and report the first entry that does not fit."""
-    prev_hash, checked, last_id = GENESIS_HASH, 0, 0
+    prev_hash, checked, last_id, sealed_seen = GENESIS_HASH, 0, 0, False
     while True:
         batch = list(AccessLog.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
         if not batch:
@@ -90,8 +90,12 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
                 return ChainReport(
                     checked, entry.pk, "previous hash does not match: an entry before it was removed or altered"
                 )
-            if entry.compute_hash() != entry.hash:
+            if sealed_seen and not entry.sealed:
+                # Entries before the key existed come first; an unsealed one later was re-hashed without it.
+                return ChainReport(checked, entry.pk, "entry without the audit key's seal after sealed ones")
+            if not entry.hash_matches():
                 return ChainReport(checked, entry.pk, "content does not match its hash: the entry was altered")
+            sealed_seen = sealed_seen or entry.sealed
             prev_hash, last_id = entry.hash, entry.pk
             checked += 1
     head = AccessLogHead.objects.filter(pk=1).first()

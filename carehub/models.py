@@ -3,7 +3,8 @@
 django-auditlog records changes; this records reads (views, downloads,
 exports, searches) and sign-in events. Each entry's hash covers its fields
 and the previous entry's hash, so that altering or removing a row breaks the
-chain (``manage.py verify_audit``).
+chain (``manage.py verify_audit``). The hash is sealed with a key kept outside
+the database (carehub/audit_seal.py): write access alone cannot re-hash it.
 """
 
 import hashlib
@@ -16,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carehub import audit_seal
 from carehub.times import stamp
 
 GENESIS_HASH = "0" * 64
@@ -75,6 +77,8 @@ class AccessLog(models.Model):
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, unique=True, editable=False)
+    #: Hashed with the audit key (HMAC); False only for entries written before the key (CareHub 0.3).
+    sealed = models.BooleanField(default=True, editable=False)
 
     objects = AccessLogQuerySet.as_manager()
 
@@ -96,7 +100,7 @@ class AccessLog(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionDenied("The access log is append-only.")
 
-    def compute_hash(self) -> str:
+    def hash_input(self) -> bytes:
         payload = [
             self.prev_hash,
             self.at.astimezone(UTC).isoformat(),
@@ -112,8 +116,17 @@ class AccessLog(models.Model):
             self.ip,
             self.user_agent,
         ]
-        raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
-        return hashlib.sha256(raw.encode()).hexdigest()
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=False).encode()
+
+    def compute_hash(self) -> str:
+        """The hash a new entry gets: sealed with the current audit key."""
+        return audit_seal.seal(self.hash_input())
+
+    def hash_matches(self) -> bool:
+        raw = self.hash_input()
+        if self.sealed:
+            return audit_seal.sealed_by_a_key(raw, self.hash)
+        return hashlib.sha256(raw).hexdigest() == self.hash
 
 
 class AccessLogHead(models.Model):

@@ -425,6 +425,19 @@ SITE_BASE_URL = env_str("SITE_BASE_URL", "http://127.0.0.1:8000", check=url("htt
 # --- Audit trail ---------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False  # each app registers its domain models explicitly
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+#: The access log's seal (carehub/audit_seal.py): a key kept off the database host, so that write access
+#: to the database is not enough to rewrite the chain. Empty: derived from SECRET_KEY (and then its
+#: rotations need SECRET_KEY_FALLBACKS kept as long as old entries must verify).
+AUDIT_CHAIN_KEY = env_secret("AUDIT_CHAIN_KEY")
+#: Earlier audit keys, comma-separated: entries sealed with them still verify.
+AUDIT_CHAIN_OLD_KEYS = [k.strip() for k in env_secret("AUDIT_CHAIN_OLD_KEYS").split(",") if k.strip()]
+#: Where the hourly checkpoints of the chain are appended, besides the log (carehub.audit logger). Put it
+#: outside the database's reach (another host's mount); empty: the log only. Embedded: beside the
+#: SQLite file, so that each database has its own.
+AUDIT_CHECKPOINT_FILE = env_str(
+    "AUDIT_CHECKPOINT_FILE",
+    "" if DATABASE_URL else str(Path(DATABASES["default"]["NAME"]).with_suffix(".audit-checkpoints.jsonl")),
+)
 
 # --- Operations: logs, metrics, error reports, health checks (README "### Operations") -------
 #: plain (one text line per event) or json (one JSON object per line: carehub/logs.py).
@@ -466,6 +479,10 @@ SENTRY_DSN = env_secret("SENTRY_DSN", check=url("https", "http"))
 HEALTH_BEAT_MAX_AGE = env_int("HEALTH_BEAT_MAX_AGE", 180, minimum=1)
 HEALTH_WORKER_MAX_AGE = env_int("HEALTH_WORKER_MAX_AGE", 180, minimum=1)
 HEALTH_HEARTBEAT_INTERVAL = env_int("HEALTH_HEARTBEAT_INTERVAL", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["carehub-audit-checkpoint"] = {
+    "task": "carehub.tasks.audit_checkpoint",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["carehub-heartbeat"] = {
     "task": "carehub.tasks.heartbeat",
     "schedule": float(HEALTH_HEARTBEAT_INTERVAL),

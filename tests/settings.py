@@ -21,6 +21,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 # Tests drive the scheduler themselves (tests/carehub/test_scheduler.py).
 EMBEDDED_SCHEDULER = False
+# The suite's databases are made and dropped per run: their checkpoints never go beside the dev database.
+AUDIT_CHECKPOINT_FILE = env_str("AUDIT_CHECKPOINT_FILE", "")
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 # No collectstatic before the suite: templates resolve static names as they are.

@@ -48,6 +48,9 @@ ACCEPTS_ANYTHING = {
     "CACHE_KEY_PREFIX": "any text: Redis keys take any character",
     "CHANNEL_PREFIX": "any text: Redis keys take any character",
     "OTP_ISSUER": "the name shown in authenticator apps; django-otp quotes it in the URI",
+    "AUDIT_CHAIN_KEY": "any secret: an HMAC key of any length (the README asks for 50 random characters)",
+    "AUDIT_CHAIN_OLD_KEYS": "earlier audit keys, any secrets",
+    "AUDIT_CHECKPOINT_FILE": "a file path, created at the first checkpoint",
 }
 
 #: Production as the README describes it: every variable is read on that path.
