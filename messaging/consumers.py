@@ -386,7 +386,11 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
     async def chat_resync(self, event):
         """The person's list changed. A conversation made for them (a duty-role message, a new
         group) is followed from now on and announced with what it holds already: its first
-        message may have been broadcast before this socket joined its group."""
+        message may have been broadcast before this socket joined its group. A person left with no
+        right to messaging (her last assignment ended) is disconnected now, not at the next heartbeat."""
+        if not await database_sync_to_async(self._still_allowed)():
+            await self.close(code=CLOSE_SESSION_ENDED)
+            return
         before = set(self.subscribed)
         dropped = await self._resubscribe()
         for public_id in dropped:
