@@ -72,15 +72,15 @@ RULES = [
     Rule(
         "coordination:alert_add",
         _resident,
-        expect(family=404, staff_b=404, staff_a=403, coordinator_a=302, group_admin=302),
+        expect(family=404, staff_b=404, staff_a=403, coordinator_a=302, group_admin=302, nurse_a=302, doctor_a=302),
         method="post",
         data=lambda w: {"kind": "allergy", "detail": "pénicilline"},
-        note="nurses and coordinators only; staff_a is a care assistant",
+        note="nurses, doctors and coordinators only; staff_a is a care assistant",
     ),
     Rule(
         "coordination:alert_end",
         lambda w: {"public_id": w.alert.public_id},
-        expect(family=404, staff_b=404, staff_a=403, coordinator_a=302, group_admin=302),
+        expect(family=404, staff_b=404, staff_a=403, coordinator_a=302, group_admin=302, nurse_a=302, doctor_a=302),
         method="post",
     ),
     Rule("coordination:resident_transfer", _resident, MANAGE_A),
@@ -90,8 +90,8 @@ RULES = [
     Rule(
         "coordination:note_correct",
         _note,
-        expect(family=404, staff_b=404, coordinator_a=403, group_admin=403),
-        note="only the author, within the correction window",
+        expect(family=404, staff_b=404, coordinator_a=403, group_admin=403, nurse_a=403, doctor_a=403),
+        note="only the author (staff_a), within the correction window",
     ),
     Rule("coordination:note_amend", _note, SITE_A),
     Rule("coordination:note_followup", _note, SITE_A),
@@ -99,8 +99,8 @@ RULES = [
     Rule(
         "coordination:note_acknowledge",
         _note,
-        expect(family=404, staff_b=404, staff_a=400, coordinator_a=302, group_admin=302),
+        expect(family=404, staff_b=404, staff_a=400, coordinator_a=302, group_admin=302, nurse_a=302, doctor_a=302),
         method="post",
-        note="the author cannot acknowledge their own urgent note",
+        note="the author (staff_a) cannot acknowledge their own urgent note; a colleague can",
     ),
 ]

@@ -14,8 +14,8 @@ SIGNED_IN_REDIRECT = {
 RULES = [
     Rule(
         "home",
-        statuses=expect(family=302, staff_a=302, staff_b=302),
-        note="care staff go to their handover, relatives to their portal",
+        statuses=expect(family=302, staff_a=302, staff_b=302, ended_a=403),
+        note="care staff go to their handover, relatives to their portal; no current assignment: refused",
     ),
     Rule("healthz", statuses=same_for_all(200)),
     # Prometheus's scrape: by address (METRICS_ALLOWED_NETWORKS, loopback here), never by account.

@@ -76,7 +76,9 @@ RULES = [
         kwargs=lambda w: {"public_id": w.group.public_id},
         method="post",
         data=lambda w: {"user": ""},
-        statuses=expect(staff_a=302, staff_b=404, coordinator_a=302, group_admin=404, family=404),
+        statuses=expect(
+            staff_a=302, staff_b=404, coordinator_a=302, group_admin=404, family=404, nurse_a=404, doctor_a=404
+        ),
         note="group members only; the empty form is refused with a message",
     ),
     Rule(
@@ -96,20 +98,20 @@ RULES = [
     Rule(
         "messaging:message_edit",
         kwargs=lambda w: {"public_id": w.message.public_id},
-        statuses=_site_a_only(coordinator_a=403, group_admin=403),
-        note="only the sender edits",
+        statuses=_site_a_only(coordinator_a=403, group_admin=403, nurse_a=403, doctor_a=403),
+        note="only the sender (staff_a) edits",
     ),
     Rule(
         "messaging:message_delete",
         kwargs=lambda w: {"public_id": w.message.public_id},
         method="post",
-        statuses=_site_a_only(staff_a=302, coordinator_a=403, group_admin=403),
-        note="only the sender deletes",
+        statuses=_site_a_only(staff_a=302, coordinator_a=403, group_admin=403, nurse_a=403, doctor_a=403),
+        note="only the sender (staff_a) deletes",
     ),
     Rule(
         "messaging:attachment",
         kwargs=lambda w: {"public_id": w.attachment.public_id},
-        statuses=_site_a_only(),
-        note="members of the site-A channel only; another site's staff and families get 404",
+        statuses=_site_a_only(ended_a=404),
+        note="members of the site-A channel only; another site's staff, families and former staff get 404 (a file is looked up first)",
     ),
 ]

@@ -12,7 +12,9 @@ RULES = [
         "notifications:open",
         kwargs=lambda w: {"public_id": w.notification.public_id},
         method="post",
-        statuses=expect(family=404, staff_a=302, staff_b=404, coordinator_a=404, group_admin=404),
+        statuses=expect(
+            family=404, staff_a=302, staff_b=404, coordinator_a=404, group_admin=404, nurse_a=404, doctor_a=404
+        ),
         note="only the recipient opens a notice",
     ),
     Rule(

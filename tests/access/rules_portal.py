@@ -19,9 +19,11 @@ from tests.access.matrix import Rule, expect
 from tests.portal.factories import ResidentFactory, shared_document, shared_note
 
 #: A page of the family's own relative.
-FAMILY_PAGE = expect(family=200, staff_a=404, staff_b=404, coordinator_a=404, group_admin=404)
+FAMILY_PAGE = expect(
+    family=200, family_b=404, staff_a=404, staff_b=404, coordinator_a=404, group_admin=404, ended_a=404
+)
 #: A page of the family's own account.
-FAMILY_ACCOUNT = expect(family=200, staff_a=403, staff_b=403, coordinator_a=403, group_admin=403)
+FAMILY_ACCOUNT = expect(family=200, staff_a=403, staff_b=403, coordinator_a=403, group_admin=403, ended_a=403)
 #: Managing family access to a site-A resident.
 MANAGE_A = expect(family=404, staff_a=403, staff_b=404)
 #: A POST on a site-A family object: coordinators and group admins only, 404 for others.
