@@ -4,7 +4,7 @@ The counters are allauth's (``ACCOUNT_RATE_LIMITS``: sliding windows in the shar
 address, per account): the password (``login`` per address before the form, ``login_failed`` per
 address and per account, also for re-authentication), the second-factor code (``two_factor``, per
 address and per account: accounts.services.two_factor_verify), the reset link
-(``reset_password_from_key``). The Django admin has no sign-in form of its own: its login page
+(``reset_password_from_key``), the family invitation link (``invitation``, per address). The Django admin has no sign-in form of its own: its login page
 sends to allauth's (carehub/admin_site.py), so the same limits hold there.
 
 A refused attempt gets 429 with Retry-After (the seconds until the window lets one more try in),
@@ -31,8 +31,10 @@ from carehub.models import AccessLog
 logger = logging.getLogger(__name__)
 
 APP = "allauth.account"
-#: The second-factor code's limit in ACCOUNT_RATE_LIMITS (allauth's own names for the others).
+#: CareHub's limits in ACCOUNT_RATE_LIMITS (allauth's own names for the others): the second-factor
+#: code, and invitation links that lead nowhere (portal.views.invitation_accept).
 TWO_FACTOR = "two_factor"
+INVITATION = "invitation"
 #: What each limit guards, as the access log records a refusal (None: the application log only).
 _ACCESS_LOG_ACTION = {
     "login": AccessLog.Action.LOGIN_FAILED,

@@ -252,3 +252,13 @@ def test_a_password_reset_still_asks_for_the_second_factor(staff_a):
         False,
     )
     assert TOTPDevice.objects.filter(pk=device.pk, confirmed=True).exists()
+
+
+# --- the family invitation link --------------------------------------------------------------------
+
+
+def test_invitation_links_that_lead_nowhere_are_limited_per_address(db, settings):
+    _limits(settings, invitation="3/m/ip")
+    client = fresh_client()
+    answers = [client.get(reverse("portal:invitation_accept", args=[f"guess-{n}"])).status_code for n in range(4)]
+    assert answers == [HTTPStatus.NOT_FOUND] * 3 + [HTTPStatus.TOO_MANY_REQUESTS]
