@@ -262,3 +262,24 @@ def test_invitation_links_that_lead_nowhere_are_limited_per_address(db, settings
     client = fresh_client()
     answers = [client.get(reverse("portal:invitation_accept", args=[f"guess-{n}"])).status_code for n in range(4)]
     assert answers == [HTTPStatus.NOT_FOUND] * 3 + [HTTPStatus.TOO_MANY_REQUESTS]
+
+
+# --- changing the password -----------------------------------------------------------------------
+
+
+def test_the_admins_password_change_checks_no_password_itself(coordinator_a, verified_client):
+    client = verified_client(coordinator_a)
+    response = client.post(
+        "/admin/password_change/",
+        {"old_password": DEFAULT_PASSWORD, "new_password1": "Un-autre-mot-2026", "new_password2": "Un-autre-mot-2026"},
+    )
+    assert (response.status_code, response.url) == (HTTPStatus.FOUND, reverse("account_change_password"))
+
+
+def test_old_passwords_tried_on_the_change_form_are_limited_with_retry_after(staff_a, verified_client, settings):
+    _limits(settings, change_password="3/m/user")
+    client = verified_client(staff_a)
+    for _attempt in range(3):
+        client.post(reverse("account_change_password"), {"oldpassword": WRONG_PASSWORD})
+    response = client.post(reverse("account_change_password"), {"oldpassword": DEFAULT_PASSWORD})
+    assert (response.status_code, 55 <= int(response["Retry-After"]) <= 60) == (HTTPStatus.TOO_MANY_REQUESTS, True)
