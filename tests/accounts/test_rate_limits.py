@@ -283,3 +283,13 @@ def test_old_passwords_tried_on_the_change_form_are_limited_with_retry_after(sta
         client.post(reverse("account_change_password"), {"oldpassword": WRONG_PASSWORD})
     response = client.post(reverse("account_change_password"), {"oldpassword": DEFAULT_PASSWORD})
     assert (response.status_code, 55 <= int(response["Retry-After"]) <= 60) == (HTTPStatus.TOO_MANY_REQUESTS, True)
+
+
+def test_reset_links_tried_from_one_address_are_limited_with_retry_after(db, settings):
+    _limits(settings, reset_password_from_key="3/m/ip")
+    client = fresh_client()
+    url = reverse("account_reset_password_from_key", kwargs={"uidb36": "1", "key": "set-password"})
+    for n in range(3):
+        client.post(url.replace("set-password", f"guess-{n}"), {"password1": "x", "password2": "x"})
+    response = client.post(url, {"password1": "x", "password2": "x"})
+    assert (response.status_code, 55 <= int(response["Retry-After"]) <= 60) == (HTTPStatus.TOO_MANY_REQUESTS, True)
