@@ -9,11 +9,13 @@ sends to allauth's (carehub/admin_site.py), so the same limits hold there.
 
 A refused attempt gets 429 with Retry-After (the seconds until the window lets one more try in),
 CareHub's translated page, a warning in the application log and, for a sign-in secret, the failed
-sign-in in the access log: the person sees it on their security page.
+sign-in in the access log (the person sees it on their security page): once per window for one
+limit, address and account, however many tries are refused in it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
@@ -87,20 +89,24 @@ def refusal(request, *, action: str, key: str | None = None, user=None, identifi
         user = request.user
     if user is None and identifier:
         user = get_user_model().objects.filter(email__iexact=identifier).first()
-    logger.warning(
-        "sign-in attempt refused: too many attempts (limit %s, %s %s, account %s, address %s), retry in %d s",
-        action,
-        request.method,
-        request.path,
-        user.pk if user is not None else "unknown",
-        ratelimit.get_ip(request),
-        seconds,
-    )
-    access_action = _ACCESS_LOG_ACTION.get(action)
-    if access_action is not None:
-        log_access(
-            request, access_action, user=user, actor=identifier or (user.email if user is not None else ""), query=""
+    address = ratelimit.get_ip(request)
+    account = str(user.pk) if user is not None else hashlib.sha256(identifier.casefold().encode()).hexdigest()[:16]
+    # Once per window for one limit, address and account: past the limit every further try is
+    # refused too, and writing each of them would let a flood of requests fill the logs.
+    if cache.add(f"carehub:throttled:{action}:{address}:{account}", True, timeout=seconds):
+        logger.warning(
+            "sign-in attempt refused: too many attempts (limit %s, %s %s, account %s, address %s), retry in %d s",
+            action,
+            request.method,
+            request.path,
+            user.pk if user is not None else "unknown",
+            address,
+            seconds,
         )
+        access_action = _ACCESS_LOG_ACTION.get(action)
+        if access_action is not None:
+            actor = identifier or (user.email if user is not None else "")
+            log_access(request, access_action, user=user, actor=actor)
     response = render(
         request,
         "429.html",

@@ -293,3 +293,11 @@ def test_reset_links_tried_from_one_address_are_limited_with_retry_after(db, set
         client.post(url.replace("set-password", f"guess-{n}"), {"password1": "x", "password2": "x"})
     response = client.post(url, {"password1": "x", "password2": "x"})
     assert (response.status_code, 55 <= int(response["Retry-After"]) <= 60) == (HTTPStatus.TOO_MANY_REQUESTS, True)
+
+
+def test_a_flood_of_refused_tries_is_logged_once_per_window(staff_a):
+    _lock_account_by_password(staff_a)
+    client = fresh_client()
+    for _attempt in range(5):
+        sign_in(client, staff_a.email, DEFAULT_PASSWORD)
+    assert AccessLog.objects.filter(user=staff_a, action=AccessLog.Action.LOGIN_FAILED).count() == 6
