@@ -2,10 +2,11 @@
 
 The counters are allauth's (``ACCOUNT_RATE_LIMITS``: sliding windows in the shared cache, per
 address, per account): the password (``login`` per address before the form, ``login_failed`` per
-address and per account, also for re-authentication), the second-factor code (``two_factor``, per
-address and per account: accounts.services.two_factor_verify), the reset link
-(``reset_password_from_key``), the family invitation link (``invitation``, per address). The Django admin has no sign-in form of its own: its login page
-sends to allauth's (carehub/admin_site.py), so the same limits hold there.
+address and per account, also for re-authentication; ``change_password``), the second-factor code
+(``two_factor``, per address and per account: accounts.services.two_factor_verify), the reset link
+(``reset_password_from_key``), the family invitation link (``invitation``, per address). The Django
+admin has no sign-in or password form of its own: both send to allauth's (carehub/admin_site.py),
+so the same limits hold there.
 
 A refused attempt gets 429 with Retry-After (the seconds until the window lets one more try in),
 CareHub's translated page, a warning in the application log and, for a sign-in secret, the failed
