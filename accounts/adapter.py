@@ -1,4 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from django.core.exceptions import ValidationError
+
+from .throttling import refusal
 
 #: allauth's "Successfully signed in as …", sent when the password is accepted.
 LOGGED_IN_MESSAGE = "account/messages/logged_in.txt"
@@ -20,3 +24,16 @@ class AccountAdapter(DefaultAccountAdapter):
             if user is not None and two_factor_required(user):
                 return
         super().add_message(request, level, message_template, message_context, extra_tags, message)
+
+    def pre_authenticate(self, request, **credentials):
+        # allauth counts the attempt here (``login_failed``: per address, per account) and, over the
+        # limit, puts an error on the form with a 200: CareHub answers 429 with Retry-After instead,
+        # logged (accounts/throttling.py). Sign-in and re-authentication both pass here.
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            key = self._get_login_attempts_cache_key(request, **credentials)
+            identifier = (credentials.get("email") or credentials.get("username") or "")[:254]
+            raise ImmediateHttpResponse(
+                refusal(request, action="login_failed", key=key, identifier=identifier)
+            ) from None

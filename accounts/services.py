@@ -19,7 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from carehub.access_log import log_access
 from carehub.models import AccessLog
 
-from . import sessions
+from . import sessions, throttling
 from .models import UnlockPin
 
 TOTP_DEVICE_NAME = "authenticator"
@@ -90,6 +90,8 @@ class VerifyResult:
     ok: bool
     throttled: bool = False
     used_backup_code: bool = False
+    #: Over the code's rate limit (accounts/throttling.py): the code was not even checked.
+    refused: bool = False
 
 
 def _normalise(code: str) -> str:
@@ -100,12 +102,16 @@ def two_factor_verify(request, *, code: str) -> VerifyResult:
     """Check a TOTP or backup code for request.user and mark the session verified.
 
     django-otp refuses a TOTP code already used (it remembers the last time step)
-    and throttles repeated failures per device.
+    and throttles repeated failures per device; before that, the ``two_factor`` rate limit
+    counts attempts per account and per address, a right code taken off again.
     """
     user = request.user
     token = _normalise(code)
     if not token:
         return VerifyResult(ok=False)
+    usage = throttling.attempt(request, action=throttling.TWO_FACTOR, user=user)
+    if usage is None:
+        return VerifyResult(ok=False, refused=True)
     # Backup codes are 8 base32 characters and may, rarely, be all digits:
     # only a 6-digit code is an authenticator code.
     devices = (
@@ -127,6 +133,7 @@ def two_factor_verify(request, *, code: str) -> VerifyResult:
                 is_backup = isinstance(device, StaticDevice)
                 action = AccessLog.Action.BACKUP_CODE_USED if is_backup else AccessLog.Action.TWO_FACTOR_VERIFIED
                 log_access(request, action)
+                usage.rollback()
                 return VerifyResult(ok=True, used_backup_code=is_backup)
     log_access(request, AccessLog.Action.TWO_FACTOR_FAILED)
     return VerifyResult(ok=False, throttled=throttled)

@@ -13,7 +13,7 @@ from carehub.decorators import staff_required
 from carehub.models import AccessLog
 from carehub.redirects import next_url
 
-from . import services, sessions
+from . import services, sessions, throttling
 from .forms import OTPCodeForm, TOTPSetupForm, UnlockForm, UnlockPinForm
 
 BACKUP_CODES_SESSION_KEY = "carehub_new_backup_codes"
@@ -66,6 +66,8 @@ def two_factor_verify(request):
     form = OTPCodeForm(request.POST or None, backup=backup)
     if request.method == "POST" and form.is_valid():
         result = services.two_factor_verify(request, code=form.cleaned_data["code"])
+        if result.refused:
+            return throttling.refusal(request, action=throttling.TWO_FACTOR, user=user)
         if result.ok:
             if result.used_backup_code:
                 messages.warning(

@@ -17,8 +17,6 @@ tests/backoffice/test_gdpr_export.py finds such models in the app registry.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import tempfile
 import zipfile
@@ -32,6 +30,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from carehub import spreadsheets
 from carehub.pdf import day, file_name, moment, person_identity
 from coordination.models import CareNote, HandoverAcknowledgement, NoteReading
 from documents.models import DocumentVersion
@@ -54,21 +53,6 @@ ACCESS_HEADERS = (
 )
 
 
-def _csv(headers, rows) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([_csv_safe(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 correctly
-
-
-def _csv_safe(value) -> str:
-    """Neutralise spreadsheet formulas (CSV injection): a cell never starts with = + - @."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _history_rows(resident, progress: Progress | None = None, before_id: int | None = None) -> list[list[str]]:
     """The rows of the access history; ``progress(done, total)`` is told as entries are read."""
     entries = resident_access_history(resident=resident, before_id=before_id)
@@ -85,7 +69,7 @@ def _history_rows(resident, progress: Progress | None = None, before_id: int | N
 
 def access_history_csv(resident, *, progress: Progress | None = None, before_id: int | None = None) -> bytes:
     rows = _history_rows(resident, progress, before_id)
-    return _csv([str(h) for h in ACCESS_HEADERS], rows)
+    return spreadsheets.csv_bytes([str(h) for h in ACCESS_HEADERS], rows)
 
 
 def access_history_pdf(resident, *, progress: Progress | None = None, before_id: int | None = None) -> bytes:
@@ -521,7 +505,7 @@ def resident_record_zip(
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("synthese.pdf", summary)
         for part in parts:
-            archive.writestr(part.csv_name, _csv(part.headers, part.rows))
+            archive.writestr(part.csv_name, spreadsheets.csv_bytes(part.headers, part.rows))
         progress(len(parts) + 1)
         for done, stored in enumerate(files, start=len(parts) + 2):
             progress(done)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.staff import staff_create
+from carehub import spreadsheets
 from coordination import services as coordination_services
 from coordination.models import Resident
 from directory.models import Assignment, Job, Site, StaffProfile, Unit
@@ -543,18 +544,16 @@ def apply_import_in_batches(
 
 def plan_report_csv(plan: ImportPlan) -> bytes:
     """The import's result, row by row (line, external id, name, site, result, problems), as a CSV file."""
-    from .gdpr import _csv_safe
-
     outcome = {"create": _("new record"), "update": _("record updated"), "unchanged": _("unchanged")}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([_("Line"), _("External id"), _("Name"), _("Site"), _("Result"), _("Problems")])
+    rows = []
     for row in sorted(plan.rows, key=lambda r: r.line):
         values = row.values
         name = f"{values.get('last_name', '')} {values.get('first_name', '')}".strip()
         result = outcome.get(row.action, "") if row.ok else _("row skipped")
         if row.ok and row.action == "update" and row.changes:
             result = f"{result}: {', '.join(row.changes)}"
-        cells = [row.line, values.get("external_id", ""), name, values.get("site", ""), result, " ".join(row.errors)]
-        writer.writerow([_csv_safe(c) for c in cells])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        rows.append(
+            [row.line, values.get("external_id", ""), name, values.get("site", ""), result, " ".join(row.errors)]
+        )
+    headers = [_("Line"), _("External id"), _("Name"), _("Site"), _("Result"), _("Problems")]
+    return spreadsheets.csv_bytes(headers, rows)

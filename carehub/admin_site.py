@@ -30,3 +30,7 @@ class CareHubAdminSite(admin.AdminSite):
 
             raise PermissionDenied
         return redirect(reverse("account_login") + "?" + urlencode({REDIRECT_FIELD_NAME: target}))
+
+    def password_change(self, request, extra_context=None):
+        # Django's own form checks the old password with no limit: allauth's has one (change_password).
+        return redirect("account_change_password")

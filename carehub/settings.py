@@ -277,6 +277,9 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_RATE_LIMITS = {
     "login": env_str("RATE_LIMIT_LOGIN", "30/m/ip", check=rate_limits),
     "login_failed": env_str("RATE_LIMIT_LOGIN_FAILED", "10/m/ip,5/5m/key", check=rate_limits),
+    # The second-factor code (accounts/throttling.py), per address and per account, right codes not counted.
+    "two_factor": env_str("RATE_LIMIT_TWO_FACTOR", "10/m/ip,5/5m/user", check=rate_limits),
+    "invitation": "20/m/ip",  # family invitation links that lead nowhere (portal.views.invitation_accept)
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",

@@ -5,6 +5,9 @@ from django.views.i18n import set_language
 
 from . import metrics, pwa, views
 
+#: allauth answers its own rate limits with this view: 429, Retry-After, logged, like every sign-in limit.
+handler429 = "accounts.throttling.handler429"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -461,7 +461,7 @@ def note_search(user, filters: SearchFilters, *, using_postgres: bool) -> QueryS
     if using_postgres:
         words = normalise_for_search(filters.query).split()
         if words:
-            matches = RawSQL(  # noqa: S611 - constant SQL, the words are a bound parameter
+            matches = RawSQL(  # noqa: S611  # nosec B611 # constant SQL, the words are a bound parameter
                 f"{NOTE_TSVECTOR} @@ websearch_to_tsquery('french'::regconfig, %s)",
                 (" ".join(words),),
                 output_field=BooleanField(),

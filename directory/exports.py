@@ -6,16 +6,10 @@ goes out only when the viewer may see it on screen.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-
 import vobject
 from django.utils.translation import gettext as _
 
-#: A spreadsheet would run a cell starting with these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PHONE = re.compile(r"^\+?[0-9 .()\-]+$")
+from carehub import spreadsheets
 
 
 def _vcard(person) -> vobject.base.Component:
@@ -55,34 +49,23 @@ def vcards(people) -> str:
     return "".join(_vcard(person).serialize() for person in people)
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not _PHONE.match(text):
-        return "'" + text
-    return text
-
-
 def csv_text(people) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")  # French spreadsheets expect semicolons
-    writer.writerow(
-        [
-            _("Last name"),
-            _("First name"),
-            _("Job"),
-            _("Site"),
-            _("Unit"),
-            _("Phone extension"),
-            _("Mobile phone"),
-            _("E-mail address"),
-            _("Languages spoken"),
-        ]
-    )
+    headers = [
+        _("Last name"),
+        _("First name"),
+        _("Job"),
+        _("Site"),
+        _("Unit"),
+        _("Phone extension"),
+        _("Mobile phone"),
+        _("E-mail address"),
+        _("Languages spoken"),
+    ]
+    rows = []
     for person in people:
         assignment = person.primary_assignment
-        writer.writerow(
-            _cell(v)
-            for v in (
+        rows.append(
+            (
                 person.user.last_name,
                 person.user.first_name,
                 person.profile.get_job_display(),
@@ -94,5 +77,4 @@ def csv_text(people) -> str:
                 ", ".join(person.languages),
             )
         )
-    # A byte-order mark so that Excel opens the UTF-8 file with its accents.
-    return "\ufeff" + out.getvalue()
+    return spreadsheets.csv_text(headers, rows)

@@ -103,7 +103,7 @@ def document_search(user, query: str):
         )
         match |= Q(pk__in=in_text)
     else:
-        in_text_index = RawSQL(  # noqa: S611 - constant SQL, the words are a bound parameter
+        in_text_index = RawSQL(  # noqa: S611  # nosec B611 # constant SQL, the words are a bound parameter
             text_index.MATCH_SQL,
             (textsearch.fts5_word_starts(words),),
         )

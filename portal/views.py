@@ -21,6 +21,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import throttling
 from carehub import policy
 from carehub.access_log import log_access
 from carehub.decorators import family_required
@@ -206,10 +207,15 @@ def data_export(request):
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token):
+    # The link signs a new account in: links that lead nowhere are counted per address like wrong passwords.
+    usage = throttling.attempt(request, action=throttling.INVITATION)
+    if usage is None:
+        return throttling.refusal(request, action=throttling.INVITATION)
     try:
         invitation = services.invitation_for_token(token)
     except services.InvitationError as exc:
         return render(request, "portal/invitation_invalid.html", {"reason": exc.messages[0]}, status=404)
+    usage.rollback()
     user = request.user
     context = {"invitation": invitation, "resident_name": selectors.resident_first_name(invitation.resident)}
     if user.is_authenticated:

@@ -26,7 +26,7 @@ def fresh_client(**defaults) -> Client:
 
 
 def clear_rate_limits() -> None:
-    """Forget allauth's rate-limit counters kept in a cache that outlives a test (Redis).
+    """Forget the rate-limit counters kept in a cache that outlives a test (Redis).
 
     The database cache is rolled back with each test; Redis is not, and a second
     run of the suite within the limit's window would otherwise start throttled.
@@ -34,6 +34,7 @@ def clear_rate_limits() -> None:
     delete_pattern = getattr(cache, "delete_pattern", None)
     if delete_pattern is not None:
         delete_pattern("allauth:rl:*")
+        delete_pattern("carehub:throttled:*")  # accounts/throttling.py: a refusal logged once per window
 
 
 def sign_in(client: Client, email: str, password: str, *, next_url: str | None = None, follow: bool = False):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 import pytest
 from auditlog.models import LogEntry
 from django.test import Client
@@ -14,7 +16,6 @@ from tests.conftest import login_verified
 from tests.coordination.factories import ResidentAlertFactory, ResidentFactory
 
 PROXY = "10.9.9.9"
-TOO_MANY = "Too many failed login attempts"
 
 
 @pytest.fixture
@@ -32,14 +33,14 @@ def test_one_person_failing_to_sign_in_does_not_lock_out_the_others_behind_the_p
     for n in range(12):
         sign_in(tries, f"nobody{n}@example.org", "wrong password")
     colleague = sign_in(_through_proxy("203.0.113.2"), staff_a.email, "wrong password")
-    assert TOO_MANY not in colleague.content.decode()
+    assert colleague.status_code == HTTPStatus.OK  # her own wrong password, not "too many attempts" (429)
 
 
 def test_the_person_who_keeps_failing_is_still_limited(behind_proxy, staff_a):
     tries = _through_proxy("203.0.113.1")
     for n in range(12):
         response = sign_in(tries, f"nobody{n}@example.org", "wrong password")
-    assert TOO_MANY in response.content.decode()
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
 
 
 def test_the_access_log_and_the_change_history_record_the_same_client_address(behind_proxy, coordinator_a, site_a):
