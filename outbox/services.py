@@ -83,7 +83,7 @@ def drain(*, now: datetime | None = None, limit: int = DRAIN_LIMIT) -> int:
     )
     sent = 0
     for key in keys:
-        outcome = publish(key=key)
+        outcome = publish(key=key, now=now)
         if outcome == FAILED:
             break  # the broker is down: the next drain tries again
         sent += outcome == SENT

@@ -115,8 +115,6 @@ def celery_broker(url: str) -> Iterator[None]:
 
 def _forget_connections(app) -> None:
     # Celery caches its connection and producer pools for the first broker URL it met.
-    if app._pool is not None:
-        app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
 
