@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 #: A sender holds a row this long: longer than one hand-over to the broker, however slow.
 CLAIM = timedelta(seconds=60)
+#: A countdown this short goes to the broker at commit, with its ETA (as long as a worker holds it,
+#: far under the visibility timeout); a longer one waits in the table for the drain that finds it due.
+BROKER_COUNTDOWN_MAX = 60
 #: Rows handed over by one drain at most; the next drain takes the rest.
 DRAIN_LIMIT = 500
 SENT = "sent"
@@ -33,25 +36,28 @@ FAILED = "failed"
 def enqueue(task, args: Iterable = (), *, key: str, countdown: int = 0) -> None:
     """Queue ``task(*args)`` with the caller's transaction; the same ``key`` twice queues it once.
 
-    After commit it is handed to the broker at once (``countdown`` 0) or by the
-    drain when due; a broker failure is logged, never raised into the request.
+    After commit it is handed to the broker at once (with a short ``countdown``, as its
+    ETA), else by the drain when due; a broker failure is logged, never raised into the request.
     """
     name = task if isinstance(task, str) else task.name
     due = timezone.now() + timedelta(seconds=max(0, countdown))
     OutboxTask.objects.bulk_create(
         [OutboxTask(key=key[:200], task=name, args=list(args), due_at=due)], ignore_conflicts=True
     )
-    if countdown <= 0:
+    if countdown <= BROKER_COUNTDOWN_MAX:
         transaction.on_commit(lambda: publish(key=key[:200]), robust=True)
 
 
 def publish(*, key: str, now: datetime | None = None) -> str:
     """Hand one pending row to the broker (eager: run it) and mark it sent; SENT, BUSY or FAILED."""
     now = now or timezone.now()
+    eager = current_app.conf.task_always_eager
+    # Eager runs at once, ignoring an ETA: there a row waits until due; a broker keeps a short ETA.
+    ahead = timedelta(seconds=1 if eager else BROKER_COUNTDOWN_MAX + 1)
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     claimed = (
         OutboxTask.objects.filter(free, key=key, sent_at__isnull=True)
-        .filter(due_at__lte=now + timedelta(seconds=1))
+        .filter(due_at__lte=now + ahead)
         .update(claimed_until=now + CLAIM, attempts=F("attempts") + 1)
     )
     if not claimed:
@@ -60,9 +66,9 @@ def publish(*, key: str, now: datetime | None = None) -> str:
     task = current_app.tasks[row.task]
     try:
         # No publish retries: a request waits for one attempt at most; the drain retries.
-        task.apply_async(args=row.args, retry=False)
+        task.apply_async(args=row.args, countdown=max(0, (row.due_at - now).total_seconds()), retry=False)
     except Exception as exc:
-        if not current_app.conf.task_always_eager:
+        if not eager:
             OutboxTask.objects.filter(pk=row.pk).update(claimed_until=None, last_error=repr(exc)[:500])
             logger.warning("outbox: broker did not take %s (%r); the drain retries it", key, exc)
             return FAILED
