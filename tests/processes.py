@@ -46,7 +46,8 @@ def database_url() -> str:
     from django.db import connection
 
     db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    user = f"{db['USER']}:{db['PASSWORD']}" if db.get("PASSWORD") else db["USER"]
+    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def wait_until(predicate, *, timeout: float = 60, every: float = 0.25) -> bool:
@@ -126,7 +127,7 @@ def celery_worker(
     """A real Celery worker process (solo pool) on the test database and this process's queue.
 
     The worker reads tests.settings, so it shares this process's queue and prefixes; ``env``
-    adds or overrides variables (a broker of the test's own: CELERY_BROKER_URL). While it runs,
+    adds variables (a broker of the test's own: CELERY_BROKER_URL). While it runs,
     this process sends tasks to the broker instead of running them eagerly.
     """
     from django.conf import settings
@@ -134,15 +135,16 @@ def celery_worker(
 
     from carehub.celery import app
 
+    # The test database, not the one DATABASE_URL names (tests run on test_<name>), whatever ``env`` says.
     full_env = {
         **os.environ,
+        **(env or {}),
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "DATABASE_CONN_MAX_AGE": "0",
         "DJANGO_SETTINGS_MODULE": "tests.settings",
     }
     if connection.vendor == "postgresql":
         full_env["DATABASE_URL"] = database_url()
-    full_env.update(env or {})
     command = [sys.executable, "-m", "celery", "-A", "carehub", "worker", "--pool", "solo"]
     command += ["-Q", queue or settings.CELERY_TASK_DEFAULT_QUEUE, "--loglevel", "WARNING"]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat", *args]
