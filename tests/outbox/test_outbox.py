@@ -173,3 +173,32 @@ def test_an_email_whose_sender_died_is_sent_again_after_the_retry_delay(staff_a,
     SideEffectMark.objects.create(key=email_key(notice.pk), sending_at=died)
     assert send_notification_emails.apply(args=([notice.pk], "À lire", "")).get() == 1
     assert SideEffectMark.objects.get(key=email_key(notice.pk)).done_at is not None
+
+
+# --- the drain: the embedded scheduler's every minute (`make run`), and its clean-up -----------------
+
+
+def test_the_embedded_scheduler_drains_what_a_refused_send_left(
+    coordinator_a, site_a, settings, django_capture_on_commit_callbacks
+):
+    from carehub import scheduler
+    from tests.conftest import clear_cache
+
+    with celery_broker(f"redis://127.0.0.1:{free_port()}/0"), django_capture_on_commit_callbacks(execute=True):
+        user = _new_staff(coordinator_a, site_a)
+    clear_cache()  # no slot of the scheduler handled yet
+    jobs = [job for job in scheduler.jobs_from(settings.CELERY_BEAT_SCHEDULE) if job.task == "outbox.tasks.drain"]
+    assert [job.interval for job in jobs] == [60]
+    scheduler.Scheduler(jobs).run_due()
+    assert [m.to for m in mail.outbox] == [[user.email]]
+
+
+def test_sent_rows_and_done_marks_are_forgotten_after_the_keep_days_pending_ones_never(staff_a, settings):
+    old = timezone.now() - timedelta(days=settings.OUTBOX_KEEP_DAYS + 1)
+    OutboxTask.objects.create(key="sent", task="x", due_at=old, sent_at=old)
+    OutboxTask.objects.create(key="pending", task="x", due_at=old)
+    SideEffectMark.objects.create(key="done", sending_at=old, done_at=old)
+    SideEffectMark.objects.create(key="left sending", sending_at=old)
+    outbox.purge_sent()
+    assert sorted(OutboxTask.objects.values_list("key", flat=True)) == ["pending"]
+    assert sorted(SideEffectMark.objects.values_list("key", flat=True)) == ["left sending"]
