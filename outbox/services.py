@@ -49,25 +49,30 @@ def enqueue(task, args: Iterable = (), *, key: str, countdown: int = 0) -> None:
 
 
 def publish(*, key: str, now: datetime | None = None) -> str:
-    """Hand one pending row to the broker (eager: run it) and mark it sent; SENT, BUSY or FAILED."""
-    now = now or timezone.now()
+    """Hand one pending row due by ``now`` to the broker (eager: run it) and mark it sent; SENT, BUSY or FAILED."""
+    clock = timezone.now()
+    now = now or clock
     eager = current_app.conf.task_always_eager
     # Eager runs at once, ignoring an ETA: there a row waits until due; a broker keeps a short ETA.
     ahead = timedelta(seconds=1 if eager else BROKER_COUNTDOWN_MAX + 1)
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=clock)
     claimed = (
         OutboxTask.objects.filter(free, key=key, sent_at__isnull=True)
         .filter(due_at__lte=now + ahead)
-        .update(claimed_until=now + CLAIM, attempts=F("attempts") + 1)
+        .update(claimed_until=clock + CLAIM, attempts=F("attempts") + 1)
     )
     if not claimed:
         return BUSY
     row = OutboxTask.objects.get(key=key)
-    task = current_app.tasks[row.task]
+    task = current_app.tasks.get(row.task)
+    if task is None:  # renamed or removed by a release: said in the log, kept, and not in the others' way
+        OutboxTask.objects.filter(pk=row.pk).update(claimed_until=None, last_error=f"unknown task {row.task}")
+        logger.error("outbox: %s names an unknown task %s", key, row.task)
+        return BUSY
     try:
         # No publish retries: a request waits for one attempt at most; the drain retries.
         task.apply_async(args=row.args, countdown=max(0, (row.due_at - now).total_seconds()), retry=False)
-    except Exception as exc:
+    except Exception as exc:  # the broker's errors vary with the transport: any of them keeps the row
         if not eager:
             OutboxTask.objects.filter(pk=row.pk).update(claimed_until=None, last_error=repr(exc)[:500])
             logger.warning("outbox: broker did not take %s (%r); the drain retries it", key, exc)

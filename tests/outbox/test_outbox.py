@@ -202,3 +202,14 @@ def test_sent_rows_and_done_marks_are_forgotten_after_the_keep_days_pending_ones
     outbox.purge_sent()
     assert sorted(OutboxTask.objects.values_list("key", flat=True)) == ["pending"]
     assert sorted(SideEffectMark.objects.values_list("key", flat=True)) == ["left sending"]
+
+
+def test_a_row_naming_an_unknown_task_is_kept_and_does_not_block_the_others(staff_a):
+    notice = Notification.objects.create(user=staff_a, title="Document à lire")
+    due = timezone.now() - timedelta(minutes=1)
+    OutboxTask.objects.create(key="renamed", task="removed.tasks.gone", due_at=due - timedelta(minutes=1))
+    OutboxTask.objects.create(
+        key="next", task=send_notification_emails.name, args=[[notice.pk], "À lire", ""], due_at=due
+    )
+    assert (outbox.drain(), len(mail.outbox)) == (1, 1)
+    assert OutboxTask.objects.get(key="renamed").last_error == "unknown task removed.tasks.gone"
