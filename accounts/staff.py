@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from carehub import policy
 from directory.models import Assignment, Job, Site, StaffProfile, Unit
+from outbox import services as outbox
 
 from . import sessions
 from .services import two_factor_reset
@@ -117,7 +118,9 @@ def staff_create(
     assignment.full_clean()
     assignment.save()
     if send_welcome:
-        transaction.on_commit(lambda: welcome_email_send(user=user, site=site))
+        from .tasks import send_welcome_email
+
+        outbox.enqueue(send_welcome_email, [user.pk, site.pk], key=f"accounts:welcome:{user.pk}")
     return user
 
 

@@ -1,5 +1,6 @@
 """The Celery application. Eager in the embedded default, a Redis broker in production."""
 
+import logging
 import os
 
 from celery import Celery, signals
@@ -17,3 +18,18 @@ def _beat_heartbeat(sender=None, **kwargs):
     from carehub import heartbeat
 
     heartbeat.on_publish(sender=sender, **kwargs)
+
+
+@signals.worker_ready.connect
+def _drain_outbox(sender=None, **kwargs):
+    # A worker back after an outage sends what waited in the outbox at once, not at beat's next minute.
+    from django.db import connection
+
+    from outbox import services
+
+    try:
+        services.drain()
+    except Exception:  # the database may not be up yet: beat's drain follows within a minute
+        logging.getLogger(__name__).exception("outbox: drain at worker start failed")
+    finally:
+        connection.close()  # the pool's processes must not share this process's connection

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "notifications",
     "backoffice",
     "jobs",  # [jobs] long exports and imports on the Celery worker, with their progress and result file
+    "outbox",  # [outbox] tasks written with the transaction, handed to the broker after commit
 ]
 
 MIDDLEWARE = [
@@ -237,7 +238,26 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+# A worker process killed mid-task (OOM, SIGKILL): its message goes back to the queue at once
+# instead of being acknowledged as failed. Tasks are idempotent (outbox/services.py marks).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+#: Seconds after which Redis gives a task that was taken but never acknowledged to another worker
+#: (its worker died). Redis's default is an hour: an escalation e-mail whose worker died went out an
+#: hour late. Longer than any countdown a task keeps in the broker (retries: ≤ 5 minutes; escalation
+#: delays wait in the outbox table instead), or that message would circulate between workers. A task
+#: running longer than this is delivered a second time: each is idempotent (a job starts once, an
+#: e-mail has its "sending" mark), so the second does nothing.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 10 * 60, minimum=1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Look for abandoned messages every few seconds (kombu: interval × throttle), not every 100 s.
+    "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
+    # A broker that is down or hung answers a publish in seconds: the outbox keeps the task.
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+}
 CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic tasks in its section below
 # Without a broker no beat process runs: the serving process runs CELERY_BEAT_SCHEDULE
 # itself (carehub/scheduler.py), so urgent notes escalate and retention jobs run in `make run`.
@@ -421,6 +441,8 @@ if EMAIL_URL:
     vars().update(environ.Env.email_url_config(EMAIL_URL))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+#: Seconds an SMTP exchange may take: an e-mail marked "sending" ends well before it is sent again.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CareHub <carehub@localhost>", check=email_address)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_BASE_URL = env_str("SITE_BASE_URL", "http://127.0.0.1:8000", check=url("http", "https"))
@@ -606,4 +628,20 @@ EXPORTS_KEEP_HOURS = env_int("EXPORTS_KEEP_HOURS", 24, minimum=1)
 CELERY_BEAT_SCHEDULE["jobs-purge-expired"] = {
     "task": "jobs.tasks.purge_expired_jobs",
     "schedule": 15 * 60.0,
+}
+# [outbox] work after commit (outbox/): never fails the request, never lost, sent once
+#: Days a sent task and a done side-effect mark are kept (then the drain forgets them).
+OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 7, minimum=1)
+#: Seconds after which an e-mail marked "sending" by a task that never finished (its worker died)
+#: is sent again: at least once. No more than the visibility timeout, so the redelivered task sends it.
+OUTBOX_SENDING_RETRY_AFTER = env_int("OUTBOX_SENDING_RETRY_AFTER", 5 * 60, minimum=1)
+if OUTBOX_SENDING_RETRY_AFTER > CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "OUTBOX_SENDING_RETRY_AFTER must not exceed CELERY_VISIBILITY_TIMEOUT: a redelivered task would skip its e-mail."
+    )
+CELERY_BEAT_SCHEDULE["outbox-drain"] = {
+    "task": "outbox.tasks.drain",
+    "schedule": 60.0,
+    # A drain nobody ran in time is replaced by the next one.
+    "options": {"expires": 60},
 }

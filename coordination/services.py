@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from carehub import policy
 from directory.models import NURSING_JOBS, StaffProfile
 from directory.selectors import site_managers, unit_nurses
+from outbox import services as outbox
 
 from .models import (
     CareNote,
@@ -137,8 +138,11 @@ def resident_alerts_check(*, user, resident: Resident) -> None:
 def _enqueue_escalation(note: CareNote, delay_seconds: int) -> None:
     from .tasks import escalate_urgent_note
 
-    note_id = note.pk
-    transaction.on_commit(lambda: escalate_urgent_note.apply_async((note_id,), countdown=delay_seconds))
+    # Held in the outbox until due (from the note's time): a broker outage neither fails the note
+    # nor loses its escalation.
+    due = note.created_at + timedelta(seconds=delay_seconds)
+    countdown = max(0, int((due - timezone.now()).total_seconds()))
+    outbox.enqueue(escalate_urgent_note, [note.pk], key=f"coordination:escalation:{note.pk}", countdown=countdown)
 
 
 @transaction.atomic

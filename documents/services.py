@@ -130,10 +130,12 @@ def _new_version(*, document, checked: _Checked, blob: str, user, comment: str, 
 
 
 def _enqueue_preview(version: DocumentVersion) -> None:
+    from outbox import services as outbox
+
     from .tasks import make_preview
 
     version_id = version.pk
-    transaction.on_commit(lambda: make_preview.delay(version_id))
+    outbox.enqueue(make_preview, [version_id], key=f"documents:preview:{version_id}")
 
 
 def document_upload(*, folder: Folder, uploaded, user, title: str = "", comment: str = "") -> Document:

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from carehub.access_log import log_access
 from carehub.models import AccessLog
+from outbox import services as outbox
 
 from . import registry
 from .models import Job
@@ -46,6 +47,8 @@ def job_submit(*, request, kind: str, parameters: dict, title: str) -> Job:
     running = Job.objects.active().filter(requester=user, request_key=key).first()
     if running is not None:
         return running
+    from .tasks import run_job
+
     try:
         with transaction.atomic():
             job = Job.objects.create(
@@ -56,11 +59,9 @@ def job_submit(*, request, kind: str, parameters: dict, title: str) -> Job:
                 title=title[:255],
                 language=translation.get_language() or settings.LANGUAGE_CODE,
             )
+            outbox.enqueue(run_job, [job.pk], key=f"jobs:run:{job.pk}")
     except IntegrityError:  # the same request, a moment earlier, in another process
         return Job.objects.active().get(requester=user, request_key=key)
-    from .tasks import run_job
-
-    transaction.on_commit(lambda: run_job.delay(job.pk))
     return job
 
 

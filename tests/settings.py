@@ -16,7 +16,8 @@ from carehub.settings import *  # noqa: E402, F403
 from carehub.settings import CACHES, CHANNEL_LAYERS, REDIS_URL, STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In memory; a worker that must reach a real mail server (tests/faults/) is given another backend.
+EMAIL_BACKEND = env_str("TESTS_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 # Eager by default; the tests with a real worker set CELERY_TASK_ALWAYS_EAGER=0 for it.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 # Tests drive the scheduler themselves (tests/carehub/test_scheduler.py).

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carehub.ids import parse_uuid
+from outbox import services as outbox
 from portal import presentation
 
 from .. import duty, realtime, selectors
@@ -168,8 +169,12 @@ def _message_create(conversation, sender, body, token, urgent, duty_role, reache
     if urgent:
         from ..tasks import escalate_urgent_message
 
-        delay = settings.MESSAGING_ESCALATION_DELAY
-        transaction.on_commit(lambda: escalate_urgent_message.apply_async((message.pk,), countdown=delay))
+        outbox.enqueue(
+            escalate_urgent_message,
+            [message.pk],
+            key=f"messaging:escalation:{message.pk}",
+            countdown=settings.MESSAGING_ESCALATION_DELAY,
+        )
     return message
 
 

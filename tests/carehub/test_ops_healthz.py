@@ -1,12 +1,10 @@
 """/healthz and the heartbeats of the Celery worker and beat; every check answers within ~2 s."""
 
 import json
-import os
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from http import HTTPStatus
 from pathlib import Path
@@ -16,6 +14,7 @@ from django.test import Client
 
 from carehub import heartbeat, scheduler
 from tests.conftest import clear_cache
+from tests.processes import celery_worker
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -175,37 +174,9 @@ def test_a_hung_redis_answers_503_within_seconds(beating, settings, own_redis):
 def test_a_real_worker_and_beat_write_their_heartbeats(beating, settings, tmp_path):
     """Celery worker with embedded beat against the Redis broker; then beat's death shows."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    env = {
-        **os.environ,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "HEALTH_HEARTBEAT_INTERVAL": "1",
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-    }
     started = time.time()
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "carehub",
-            "worker",
-            "--beat",
-            "--schedule",
-            str(tmp_path / "beat-schedule"),
-            "--pool",
-            "solo",
-            "-Q",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    beat = ("--beat", "--schedule", str(tmp_path / "beat-schedule"))
+    with celery_worker(env={"HEALTH_HEARTBEAT_INTERVAL": "1"}, args=beat):
         deadline = time.monotonic() + 60
         seen = heartbeat.recorded()
         while time.monotonic() < deadline and not all((seen[role] or 0) > started for role in seen):
@@ -214,12 +185,6 @@ def test_a_real_worker_and_beat_write_their_heartbeats(beating, settings, tmp_pa
         assert all((seen[role] or 0) > started for role in seen), seen
         status, body = _health()
         assert (status, body["checks"]["worker"], body["checks"]["beat"]) == (HTTPStatus.OK, "ok", "ok")
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
     # Worker and beat gone: their heartbeats age; past the thresholds, beat's answers 503.
     settings.HEALTH_BEAT_MAX_AGE = settings.HEALTH_WORKER_MAX_AGE = 1
     time.sleep(2.5)

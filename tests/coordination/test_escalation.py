@@ -3,24 +3,23 @@
 Eager in the embedded run; with a real Celery worker and Redis in the PostgreSQL/Redis run.
 """
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from coordination import services, tasks
 from coordination.models import CareNote, SiteCareSettings
 from directory.models import Job
 from notifications.models import Notification
+from outbox import services as outbox
+from outbox.models import OutboxTask
 from tests.coordination.factories import CareNoteFactory, ResidentFactory, target
 from tests.factories import UnitFactory, make_staff
+from tests.processes import celery_worker
 
 
 @pytest.fixture
@@ -104,26 +103,21 @@ def test_retracted_and_routine_notes_are_not_escalated(team, resident, coordinat
     assert not Notification.objects.exists()
 
 
-def test_delay_is_a_site_setting_and_enqueued_on_commit(team, resident, site_a, monkeypatch):
+def test_delay_is_a_site_setting_and_enqueued_on_commit(team, resident, site_a, django_capture_on_commit_callbacks):
     SiteCareSettings.objects.create(site=site_a, escalation_delay_minutes=5)
     resident.site.refresh_from_db()
-    sent = []
-    monkeypatch.setattr(
-        tasks.escalate_urgent_note, "apply_async", lambda args, countdown: sent.append((args, countdown))
-    )
-    from django.test import TestCase
-
-    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         note, _ = services.care_note_create(
             author=team["author"], resident=resident, target=target(), data="x", priority="urgent"
         )
-    assert sent == []  # nothing before commit
-    for callback in callbacks:
-        callback()
-    assert sent == [((note.pk,), 300)]
-    # 6 minutes later it is due with this site's delay.
+    row = OutboxTask.objects.get(key=f"coordination:escalation:{note.pk}")
+    assert (row.task, row.args, row.sent_at) == (tasks.escalate_urgent_note.name, [note.pk], None)
+    assert row.due_at - note.created_at == pytest.approx(timedelta(minutes=5), abs=timedelta(seconds=2))
+    # 6 minutes later it is due with this site's delay: the drain hands it over and it escalates.
     CareNote.objects.filter(pk=note.pk).update(created_at=timezone.now() - timedelta(minutes=6))
-    assert services.urgent_note_escalate(note_id=note.pk) == 2
+    OutboxTask.objects.filter(pk=row.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    assert outbox.drain() == 1
+    assert _recipients() == {"ide@carehub.test", "idec.a@carehub.test"}
 
 
 def test_old_outage_notes_are_left_to_humans(team, resident):
@@ -138,42 +132,11 @@ def test_old_outage_notes_are_left_to_humans(team, resident):
 @pytest.mark.django_db(transaction=True)
 def test_escalation_by_a_real_worker(team, resident, settings):
     """A Celery worker process, the Redis broker and the test database (committed rows)."""
-    from carehub.celery import app
-
     note = CareNoteFactory(
         resident=resident, author=team["author"], priority="urgent", created_at=timezone.now() - timedelta(minutes=20)
     )
     queue = f"coordination-test-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DATABASE_CONN_MAX_AGE": "0",
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "carehub",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            queue,
-            "--loglevel",
-            "WARNING",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
+    with celery_worker(queue=queue):
         # Twice and the sweep: the claim on the note makes it one escalation.
         tasks.escalate_urgent_note.apply_async((note.pk,), queue=queue)
         tasks.escalate_urgent_note.apply_async((note.pk,), queue=queue)
@@ -185,10 +148,3 @@ def test_escalation_by_a_real_worker(team, resident, settings):
         assert Notification.objects.count() == 2
         note.refresh_from_db()
         assert note.escalated_at is not None
-    finally:
-        app.conf.task_always_eager = previous
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()

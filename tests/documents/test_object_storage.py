@@ -27,7 +27,6 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from moto.server import ThreadedMotoServer
@@ -42,6 +41,7 @@ from documents.tasks import purge_bin
 from documents.uploads import CHUNK_SIZE, partial_dir
 from tests.directory.factories import jpeg_bytes
 from tests.documents.factories import make_document, pdf_bytes, png_bytes, upload
+from tests.processes import celery_worker, output
 
 pytestmark = pytest.mark.django_db
 
@@ -375,41 +375,16 @@ def test_another_process_sees_the_same_objects(bucket, s3_endpoint, verified_cli
 @pytest.mark.django_db(transaction=True)
 def test_a_real_celery_worker_previews_from_the_bucket(bucket, s3_endpoint, coordinator_a, folder_a):
     """The worker is another process with the same environment: it reads the object, writes the thumbnail."""
-    from carehub.celery import app
-
-    database = connection.settings_dict
     env = _process_environment(
-        s3_endpoint,
-        bucket.name,
-        DATABASE_URL=f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        CELERY_TASK_ALWAYS_EAGER="0",
-        DJANGO_SETTINGS_MODULE="tests.settings",  # this test process's queue
-        MEDIA_ROOT=str(Path(django_settings.MEDIA_ROOT) / "unused-by-the-worker"),
+        s3_endpoint, bucket.name, MEDIA_ROOT=str(Path(django_settings.MEDIA_ROOT) / "unused-by-the-worker")
     )
-    worker = subprocess.Popen(  # noqa: S603 - our own interpreter
-        [sys.executable, "-m", "celery", "-A", "carehub", "worker", "--pool", "solo", "--loglevel", "WARNING"]
-        + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=django_settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
+    with celery_worker(env=env) as worker:
         document = make_document(folder_a, coordinator_a, content=pdf_bytes("Hydratation : proposer à boire"))
         version = DocumentVersion.objects.get(pk=document.current_version_id)
         deadline = time.monotonic() + 60
         while version.preview_status == DocumentVersion.Preview.PENDING and time.monotonic() < deadline:
             time.sleep(0.5)
             version.refresh_from_db()
-        assert version.preview_status == DocumentVersion.Preview.READY, worker.poll()
+        assert version.preview_status == DocumentVersion.Preview.READY, output(worker)
         assert "Hydratation" in version.extracted_text
         assert bucket.read(version.thumbnail.name).startswith(b"\x89PNG")
-    finally:
-        app.conf.task_always_eager = previous
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()

@@ -1,10 +1,6 @@
 """Previews: thumbnails and PDF text made by the Celery task, eagerly and by a real worker."""
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -15,6 +11,7 @@ from documents.models import DocumentVersion
 from documents.previews import version_preview_make
 from documents.tasks import make_preview
 from tests.documents.factories import make_document, pdf_bytes, png_bytes
+from tests.processes import celery_worker, output
 
 pytestmark = pytest.mark.django_db
 
@@ -98,41 +95,7 @@ def test_postgres_search_uses_french_stemming(staff_a, coordinator_a, folder_a):
 @pytest.mark.django_db(transaction=True)
 def test_real_celery_worker_makes_the_preview(coordinator_a, folder_a, media_root, django_capture_on_commit_callbacks):
     """A real worker process, the Redis broker, the test database: the task runs out of process."""
-    from carehub.celery import app
-
-    db_name = connection.settings_dict["NAME"]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{connection.settings_dict['USER']}@{connection.settings_dict['HOST']}:"
-        f"{connection.settings_dict['PORT']}/{db_name}",
-        "MEDIA_ROOT": str(media_root),
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DJANGO_SETTINGS_MODULE": "tests.settings",  # this test process's queue
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "carehub",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=Path(django_settings.BASE_DIR),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
+    with celery_worker(env={"MEDIA_ROOT": str(media_root)}) as worker:
         document = make_document(folder_a, coordinator_a, content=pdf_bytes("Dénutrition : peser chaque mois"))
         # The upload enqueued the task on commit (autocommit here): nothing else is sent.
         version = DocumentVersion.objects.get(pk=document.current_version_id)
@@ -140,13 +103,6 @@ def test_real_celery_worker_makes_the_preview(coordinator_a, folder_a, media_roo
         while version.preview_status == DocumentVersion.Preview.PENDING and time.monotonic() < deadline:
             time.sleep(0.5)
             version.refresh_from_db()
-        assert version.preview_status == DocumentVersion.Preview.READY, worker.poll()
+        assert version.preview_status == DocumentVersion.Preview.READY, output(worker)
         assert "Dénutrition" in version.extracted_text
         assert (media_root / version.thumbnail.name).exists()
-    finally:
-        app.conf.task_always_eager = previous
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()

@@ -26,6 +26,7 @@ from django.test import Client
 from messaging import services
 from tests.conftest import login_verified
 from tests.messaging.factories import group_with
+from tests.processes import celery_worker, output
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -187,36 +188,8 @@ def test_messages_cross_daphne_nodes_both_ways(daphne_pair, staff_a, coordinator
 
 @pytest.fixture
 def celery_worker_process():
-    from carehub.celery import app
-
-    env = _subprocess_env(MESSAGING_ESCALATION_DELAY="2", CELERY_TASK_ALWAYS_EAGER="0")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "carehub",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
+    with celery_worker(env=_subprocess_env(MESSAGING_ESCALATION_DELAY="2")) as process:
         yield process
-    finally:
-        app.conf.task_always_eager = eager
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def _wait_for(predicate, timeout: float = 40.0) -> bool:
@@ -248,9 +221,7 @@ def test_escalation_by_a_real_worker(settings, celery_worker_process, site_a, st
     ).message
     assert _wait_for(
         lambda: Notification.objects.filter(user=on_call, kind="urgent_message", emailed_at__isnull=False).exists()
-    ), (
-        f"worker: {celery_worker_process.stderr.read1().decode()[-2000:] if celery_worker_process.poll() is not None else 'running'}"
-    )
+    ), f"worker: {output(celery_worker_process)}"
     notice = Notification.objects.get(user=on_call, kind="urgent_message")
     assert notice.url.endswith(f"#m-{ignored.pk}")
     assert Message.objects.get(pk=ignored.pk).escalated_at is not None
