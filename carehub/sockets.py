@@ -17,8 +17,13 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+
+#: What the Redis channel layer raises when Redis is down or hung past its socket timeout
+#: (TimeoutError is an OSError).
+LAYER_ERRORS = (RedisError, OSError)
 
 #: Event type telling every socket of a person to re-check its session and close if it ended
 #: (handled by ``sockets_check`` on consumers).

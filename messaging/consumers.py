@@ -24,6 +24,7 @@ socket gets only the family form of a frame (portal.presentation), or nothing.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from datetime import datetime
@@ -31,14 +32,16 @@ from datetime import datetime
 from channels.db import database_sync_to_async as _database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.db import close_old_connections
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import sessions
 from accounts.services import second_factor_passed
 from carehub import logs, metrics, policy, presence
+from carehub.errors import DATABASE_ERRORS, RETRY_AFTER_SECONDS
 from carehub.ids import parse_uuid
-from carehub.sockets import person_group
+from carehub.sockets import LAYER_ERRORS, person_group
 from portal import presentation
 
 from . import realtime, selectors, services
@@ -51,14 +54,29 @@ logger = logging.getLogger(__name__)
 def database_sync_to_async(func):
     """Run ORM work in the thread pool rather than the one shared "thread-sensitive" thread:
     sends of different sockets then wait on PostgreSQL in parallel. Each socket still
-    handles its frames one after the other (the consumer awaits each), so its order holds."""
-    return _database_sync_to_async(func, thread_sensitive=False)
+    handles its frames one after the other (the consumer awaits each), so its order holds.
+
+    Old connections are closed inside the call too: channels closes them around it, outside the
+    context the ORM runs in, where it sees none. Without this, a backend terminated by a
+    PostgreSQL restart stayed that thread's connection for good, every later frame failing."""
+
+    @functools.wraps(func)
+    def with_fresh_connection(*args, **kwargs):
+        close_old_connections()  # and arms CONN_HEALTH_CHECKS for this call's first query
+        try:
+            return func(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return _database_sync_to_async(with_fresh_connection, thread_sensitive=False)
 
 
 #: Close codes (4000-4999 are the application's).
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_SESSION_ENDED = 4408
+#: Redis (the channel layer) or the database could not be reached: the page still works, the client retries later.
+CLOSE_UNAVAILABLE = 4503
 #: Channel-layer event to the sockets of a person one of whose sockets closed (handled by ``presence_reassert``).
 PRESENCE_REASSERT = "presence.reassert"
 
@@ -74,6 +92,49 @@ def _session_still_valid(user, session) -> bool:
 
 
 class MessagingConsumer(AsyncJsonWebsocketConsumer):
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        except LAYER_ERRORS:
+            # The loop reading this socket's channel from Redis failed (Redis down or hung).
+            await self._live_unavailable()
+
+    async def dispatch(self, message):
+        try:
+            await super().dispatch(message)
+        except LAYER_ERRORS:
+            await self._live_unavailable()
+        except DATABASE_ERRORS:
+            if message.get("type") != "websocket.connect":
+                # A channel-layer event (frames sent to the client) could not read the database: it
+                # is a nudge only, the client's next sync replays what it missed.
+                logger.warning("messaging socket: database unavailable during %s", message.get("type"))
+                return
+            await self._live_unavailable()
+
+    async def _live_unavailable(self) -> None:
+        """Tell the client that live messaging is down for now (it shows it; the page still works,
+        sends fall back to the plain form) and close: it reconnects later, by itself."""
+        if getattr(self, "closing", False):
+            return
+        self.closing = True
+        logger.warning("messaging socket: channel layer or database unreachable, closing with %s", CLOSE_UNAVAILABLE)
+        self._count_closed()
+        if getattr(self, "user", None) is not None and self.user.is_authenticated:
+            if not getattr(self, "accepted", False):
+                await self.accept()
+            with translation.override(self._language()):
+                await self._error(
+                    "live_unavailable",
+                    _("Live messaging is unavailable for now. The page still works: reload it to see new messages."),
+                )
+        await self.close(code=CLOSE_UNAVAILABLE)
+
+    def _count_closed(self) -> None:
+        if getattr(self, "counted_open", False):
+            self.counted_open = False
+            metrics.SOCKETS_OPEN.labels("messaging").dec()
+
     async def connect(self):
         self.user = self.scope.get("user")
         self.subscribed: dict[int, str] = {}  # conversation id → public id
@@ -91,6 +152,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         await self.accept()
+        self.accepted = True
         self.counted_open = True
         metrics.SOCKETS_OPEN.labels("messaging").inc()
         await self.channel_layer.group_add(person_group(self.user.pk), self.channel_name)
@@ -117,9 +179,14 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def disconnect(self, code):
-        if getattr(self, "counted_open", False):
-            self.counted_open = False
-            metrics.SOCKETS_OPEN.labels("messaging").dec()
+        self._count_closed()
+        try:
+            await self._leave()
+        except LAYER_ERRORS + DATABASE_ERRORS:
+            # Group memberships expire in Redis by themselves, presence entries with their TTL.
+            logger.warning("messaging socket: could not leave the channel layer cleanly")
+
+    async def _leave(self) -> None:
         for conversation_id in list(getattr(self, "subscribed", {})):
             await self.channel_layer.group_discard(conversation_group(conversation_id), self.channel_name)
         if getattr(self, "joined_person_group", False):
@@ -210,7 +277,29 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             await self._error("invalid", _("Unknown frame type."), ref=content.get("type"))
             return
         with translation.override(self._language()):
-            await handler(content)
+            try:
+                await handler(content)
+            except DATABASE_ERRORS as exc:
+                # The database went away (restart, failover, terminated backend): not the person's
+                # fault nor a refusal. The socket stays open; the next frame gets a fresh connection.
+                logger.warning(
+                    "messaging socket: database unavailable during a %s frame (%s)",
+                    content.get("type"),
+                    type(exc).__name__,  # not its text, which could quote a query's values
+                )
+                if content.get("type") == "send":
+                    message = _(
+                        "The message was not sent: the service is briefly unavailable. Its text is kept: send it again in a moment."
+                    )
+                else:
+                    message = _("Live messaging is briefly interrupted: it resumes by itself in a moment.")
+                await self._error(
+                    "retry",
+                    message,
+                    client_token=content.get("client_token"),
+                    conversation=content.get("conversation"),
+                    retry_after=RETRY_AFTER_SECONDS,
+                )
 
     def _language(self) -> str:
         cookie = (self.scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME, "")
