@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carehub import policy
+from carehub.queue import enqueue_on_commit
 from directory.models import NURSING_JOBS, StaffProfile
 from directory.selectors import site_managers, unit_nurses
 
@@ -138,7 +139,7 @@ def _enqueue_escalation(note: CareNote, delay_seconds: int) -> None:
     from .tasks import escalate_urgent_note
 
     note_id = note.pk
-    transaction.on_commit(lambda: escalate_urgent_note.apply_async((note_id,), countdown=delay_seconds))
+    enqueue_on_commit(escalate_urgent_note, note_id, countdown=delay_seconds)
 
 
 @transaction.atomic

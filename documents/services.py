@@ -21,6 +21,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carehub.queue import enqueue_on_commit
+
 from . import detection, selectors
 from .models import Document, DocumentVersion, Folder, ReadConfirmation, ReadingRequirement, version_upload_to
 from .scanning import ScanUnavailable, get_scanner
@@ -133,7 +135,7 @@ def _enqueue_preview(version: DocumentVersion) -> None:
     from .tasks import make_preview
 
     version_id = version.pk
-    transaction.on_commit(lambda: make_preview.delay(version_id))
+    enqueue_on_commit(make_preview, version_id)
 
 
 def document_upload(*, folder: Folder, uploaded, user, title: str = "", comment: str = "") -> Document:

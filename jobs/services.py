@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from carehub.access_log import log_access
 from carehub.models import AccessLog
+from carehub.queue import enqueue_on_commit
 
 from . import registry
 from .models import Job
@@ -60,7 +61,7 @@ def job_submit(*, request, kind: str, parameters: dict, title: str) -> Job:
         return Job.objects.active().get(requester=user, request_key=key)
     from .tasks import run_job
 
-    transaction.on_commit(lambda: run_job.delay(job.pk))
+    enqueue_on_commit(run_job, job.pk)
     return job
 
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from carehub.queue import enqueue_on_commit
+
 from .models import Notification
 
 
@@ -54,7 +56,7 @@ def notify(
             )
         else:
             ids = [n.pk for n in created]
-        transaction.on_commit(lambda: send_notification_emails.delay(ids, email_subject, email_body or ""))
+        enqueue_on_commit(send_notification_emails, ids, email_subject, email_body or "")
     return created
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carehub.ids import parse_uuid
+from carehub.queue import enqueue_on_commit
 from portal import presentation
 
 from .. import duty, realtime, selectors
@@ -173,7 +174,7 @@ def _message_create(conversation, sender, body, token, urgent, duty_role, reache
         from ..tasks import escalate_urgent_message
 
         delay = settings.MESSAGING_ESCALATION_DELAY
-        transaction.on_commit(lambda: escalate_urgent_message.apply_async((message.pk,), countdown=delay))
+        enqueue_on_commit(escalate_urgent_message, message.pk, countdown=delay)
     return message
 
 

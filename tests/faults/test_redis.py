@@ -186,3 +186,38 @@ async def test_socket_works_again_when_redis_thaws(nurse, staff_a, own_redis):
     comm = await open_socket(staff_a, nurse)
     await comm.disconnect()
     assert comm.hello["type"] == "hello"
+
+
+# --- Celery's broker ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def broker_on_own_redis(own_redis):
+    """Tasks really queued, on the test's own Redis (with the production broker options)."""
+    from carehub.celery import app
+
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=own_redis.url, task_always_eager=False)
+    app._after_fork()  # forget the producer pool of the previous broker
+    yield
+    app.conf.update(saved)
+    app._after_fork()
+
+
+@pytest.mark.parametrize("failure", ["kill", "freeze"])
+def test_urgent_note_is_saved_fast_with_the_broker_gone(nurse, site_a, unit_a, broker_on_own_redis, own_redis, failure):
+    """The note commits, then its escalation task cannot be queued: the page still answers (the
+    periodic sweep escalates it), fast."""
+    from coordination.models import CareNote
+    from tests.coordination.factories import ResidentFactory, default_targets
+
+    default_targets()
+    resident = ResidentFactory(site=site_a, unit=unit_a)
+    getattr(own_redis, failure)()
+    started = time.monotonic()
+    response = nurse.post(
+        reverse("coordination:note_create", args=[resident.public_id]),
+        {"target": "chute", "data": "Chute dans la chambre.", "priority": "urgent", "client_token": str(uuid.uuid4())},
+    )
+    elapsed = time.monotonic() - started
+    assert (response.status_code, CareNote.objects.count(), elapsed < FAST) == (HTTPStatus.FOUND, 1, True), elapsed
