@@ -15,8 +15,11 @@ from dataclasses import dataclass
 
 import redis
 from django.conf import settings
+from redis.exceptions import RedisError
 
-from carehub.sockets import LAYER_ERRORS
+#: What the Redis channel layer raises when Redis is down or hung past its socket timeout
+#: (TimeoutError is an OSError).
+LAYER_ERRORS = (RedisError, OSError)
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,16 @@ def live_messaging_available() -> bool:
             known.checking = True
             threading.Thread(target=_check, args=(address,), name="live-status", daemon=True).start()
         return known.available
+
+
+def mark(*, available: bool) -> None:
+    """A call to the channel layer just failed, or worked: believe it until the next check."""
+    address = _address()
+    if address is None:
+        return
+    with _lock:
+        known = _known.setdefault(address, _Known())
+        known.available, known.checked_at = available, time.monotonic()
 
 
 def _check(address: str) -> None:

@@ -200,11 +200,12 @@ if not REDIS_URL and (CACHE_REDIS_URL or CHANNEL_LAYER_REDIS_URL):
 # --- Cache, channel layer, Celery --------------------------------------------
 # Redis may die or hang (SIGSTOP, a full network buffer): every client of it gives up quickly, so
 # pages answer. A dead Redis refuses at once; a hung one costs at most its socket timeout per call.
-REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 0.5, above=0)
-REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.5, above=0)
-#: Longer than the channel layer's one-second blocking read (carehub/layers.py), which it must
+# Redis answers a healthy call in a millisecond or so: a quarter of a second is ample.
+REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 0.25, above=0)
+REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.25, above=0)
+#: Longer than the channel layer's half-second blocking read (carehub/layers.py), which it must
 #: outlast: an idle socket's receive loop would otherwise die with "Timeout reading" (close 1011).
-CHANNEL_REDIS_SOCKET_TIMEOUT = env_int("CHANNEL_REDIS_SOCKET_TIMEOUT", 2, minimum=2)
+CHANNEL_REDIS_SOCKET_TIMEOUT = env_float("CHANNEL_REDIS_SOCKET_TIMEOUT", 1.0, above=0.5)
 #: Seconds a process trusts its last look at the channel layer's Redis (the pages' "live messaging
 #: unavailable" banner, carehub/live_status.py: checked in the background, never in the request).
 LIVE_STATUS_CHECK_INTERVAL = env_float("LIVE_STATUS_CHECK_INTERVAL", 10.0, above=0)

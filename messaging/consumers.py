@@ -38,10 +38,11 @@ from django.utils.translation import gettext as _
 
 from accounts import sessions
 from accounts.services import second_factor_passed
-from carehub import logs, metrics, policy, presence
+from carehub import live_status, logs, metrics, policy, presence
 from carehub.errors import DATABASE_ERRORS, RETRY_AFTER_SECONDS
 from carehub.ids import parse_uuid
-from carehub.sockets import LAYER_ERRORS, person_group
+from carehub.live_status import LAYER_ERRORS
+from carehub.sockets import person_group
 from portal import presentation
 
 from . import realtime, selectors, services
@@ -97,27 +98,29 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             await super().__call__(scope, receive, send)
         except LAYER_ERRORS:
             # The loop reading this socket's channel from Redis failed (Redis down or hung).
-            await self._live_unavailable()
+            await self._live_unavailable(layer_failed=True)
 
     async def dispatch(self, message):
         try:
             await super().dispatch(message)
         except LAYER_ERRORS:
-            await self._live_unavailable()
+            await self._live_unavailable(layer_failed=True)
         except DATABASE_ERRORS:
             if message.get("type") != "websocket.connect":
                 # A channel-layer event (frames sent to the client) could not read the database: it
                 # is a nudge only, the client's next sync replays what it missed.
                 logger.warning("messaging socket: database unavailable during %s", message.get("type"))
                 return
-            await self._live_unavailable()
+            await self._live_unavailable(layer_failed=False)
 
-    async def _live_unavailable(self) -> None:
+    async def _live_unavailable(self, *, layer_failed: bool) -> None:
         """Tell the client that live messaging is down for now (it shows it; the page still works,
         sends fall back to the plain form) and close: it reconnects later, by itself."""
         if getattr(self, "closing", False):
             return
         self.closing = True
+        if layer_failed:
+            live_status.mark(available=False)  # this process's pages show the banner at once
         logger.warning("messaging socket: channel layer or database unreachable, closing with %s", CLOSE_UNAVAILABLE)
         self._count_closed()
         if getattr(self, "user", None) is not None and self.user.is_authenticated:
@@ -156,6 +159,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         self.counted_open = True
         metrics.SOCKETS_OPEN.labels("messaging").inc()
         await self.channel_layer.group_add(person_group(self.user.pk), self.channel_name)
+        live_status.mark(available=True)  # Redis answers: this process's broadcasts resume at once
         self.joined_person_group = True
         await self._resubscribe()
         changed = await database_sync_to_async(presence.presence_beat)(self.user.pk, self.channel_name, presence.ONLINE)
