@@ -29,7 +29,8 @@ RETRY_AFTER_SECONDS = 10
 
 
 def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
+    """Scripts: fetch asking for JSON, and htmx (static/js/carehub.js shows the message)."""
+    return "application/json" in request.headers.get("Accept", "") or request.headers.get("HX-Request") == "true"
 
 
 def service_unavailable(request, *, code: str = "database_unavailable") -> HttpResponse:

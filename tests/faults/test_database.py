@@ -104,6 +104,11 @@ def test_postgres_terminated_backend_answers_json_to_scripts(nurse_client, resid
     assert (response.status_code, response.json()["code"]) == (HTTPStatus.SERVICE_UNAVAILABLE, "database_unavailable")
 
 
+def test_postgres_terminated_backend_answers_json_to_htmx(nurse_client, resident, postgres_backend_terminated):
+    response = _post_note(nurse_client, resident, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["retry_after"] == 10
+
+
 def test_postgres_next_request_after_termination_works(nurse_client, resident, postgres_backend_terminated):
     _post_note(nurse_client, resident)
     response = _post_note(nurse_client, resident)
