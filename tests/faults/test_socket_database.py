@@ -41,7 +41,10 @@ async def _next(comm, wanted):
 
 
 class SqliteLock:
-    """Another connection to the in-memory test database writing the conversations' table."""
+    """Another connection to the in-memory test database writing a table (the conversations' by default)."""
+
+    def __init__(self, table: str = Conversation._meta.db_table):
+        self.table = table
 
     def __enter__(self):
         if connection.vendor != "sqlite":
@@ -49,7 +52,7 @@ class SqliteLock:
         assert connection.is_in_memory_db()
         self.other = sqlite3.connect(connection.settings_dict["NAME"], uri=True, isolation_level=None)
         self.other.execute("BEGIN IMMEDIATE")
-        self.other.execute(f"UPDATE {Conversation._meta.db_table} SET title = title")
+        self.other.execute(f"DELETE FROM {self.table} WHERE id < 0")  # takes the table's write lock
         return self
 
     def __exit__(self, *exc):
@@ -57,11 +60,13 @@ class SqliteLock:
         self.other.close()
 
 
-async def test_sqlite_locked_conversation_answers_retry_frame_then_sends(staff_a, coordinator_a):
+@pytest.mark.parametrize("table", [Conversation._meta.db_table, Message._meta.db_table])
+async def test_sqlite_locked_table_answers_retry_frame_then_sends(staff_a, coordinator_a, table):
+    """Resolving the conversation, or saving the message, fails: "retry", then the same socket sends."""
     conversation = await sync_to_async(group_with)(staff_a, coordinator_a)
     comm = await open_socket(staff_a)
     token = str(uuid.uuid4())
-    with SqliteLock():
+    with SqliteLock(table):
         await comm.send_json_to(_send_frame(conversation, token))
         failed = await _next(comm, ("error", "sent"))
     await comm.send_json_to(_send_frame(conversation, token))
@@ -114,11 +119,13 @@ def _terminate_backend_waiting_on(table: str) -> int:
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL: set DATABASE_URL")
-async def test_postgres_terminated_backend_answers_retry_frame_then_sends(staff_a, coordinator_a):
+@pytest.mark.parametrize("table", [Conversation._meta.db_table, Message._meta.db_table])
+async def test_postgres_terminated_backend_answers_retry_frame_then_sends(staff_a, coordinator_a, table):
+    """Terminated while resolving the conversation, or while saving the message (in its transaction)."""
     conversation = await sync_to_async(group_with)(staff_a, coordinator_a)
     comm = await open_socket(staff_a)
     token = str(uuid.uuid4())
-    killer = asyncio.create_task(asyncio.to_thread(_terminate_backend_waiting_on, Conversation._meta.db_table))
+    killer = asyncio.create_task(asyncio.to_thread(_terminate_backend_waiting_on, table))
     await asyncio.sleep(0.3)  # the lock is held before the frame arrives
     await comm.send_json_to(_send_frame(conversation, token))
     failed = await _next(comm, ("error", "sent"))
