@@ -35,15 +35,20 @@ def _wants_json(request) -> bool:
 
 def service_unavailable(request, *, code: str = "database_unavailable") -> HttpResponse:
     """503 in the person's language, rendered without the database (no context processor)."""
+    sent = request.method not in ("GET", "HEAD", "OPTIONS")
     with translation.override(translation.get_language_from_request(request)):
-        message = _("CareHub is briefly unavailable. What you just sent was not saved: try again in a moment.")
+        if sent:
+            message = _("CareHub is briefly unavailable. What you just sent was not saved: try again in a moment.")
+        else:
+            message = _("CareHub is briefly unavailable: try again in a moment.")
         if _wants_json(request):
             response: HttpResponse = JsonResponse(
                 {"errors": [message], "code": code, "retry_after": RETRY_AFTER_SECONDS},
                 status=HTTPStatus.SERVICE_UNAVAILABLE,
             )
         else:
-            content = loader.render_to_string("503.html", {"message": message, "retry_after": RETRY_AFTER_SECONDS})
+            context = {"message": message, "retry_after": RETRY_AFTER_SECONDS, "sent": sent}
+            content = loader.render_to_string("503.html", context)
             response = HttpResponse(content, status=HTTPStatus.SERVICE_UNAVAILABLE)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)

@@ -118,20 +118,46 @@ def test_postgres_next_request_after_termination_works(nurse_client, resident, p
 # --- SQLite ---------------------------------------------------------------------------------
 
 
+class SqliteLock:
+    """Another connection to the in-memory test database holds the write lock of ``table``."""
+
+    def __init__(self, table: str):
+        self.table = table
+
+    def __enter__(self):
+        if connection.vendor != "sqlite":
+            pytest.skip("SQLite only")
+        assert connection.is_in_memory_db()
+        self.other = sqlite3.connect(connection.settings_dict["NAME"], uri=True, isolation_level=None)
+        self.other.execute("BEGIN IMMEDIATE")
+        self.other.execute(f"DELETE FROM {self.table} WHERE 0")  # takes the table's write lock
+        return self
+
+    def __exit__(self, *exc):
+        self.other.execute("ROLLBACK")
+        self.other.close()
+
+
 @pytest.fixture
 def sqlite_table_locked():
-    """Another connection to the same database holds the write lock of the notes' table."""
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only")
-    name = connection.settings_dict["NAME"]
-    if not connection.is_in_memory_db():
-        raise AssertionError(f"expected the in-memory test database, got {name}")
-    other = sqlite3.connect(connection.settings_dict["TEST"]["NAME"] or name, uri=True, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    other.execute(f"DELETE FROM {CareNote._meta.db_table}")
-    yield
-    other.execute("ROLLBACK")
-    other.close()
+    with SqliteLock(CareNote._meta.db_table):
+        yield
+
+
+def test_sqlite_locked_sessions_answer_503_to_a_page_read(nurse_client):
+    """Raised in a middleware (the session is read there), not in a view: the same answer."""
+    with SqliteLock("django_session"):
+        response = nurse_client.get("/accounts/security/", HTTP_ACCEPT_LANGUAGE="en")
+    assert (response.status_code, "try again in a moment" in response.content.decode()) == (
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        True,
+    )
+
+
+def test_sqlite_page_read_does_not_speak_of_unsaved_work(nurse_client):
+    with SqliteLock("django_session"):
+        response = nurse_client.get("/accounts/security/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "not saved" not in response.content.decode()
 
 
 def test_sqlite_locked_table_answers_503(nurse_client, resident, sqlite_table_locked):
