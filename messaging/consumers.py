@@ -17,7 +17,9 @@ Frames to the client: hello, message, updated, read, ack, unread, escalated,
 removed, sent, synced, heartbeat, conversations_changed, joined (a conversation
 that entered the person's list while the socket was open: a duty-role message,
 a new group), presence (a member's dot), error (with a ``code`` and a translated
-``message``). A message's ``time`` is written here, in its conversation's zone and
+``message``; ``retry``: the database was briefly unreachable, nothing was saved, the same socket
+takes the frame again; ``live_unavailable``: Redis or the database cannot be reached, the server
+closes with 4503 and the page works without live delivery until it reconnects). A message's ``time`` is written here, in its conversation's zone and
 the reader's language, as the page writes it (never the browser's zone). Every frame leaves through ``_send``: a family
 socket gets only the family form of a frame (portal.presentation), or nothing.
 """
