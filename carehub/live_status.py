@@ -82,8 +82,9 @@ def _check(address: str) -> None:
             client.close()
     except LAYER_ERRORS:
         pass
-    with _lock:
-        known = _known[address]
-        if known.available and not available:
-            logger.warning("live messaging: the channel layer's Redis does not answer")
-        known.available, known.checked_at, known.checking = available, time.monotonic(), False
+    finally:  # whatever happened, the next look may check again
+        with _lock:
+            known = _known[address]
+            if known.available and not available:
+                logger.warning("live messaging: the channel layer's Redis does not answer")
+            known.available, known.checked_at, known.checking = available, time.monotonic(), False
