@@ -3,6 +3,7 @@ from django.conf import settings
 from accounts.sessions import LOCK_HINT_KEY, idle_timeout_for
 
 from . import policy
+from .live_status import live_messaging_available
 
 
 def carehub(request):
@@ -17,6 +18,7 @@ def carehub(request):
         "user_is_active_staff": policy.is_active_staff(user),
         "user_is_coordinator": policy.role(user) >= policy.Role.COORDINATOR,
         "user_primary_site": _primary_site(user),
+        "live_messaging_unavailable": not live_messaging_available(),
     }
 
 

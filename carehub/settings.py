@@ -20,6 +20,7 @@ from carehub.env import (
     email_address,
     email_url,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_secret,
@@ -198,19 +199,48 @@ if not REDIS_URL and (CACHE_REDIS_URL or CHANNEL_LAYER_REDIS_URL):
     )
 
 # --- Cache, channel layer, Celery --------------------------------------------
+# Redis may die or hang (SIGSTOP, a full network buffer): every client of it gives up quickly, so
+# pages answer. A dead Redis refuses at once; a hung one costs at most its socket timeout per call.
+# Redis answers a healthy call in a millisecond or so: a quarter of a second is ample.
+REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 0.25, above=0)
+REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.25, above=0)
+#: Longer than the channel layer's half-second blocking read (carehub/layers.py), which it must
+#: outlast: an idle socket's receive loop would otherwise die with "Timeout reading" (close 1011).
+CHANNEL_REDIS_SOCKET_TIMEOUT = env_float("CHANNEL_REDIS_SOCKET_TIMEOUT", 1.0, above=0.5)
+#: Seconds a process trusts its last look at the channel layer's Redis (the pages' "live messaging
+#: unavailable" banner, carehub/live_status.py: checked in the background, never in the request).
+LIVE_STATUS_CHECK_INTERVAL = env_float("LIVE_STATUS_CHECK_INTERVAL", 10.0, above=0)
 if REDIS_URL:
+    # The cache holds nothing that must survive: rate limits, presence, heartbeats, the embedded
+    # scheduler's claims. IGNORE_EXCEPTIONS: with Redis down a read misses and a write is dropped
+    # (logged) instead of failing the page. What that means for each use (README, "Operations"):
+    # presence shows "offline", message sending is not rate limited (fails open), and the sign-in
+    # limits fail CLOSED: allauth takes a lock with cache.add, which then never succeeds, so every
+    # sign-in POST answers 429 until Redis is back; signed-in pages keep working.
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "carehub"),
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
+                "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "carehub.layers.ShortReadRedisChannelLayer",
             "CONFIG": {
-                "hosts": [CHANNEL_LAYER_REDIS_URL],
+                "hosts": [
+                    {
+                        "address": CHANNEL_LAYER_REDIS_URL,
+                        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                        "socket_timeout": CHANNEL_REDIS_SOCKET_TIMEOUT,
+                    }
+                ],
                 "prefix": env_str("CHANNEL_PREFIX", "carehub"),
                 "capacity": 1500,
                 "expiry": 60,
@@ -222,6 +252,18 @@ if REDIS_URL:
     )
     CELERY_TASK_DEFAULT_QUEUE = "carehub"
     CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+    # Sending a task (after a commit, in a request) must not hang on a dead broker: short socket
+    # timeouts (CELERY_BROKER_TRANSPORT_OPTIONS below) and one quick retry; the outbox keeps the task.
+    CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+    }
+    # No result backend is used (CELERY_RESULT_BACKEND below); if one is set on Redis, it fails as fast.
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+    CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 else:
     # A cache shared by every process of one machine: rate limits, idle
     # tracking and presence must agree between Daphne and a worker.
@@ -254,9 +296,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Look for abandoned messages every few seconds (kombu: interval × throttle), not every 100 s.
     "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 10)),
     "unacked_restore_throttle": 1,
-    # A broker that is down or hung answers a publish in seconds: the outbox keeps the task.
-    "socket_connect_timeout": 3,
-    "socket_timeout": 10,
+    # A broker that is down or hung answers a publish at once: the outbox keeps the task.
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
 }
 CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic tasks in its section below
 # Without a broker no beat process runs: the serving process runs CELERY_BEAT_SCHEDULE
@@ -314,7 +356,11 @@ BACKUP_CODE_COUNT = 10
 FAMILY_2FA_REQUIRED = env_bool("FAMILY_2FA_REQUIRED", True)
 
 # --- Sessions ------------------------------------------------------------------
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only, not in the cache (cached_db): with Redis down, signed-in
+# people stay signed in. A cache that skips failed writes (IGNORE_EXCEPTIONS) would not do: a
+# sign-out or a session ended by a coordinator while Redis hung would leave the old copy in the
+# cache, alive again once Redis answers. The price is one primary-key read per request.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 IDLE_TIMEOUT_STAFF = env_int("IDLE_TIMEOUT_STAFF", 15 * 60, minimum=1)
 IDLE_TIMEOUT_FAMILY = env_int("IDLE_TIMEOUT_FAMILY", 30 * 60, minimum=1)
@@ -579,13 +625,6 @@ MESSAGING_RETENTION_DAYS = env_int("MESSAGING_RETENTION_DAYS", 0, minimum=0)  # 
 MESSAGING_PRESENCE_TTL = env_int("MESSAGING_PRESENCE_TTL", 70, minimum=1)
 MESSAGING_HEARTBEAT = env_int("MESSAGING_HEARTBEAT", 25, minimum=1)
 MESSAGING_REPLAY_LIMIT = env_int("MESSAGING_REPLAY_LIMIT", 500, minimum=1)
-if REDIS_URL:
-    # redis-py 8 reads with a 5 s socket timeout by default, and channels_redis waits on
-    # BZPOPMIN for 5 s: an idle socket's receive loop then dies with "Timeout reading"
-    # (close 1011) after about 5 s. Give blocking reads room (tests/messaging/test_cluster.py).
-    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
-        {"address": CHANNEL_LAYER_REDIS_URL, "socket_timeout": env_int("CHANNEL_REDIS_SOCKET_TIMEOUT", 30, minimum=1)}
-    ]
 CELERY_BEAT_SCHEDULE["messaging-escalate-overdue"] = {
     "task": "messaging.tasks.escalate_overdue_urgent_messages",
     "schedule": 60.0,

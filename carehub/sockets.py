@@ -18,6 +18,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from carehub import live_status
+
 logger = logging.getLogger(__name__)
 
 #: Event type telling every socket of a person to re-check its session and close if it ended
@@ -34,9 +36,14 @@ def send(group: str, event: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    if not live_status.live_messaging_available():
+        # Known down (a hung Redis costs a socket timeout per send): skip until a check sees it back.
+        logger.warning("channel layer unreachable: not sent to %s", group)
+        return
     try:
         async_to_sync(layer.group_send)(group, event)
     except Exception:  # a broken layer must not undo committed work
+        live_status.mark(available=False)
         logger.exception("channel layer: could not send to %s", group)
 
 

@@ -30,3 +30,6 @@ urlpatterns = [
     path("jobs/", include("jobs.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A lost database answers 503 with Retry-After, any other error the generic 500 (carehub/errors.py).
+handler500 = "carehub.errors.server_error"

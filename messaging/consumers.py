@@ -17,13 +17,16 @@ Frames to the client: hello, message, updated, read, ack, unread, escalated,
 removed, sent, synced, heartbeat, conversations_changed, joined (a conversation
 that entered the person's list while the socket was open: a duty-role message,
 a new group), presence (a member's dot), error (with a ``code`` and a translated
-``message``). A message's ``time`` is written here, in its conversation's zone and
+``message``; ``retry``: the database was briefly unreachable, nothing was saved, the same socket
+takes the frame again; ``live_unavailable``: Redis or the database cannot be reached, the server
+closes with 4503 and the page works without live delivery until it reconnects). A message's ``time`` is written here, in its conversation's zone and
 the reader's language, as the page writes it (never the browser's zone). Every frame leaves through ``_send``: a family
 socket gets only the family form of a frame (portal.presentation), or nothing.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from datetime import datetime
@@ -31,13 +34,16 @@ from datetime import datetime
 from channels.db import database_sync_to_async as _database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.db import close_old_connections
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import sessions
 from accounts.services import second_factor_passed
-from carehub import logs, metrics, policy, presence
+from carehub import live_status, logs, metrics, policy, presence
+from carehub.errors import DATABASE_ERRORS, RETRY_AFTER_SECONDS
 from carehub.ids import parse_uuid
+from carehub.live_status import LAYER_ERRORS
 from carehub.sockets import person_group
 from portal import presentation
 
@@ -51,14 +57,29 @@ logger = logging.getLogger(__name__)
 def database_sync_to_async(func):
     """Run ORM work in the thread pool rather than the one shared "thread-sensitive" thread:
     sends of different sockets then wait on PostgreSQL in parallel. Each socket still
-    handles its frames one after the other (the consumer awaits each), so its order holds."""
-    return _database_sync_to_async(func, thread_sensitive=False)
+    handles its frames one after the other (the consumer awaits each), so its order holds.
+
+    Old connections are closed inside the call too: channels closes them around it, outside the
+    context the ORM runs in, where it sees none. Without this, a backend terminated by a
+    PostgreSQL restart stayed that thread's connection for good, every later frame failing."""
+
+    @functools.wraps(func)
+    def with_fresh_connection(*args, **kwargs):
+        close_old_connections()  # and arms CONN_HEALTH_CHECKS for this call's first query
+        try:
+            return func(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return _database_sync_to_async(with_fresh_connection, thread_sensitive=False)
 
 
 #: Close codes (4000-4999 are the application's).
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_SESSION_ENDED = 4408
+#: Redis (the channel layer) or the database could not be reached: the page still works, the client retries later.
+CLOSE_UNAVAILABLE = 4503
 #: Channel-layer event to the sockets of a person one of whose sockets closed (handled by ``presence_reassert``).
 PRESENCE_REASSERT = "presence.reassert"
 
@@ -74,6 +95,51 @@ def _session_still_valid(user, session) -> bool:
 
 
 class MessagingConsumer(AsyncJsonWebsocketConsumer):
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        except LAYER_ERRORS:
+            # The loop reading this socket's channel from Redis failed (Redis down or hung).
+            await self._live_unavailable(layer_failed=True)
+
+    async def dispatch(self, message):
+        try:
+            await super().dispatch(message)
+        except LAYER_ERRORS:
+            await self._live_unavailable(layer_failed=True)
+        except DATABASE_ERRORS:
+            if message.get("type") != "websocket.connect":
+                # A channel-layer event (frames sent to the client) could not read the database: it
+                # is a nudge only, the client's next sync replays what it missed.
+                logger.warning("messaging socket: database unavailable during %s", message.get("type"))
+                return
+            await self._live_unavailable(layer_failed=False)
+
+    async def _live_unavailable(self, *, layer_failed: bool) -> None:
+        """Tell the client that live messaging is down for now (it shows it; the page still works,
+        sends fall back to the plain form) and close: it reconnects later, by itself."""
+        if getattr(self, "closing", False):
+            return
+        self.closing = True
+        if layer_failed:
+            live_status.mark(available=False)  # this process's pages show the banner at once
+        logger.warning("messaging socket: channel layer or database unreachable, closing with %s", CLOSE_UNAVAILABLE)
+        self._count_closed()
+        if getattr(self, "user", None) is not None and self.user.is_authenticated:
+            if not getattr(self, "accepted", False):
+                await self.accept()
+            with translation.override(self._language()):
+                await self._error(
+                    "live_unavailable",
+                    _("Live messaging is unavailable for now. The page still works: reload it to see new messages."),
+                )
+        await self.close(code=CLOSE_UNAVAILABLE)
+
+    def _count_closed(self) -> None:
+        if getattr(self, "counted_open", False):
+            self.counted_open = False
+            metrics.SOCKETS_OPEN.labels("messaging").dec()
+
     async def connect(self):
         self.user = self.scope.get("user")
         self.subscribed: dict[int, str] = {}  # conversation id → public id
@@ -91,9 +157,11 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         await self.accept()
+        self.accepted = True
         self.counted_open = True
         metrics.SOCKETS_OPEN.labels("messaging").inc()
         await self.channel_layer.group_add(person_group(self.user.pk), self.channel_name)
+        live_status.mark(available=True)  # Redis answers: this process's broadcasts resume at once
         self.joined_person_group = True
         await self._resubscribe()
         changed = await database_sync_to_async(presence.presence_beat)(self.user.pk, self.channel_name, presence.ONLINE)
@@ -117,9 +185,14 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def disconnect(self, code):
-        if getattr(self, "counted_open", False):
-            self.counted_open = False
-            metrics.SOCKETS_OPEN.labels("messaging").dec()
+        self._count_closed()
+        try:
+            await self._leave()
+        except LAYER_ERRORS + DATABASE_ERRORS:
+            # Group memberships expire in Redis by themselves, presence entries with their TTL.
+            logger.warning("messaging socket: could not leave the channel layer cleanly")
+
+    async def _leave(self) -> None:
         for conversation_id in list(getattr(self, "subscribed", {})):
             await self.channel_layer.group_discard(conversation_group(conversation_id), self.channel_name)
         if getattr(self, "joined_person_group", False):
@@ -210,7 +283,29 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             await self._error("invalid", _("Unknown frame type."), ref=content.get("type"))
             return
         with translation.override(self._language()):
-            await handler(content)
+            try:
+                await handler(content)
+            except DATABASE_ERRORS as exc:
+                # The database went away (restart, failover, terminated backend): not the person's
+                # fault nor a refusal. The socket stays open; the next frame gets a fresh connection.
+                logger.warning(
+                    "messaging socket: database unavailable during a %s frame (%s)",
+                    content.get("type"),
+                    type(exc).__name__,  # not its text, which could quote a query's values
+                )
+                if content.get("type") == "send":
+                    message = _(
+                        "The message was not sent: the service is briefly unavailable. Its text is kept: send it again in a moment."
+                    )
+                else:
+                    message = _("Live messaging is briefly interrupted: it resumes by itself in a moment.")
+                await self._error(
+                    "retry",
+                    message,
+                    client_token=content.get("client_token"),
+                    conversation=content.get("conversation"),
+                    retry_after=RETRY_AFTER_SECONDS,
+                )
 
     def _language(self) -> str:
         cookie = (self.scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME, "")

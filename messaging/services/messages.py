@@ -42,6 +42,10 @@ def rate_limit_check(*, user) -> None:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=window + 1)
         count = 1
+    if count is None:
+        # The cache (Redis) is unreachable: django-redis ignores the error and counts nothing.
+        # Fails open: staff are signed in with a second factor, and a message must get through.
+        return
     if count > settings.MESSAGING_RATE_LIMIT:
         retry_after = max(1, int((bucket + 1) * window - now) + 1)
         raise RateLimited(

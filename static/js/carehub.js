@@ -8,6 +8,26 @@
     if (meta) { event.detail.headers["X-CSRFToken"] = meta.content; }
   });
 
+  // A request htmx made answered 503 (the database was briefly gone, carehub/errors.py): htmx swaps
+  // nothing for an error, so say it on the page. Nothing was saved; what was typed is still there.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr || xhr.status !== 503) { return; }
+    var message;
+    try { message = (JSON.parse(xhr.responseText).errors || [])[0]; } catch (e) { message = null; }
+    if (!message) { return; }
+    var main = document.getElementById("main");
+    var notice = document.getElementById("service-unavailable");
+    if (!notice && main) {
+      notice = document.createElement("p");
+      notice.id = "service-unavailable";
+      notice.className = "message message--error";
+      notice.setAttribute("role", "alert");
+      main.insertBefore(notice, main.firstChild);
+    }
+    if (notice) { notice.textContent = message; }
+  });
+
   // Idle timeout: warn a minute before the server ends the session, then go
   // to the sign-in page, or to the lock screen where the session locks instead.
   // The server is the authority; this only informs.

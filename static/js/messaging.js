@@ -29,6 +29,7 @@
   var pending = null; // {token, timer}
   var lastActivity = Date.now();
   var removed = false;
+  var unavailable = ""; // the server's "live messaging unavailable" text, shown until the next hello
 
   function text(name) {
     var el = page && page.querySelector("[data-text-" + name + "]");
@@ -298,7 +299,9 @@
     };
     socket.onclose = function (event) {
       clearInterval(heartbeatTimer);
-      setStatus(text("offline"));
+      setStatus(unavailable || text("offline"));
+      // A send the socket did not answer goes by the plain form now (same client token: stored once).
+      if (pending) { clearTimeout(pending.timer); postOverHttp(composerParts()); }
       if (event.code === 4401 || event.code === 4403 || event.code === 4408) {
         // Signed out, second factor missing or session over: the page reload shows why.
         if (page) { setTimeout(function () { window.location.reload(); }, 2000); }
@@ -313,6 +316,7 @@
   function handle(frame) {
     switch (frame.type) {
       case "hello":
+        unavailable = "";
         unread = frame.unread || {};
         renderBadges();
         setStatus(text("live"));
@@ -404,8 +408,14 @@
         if (pending && frame.client_token === pending.token) { sentOk(); }
         break;
       case "error":
+        // "live_unavailable": Redis is down, the server closes next (4503) and this page retries later;
+        // "retry": the database was briefly gone, nothing was saved, the draft stays in the box.
+        if (frame.code === "live_unavailable") { unavailable = frame.message; }
         if (pending && frame.client_token === pending.token) { sentFailed(frame.message); }
         else { setStatus(frame.message); }
+        if (frame.code === "retry" && !pending && frame.conversation === conversation) {
+          setTimeout(function () { send({ type: "sync", conversation: conversation, after: lastId }); }, (frame.retry_after || 10) * 1000);
+        }
         break;
     }
   }

@@ -70,7 +70,7 @@ def test_production_settings_are_the_secure_ones():
         "'https')",
         "False",
         "django_prometheus.cache.backends.redis.RedisCache",  # django-redis with hit and miss counters
-        "channels_redis.core.RedisChannelLayer",
+        "carehub.layers.ShortReadRedisChannelLayer",  # channels_redis with a 1 s blocking read
         "django.db.backends.postgresql",
     ]
 
