@@ -133,6 +133,8 @@ MIDDLEWARE = [
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "carehub.middleware.PrivateCacheMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # A file write the media refused (full, read-only): a translated 507/503, never 500.
+    "carehub.storage.StorageUnavailableMiddleware",
     "carehub.middleware.RefusalLogMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -368,7 +370,7 @@ MEDIA_STORAGE = env_str("MEDIA_STORAGE", "filesystem", check=one_of("filesystem"
 # No MEDIA_URL is served: files only leave through permission-checked views.
 STORAGES = {
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "carehub.storage.MediaStorage",
         "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": "/no-public-media/"},
     },
     "staticfiles": {

@@ -151,7 +151,7 @@ def test_an_unknown_storage_is_refused_with_the_variables_name(monkeypatch):
 
 def test_the_filesystem_stays_the_default_with_pieces_next_to_media(monkeypatch):
     loaded = load_settings(monkeypatch, AWS_STORAGE_BUCKET_NAME="unused")
-    assert loaded.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    assert loaded.STORAGES["default"]["BACKEND"] == "carehub.storage.MediaStorage"
     assert loaded.STORAGES["default"]["OPTIONS"]["location"] == str(loaded.VAR_DIR / "media")
     assert loaded.UPLOAD_PIECES_DIR == loaded.VAR_DIR / "upload-pieces"
 
