@@ -119,6 +119,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A write the disk refused (full, read-only): a translated 507/503, never 500; before the CSRF check,
+    # whose reading of the POST writes the form's files.
+    "carehub.storage.StorageUnavailableMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -133,8 +136,6 @@ MIDDLEWARE = [
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "carehub.middleware.PrivateCacheMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
-    # A file write the media refused (full, read-only): a translated 507/503, never 500.
-    "carehub.storage.StorageUnavailableMiddleware",
     "carehub.middleware.RefusalLogMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]

@@ -85,8 +85,34 @@ def unavailable_response(request, exc: StorageUnavailable, *, json: bool | None 
     return response
 
 
+#: What the kernel says when a disk cannot take a write: full, or mounted read-only.
+REFUSED_WRITE = FULL | {errno.EROFS}
+
+
+def refused_write(exception) -> StorageUnavailable | None:
+    if isinstance(exception, StorageUnavailable):
+        return exception
+    if isinstance(exception, OSError) and exception.errno in REFUSED_WRITE:
+        return StorageUnavailable.from_os_error(exception)
+    return None
+
+
+def _remove_partial_uploads(request) -> None:
+    """The file being received when the disk refused: Django's parser leaves it open until collected."""
+    for handler in request.upload_handlers:
+        try:
+            handler.upload_interrupted()
+        except OSError:  # closing flushes what is buffered, refused the same way; the file is removed all the same
+            logger.warning("could not close a refused upload cleanly", exc_info=True)
+
+
 class StorageUnavailableMiddleware:
-    """Every upload path (admin forms, photos, attachments…) answers a failed write the same way."""
+    """Every upload path (admin forms, photos, attachments, imports…) answers a refused write the same way.
+
+    Listed before CsrfViewMiddleware: a form's files are written to temporary files when the body is
+    first read, which is the CSRF check's reading of the POST (a full disk there would be a 500).
+    Views that read their body themselves (csrf_exempt: the documents' uploads) are left to do it.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -94,7 +120,22 @@ class StorageUnavailableMiddleware:
     def __call__(self, request):
         return self.get_response(request)
 
-    def process_exception(self, request, exception):
-        if isinstance(exception, StorageUnavailable):
-            return unavailable_response(request, exception)
+    def process_view(self, request, callback, callback_args, callback_kwargs):
+        if request.method != "POST" or getattr(callback, "csrf_exempt", False):
+            return None
+        if not request.content_type.startswith("multipart/"):
+            return None
+        try:
+            request.POST  # noqa: B018 - reads the body (and writes its files) now, where a refusal is caught
+        except OSError as exc:
+            refused = refused_write(exc)
+            if refused is None:
+                raise
+            logger.error("could not receive the files of %s: %s", request.path, exc)
+            _remove_partial_uploads(request)
+            return unavailable_response(request, refused)
         return None
+
+    def process_exception(self, request, exception):
+        refused = refused_write(exception)
+        return None if refused is None else unavailable_response(request, refused)
