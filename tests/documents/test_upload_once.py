@@ -252,3 +252,55 @@ def test_the_migration_keeps_older_identical_documents_outside_the_rule(coordina
     migration.fill_content_and_dedupe(apps, None)
     hashes = dict(Document.objects.values_list("title", "content_sha256"))
     assert hashes == {"a.pdf": first.current_version.sha256, "b.pdf": ""}
+
+
+# --- after the commit ----------------------------------------------------------------------------
+
+
+class _AfterCommitFailure(Exception):
+    pass
+
+
+def _fail():
+    raise _AfterCommitFailure
+
+
+@pytest.fixture
+def work_after_commit_fails():
+    """Once armed, work queued for after the commit of a new version fails (a broker down, say)."""
+    from django.db.models.signals import post_save
+
+    armed: list[bool] = []
+
+    def queue_failing_work(sender, instance, created, **kwargs):
+        if created and armed:
+            transaction.on_commit(_fail)
+
+    post_save.connect(queue_failing_work, sender=DocumentVersion, dispatch_uid="test-after-commit-failure")
+    yield lambda: armed.append(True)
+    post_save.disconnect(sender=DocumentVersion, dispatch_uid="test-after-commit-failure")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_after_commit_never_removes_the_file_of_committed_rows(
+    coordinator_a, folder_a, media_root, work_after_commit_fails
+):
+    work_after_commit_fails()
+    content = pdf_bytes("Protocole chutes")
+    with pytest.raises(_AfterCommitFailure):
+        make_document(folder_a, coordinator_a, content=content)
+    version = DocumentVersion.objects.get()
+    assert (media_root / version.file.name).read_bytes() == content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_after_commit_never_removes_the_file_of_a_committed_version(
+    coordinator_a, folder_a, media_root, work_after_commit_fails
+):
+    document = make_document(folder_a, coordinator_a, content=pdf_bytes("v1"))
+    work_after_commit_fails()
+    content = pdf_bytes("v2")
+    with pytest.raises(_AfterCommitFailure):
+        services.document_version_add(document=document, uploaded=upload("v2.pdf", content), user=coordinator_a)
+    version = DocumentVersion.objects.get(number=2)
+    assert (media_root / version.file.name).read_bytes() == content
