@@ -5,76 +5,18 @@ every check made before the insert and wait on it: the race the database constra
 """
 
 import secrets
-import threading
-import time
 import uuid
-from contextlib import contextmanager
 from http import HTTPStatus
 
 import pytest
-from django.db import connection, transaction
 from django.urls import reverse
 
 from documents.models import Document, DocumentVersion
+from tests.concurrency import both_at_once, writes_held
 from tests.documents.factories import make_document, pdf_bytes, upload
 from tests.documents.pieces import send_piece
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-class _Held:
-    """Requests started in threads (one database connection each) while writes to a table wait."""
-
-    def __init__(self, cursor):
-        self.cursor = cursor
-        self.threads: list[threading.Thread] = []
-        self.answers: list = []
-
-    def start(self, request) -> None:
-        index = len(self.answers)
-        self.answers.append(None)
-
-        def run():
-            try:
-                self.answers[index] = request()
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        self.threads.append(thread)
-
-    def wait_until_waiting(self, count: int) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            self.cursor.execute("SELECT pg_stat_clear_snapshot()")
-            self.cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-            if self.cursor.fetchone()[0] >= count:
-                return
-            time.sleep(0.05)
-        pytest.fail(f"{count} requests never waited on the insert together")
-
-
-@contextmanager
-def writes_held(table: str):
-    """Writes to ``table`` wait (SELECTs pass) until the block's requests all wait on them; then they race."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
-        held = _Held(cursor)
-        yield held
-        held.wait_until_waiting(len(held.threads))
-    for thread in held.threads:
-        thread.join(timeout=60)
-
-
-def _both(table: str, *requests) -> list:
-    with writes_held(table) as held:
-        for request in requests:
-            held.start(request)
-    return held.answers
 
 
 def _form_post(client, folder, content, form_id):
@@ -86,7 +28,7 @@ def test_the_same_form_sent_twice_at_once_answers_success_twice(verified_client,
     content = pdf_bytes("Protocole canicule")
     form_id = uuid.uuid4().hex
     client = verified_client(coordinator_a)
-    answers = _both("documents_document", *[_form_post(client, folder_a, content, form_id) for _ in range(2)])
+    answers = both_at_once("documents_document", *[_form_post(client, folder_a, content, form_id) for _ in range(2)])
     assert [a.status_code for a in answers] == [HTTPStatus.FOUND, HTTPStatus.FOUND]
 
 
@@ -96,7 +38,7 @@ def test_the_same_form_sent_twice_at_once_stores_one_version_and_no_orphan_file(
     content = pdf_bytes("Protocole canicule")
     form_id = uuid.uuid4().hex
     client = verified_client(coordinator_a)
-    _both("documents_document", *[_form_post(client, folder_a, content, form_id) for _ in range(2)])
+    both_at_once("documents_document", *[_form_post(client, folder_a, content, form_id) for _ in range(2)])
     version = DocumentVersion.objects.get()
     stored = {str(p.relative_to(media_root)) for p in media_root.rglob("*") if p.is_file()}
     assert stored == {version.file.name, version.thumbnail.name}  # no file of the request that lost
@@ -107,7 +49,9 @@ def test_the_same_bytes_from_two_tabs_at_once_store_one_document_and_say_why(
 ):
     content = pdf_bytes("Protocole canicule")
     client = verified_client(coordinator_a)
-    answers = _both("documents_document", *[_form_post(client, folder_a, content, uuid.uuid4().hex) for _ in range(2)])
+    answers = both_at_once(
+        "documents_document", *[_form_post(client, folder_a, content, uuid.uuid4().hex) for _ in range(2)]
+    )
     assert sorted(a.status_code for a in answers) == [HTTPStatus.FOUND, HTTPStatus.BAD_REQUEST]
 
 
@@ -142,7 +86,7 @@ def test_a_new_version_sent_twice_at_once_is_stored_once(verified_client, coordi
     def post():
         return client.post(url, {"file": upload("v2.pdf", pdf_bytes("v2")), "upload_id": form_id})
 
-    answers = _both("documents_documentversion", post, post)
+    answers = both_at_once("documents_documentversion", post, post)
     assert ([a.status_code for a in answers], DocumentVersion.objects.filter(document=document).count()) == (
         [HTTPStatus.FOUND, HTTPStatus.FOUND],
         2,
