@@ -173,8 +173,10 @@ def document_upload(
     was lost) returns the document it stored, as the first answer did.
     """
     earlier = selectors.version_by_upload_key(user=user, upload_key=upload_key)
-    if earlier is not None:
+    if earlier is not None and earlier.document.folder_id == folder.pk:
         return earlier.document
+    if earlier is not None:  # the browser reused its id for another folder: not a retry
+        upload_key = ""
     checked = upload_check(uploaded)
     same = _same_content(folder, checked.sha256)
     if same is not None:

@@ -438,7 +438,8 @@ def _receive_piece(request, store, stored) -> JsonResponse:
     except ChunkError as exc:
         earlier = selectors.version_by_upload_key(user=request.user, upload_key=upload_id)
         if exc.status == HTTPStatus.CONFLICT and earlier is not None:
-            return JsonResponse({"results": [stored(earlier, name)]})
+            result = stored(earlier, name)
+            return JsonResponse({"results": [result]}, status=HTTPStatus.OK if result["ok"] else HTTPStatus.BAD_REQUEST)
         return JsonResponse({"error": str(exc), "offset": exc.offset}, status=exc.status)
     except StorageUnavailable as exc:
         return unavailable_response(request, exc, json=True)
@@ -464,7 +465,11 @@ def folder_upload_chunk(request, public_id):
     return _receive_piece(
         request,
         lambda file, name, comment, upload_id: _store_one(request, folder, file, comment, upload_id),
-        lambda version, name: _added(name, version.document),
+        lambda version, name: (
+            _added(name, version.document)
+            if version.document.folder_id == folder.pk
+            else {"name": name, "ok": False, "message": _("The upload request was not understood.")}
+        ),
     )
 
 

@@ -304,3 +304,13 @@ def test_a_failure_after_commit_never_removes_the_file_of_a_committed_version(
         services.document_version_add(document=document, uploaded=upload("v2.pdf", content), user=coordinator_a)
     version = DocumentVersion.objects.get(number=2)
     assert (media_root / version.file.name).read_bytes() == content
+
+
+def test_an_upload_id_of_another_folder_is_not_taken_for_a_retry(
+    verified_client, coordinator_a, folder_a, open_folder_a
+):
+    client = verified_client(coordinator_a)
+    upload_id = secrets.token_hex(16)
+    _send_all(client, folder_a, _big_pdf("Dans A"), upload_id)
+    _send_all(client, open_folder_a, _big_pdf("Dans B"), upload_id)
+    assert Document.objects.filter(folder=open_folder_a).count() == 1
