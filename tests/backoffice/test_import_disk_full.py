@@ -15,7 +15,8 @@ STAFF_URL = reverse("backoffice:import_upload", args=["staff"])
 
 def _post_large_csv(settings, tmp_path, user, left=None):
     client = login_verified(Client(enforce_csrf_checks=True), user)
-    client.get(STAFF_URL)
+    page = client.get(STAFF_URL)
+    assert page.status_code == 200, (page.status_code, page.get("Location"))
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # larger files go to a temporary file, on the tiny disk
     with tiny_disk(tmp_path / "uploads-tmp") as disk:
         settings.FILE_UPLOAD_TEMP_DIR = str(disk)
@@ -23,7 +24,7 @@ def _post_large_csv(settings, tmp_path, user, left=None):
         response = client.post(
             STAFF_URL,
             {
-                "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+                "csrfmiddlewaretoken": str(page.context["csrf_token"]),
                 "file": SimpleUploadedFile("export.csv", csv.encode(), content_type="text/csv"),
             },
             HTTP_ACCEPT_LANGUAGE="en",
