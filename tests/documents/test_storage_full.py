@@ -173,3 +173,13 @@ def test_a_write_past_the_file_size_limit_is_refused_as_full_and_leaves_nothing(
         check=True,
     )
     assert (done.stdout.strip(), files_under(tmp_path)) == ("full", [])
+
+
+def test_a_form_upload_on_a_full_temporary_disk_answers_507_and_keeps_no_partial_file(
+    settings, verified_client, coordinator_a, folder_a, tmp_path
+):
+    """The file is refused while it is received (the streaming handler's temporary file)."""
+    with tiny_disk(tmp_path / "uploads-tmp") as disk:
+        settings.FILE_UPLOAD_TEMP_DIR = str(disk)
+        response = _form_upload(verified_client(coordinator_a), folder_a)
+        assert (response.status_code, files_under(disk)) == (HTTPStatus.INSUFFICIENT_STORAGE, [])
