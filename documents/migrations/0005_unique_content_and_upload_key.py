@@ -5,20 +5,22 @@ from django.db import migrations, models
 
 
 def fill_content_and_dedupe(apps, schema_editor):
-    """Copy each current version's SHA-256 onto its document, the oldest of a folder's identical
-    documents only (the later ones stay as they are, outside the rule); merge repeated required readings."""
+    """Copy each current version's SHA-256 onto its document: on every document in the bin (the rule
+    leaves them out; a restore is then checked), and on the oldest of a folder's identical active
+    documents only (the later ones are kept, outside the rule). Merge repeated required readings."""
     Document = apps.get_model("documents", "Document")
     ReadingRequirement = apps.get_model("documents", "ReadingRequirement")
     seen = set()
     documents = (
-        Document.objects.filter(binned_at__isnull=True, current_version__isnull=False)
+        Document.objects.filter(current_version__isnull=False)
         .order_by("created_at", "pk")
-        .values_list("pk", "folder_id", "current_version__sha256")
+        .values_list("pk", "folder_id", "current_version__sha256", "binned_at")
     )
-    for pk, folder_id, sha256 in documents.iterator():
-        if (folder_id, sha256) in seen:
-            continue
-        seen.add((folder_id, sha256))
+    for pk, folder_id, sha256, binned_at in documents.iterator():
+        if binned_at is None:
+            if (folder_id, sha256) in seen:
+                continue
+            seen.add((folder_id, sha256))
         Document.objects.filter(pk=pk).update(content_sha256=sha256)
     kept = set()
     rows = ReadingRequirement.objects.order_by("created_at", "pk").values_list(

@@ -237,7 +237,8 @@ def test_moving_a_document_onto_an_identical_one_is_refused(coordinator_a, folde
 
 
 def test_the_migration_keeps_older_identical_documents_outside_the_rule(coordinator_a, folder_a):
-    """Rows from before the constraint: the oldest keeps its hash, the others none (and all are kept)."""
+    """Rows from before the constraint: the oldest keeps its hash, the others none (and all are kept);
+    documents in the bin get theirs, for the check made when one is restored."""
     from importlib import import_module
 
     from django.apps import apps
@@ -249,9 +250,12 @@ def test_the_migration_keeps_older_identical_documents_outside_the_rule(coordina
     DocumentVersion.objects.filter(pk=copy.current_version_id).update(sha256=first.current_version.sha256)
     Document.objects.update(content_sha256="", created_at=timezone.now())
     Document.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(days=1))
+    binned = make_document(folder_a, coordinator_a, name="c.pdf", content=pdf_bytes("C"))
+    services.document_bin(document=binned, user=coordinator_a)
+    Document.objects.update(content_sha256="")
     migration.fill_content_and_dedupe(apps, None)
     hashes = dict(Document.objects.values_list("title", "content_sha256"))
-    assert hashes == {"a.pdf": first.current_version.sha256, "b.pdf": ""}
+    assert hashes == {"a.pdf": first.current_version.sha256, "b.pdf": "", "c.pdf": binned.current_version.sha256}
 
 
 # --- after the commit ----------------------------------------------------------------------------
