@@ -436,8 +436,10 @@ def _receive_piece(request, store, stored) -> JsonResponse:
     try:
         size = append_chunk(path, request, offset=offset, length=declared_length(request), total=total)
     except ChunkError as exc:
-        earlier = selectors.version_by_upload_key(user=request.user, upload_key=upload_id)
-        if exc.status == HTTPStatus.CONFLICT and earlier is not None:
+        earlier = None
+        if exc.status == HTTPStatus.CONFLICT:  # the pieces are gone: were they stored?
+            earlier = selectors.version_by_upload_key(user=request.user, upload_key=upload_id)
+        if earlier is not None:
             result = stored(earlier, name)
             return JsonResponse({"results": [result]}, status=HTTPStatus.OK if result["ok"] else HTTPStatus.BAD_REQUEST)
         return JsonResponse({"error": str(exc), "offset": exc.offset}, status=exc.status)
