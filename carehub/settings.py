@@ -413,7 +413,7 @@ if MEDIA_STORAGE == "s3":
     from boto3.s3.transfer import TransferConfig
 
     _s3_options["transfer_config"] = TransferConfig(use_threads=False)
-    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
+    STORAGES["default"] = {"BACKEND": "carehub.storage_s3.MediaS3Storage", "OPTIONS": _s3_options}
 
 # --- E-mail --------------------------------------------------------------------------
 EMAIL_URL = env_secret("EMAIL_URL", check=email_url)

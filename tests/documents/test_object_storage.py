@@ -178,7 +178,7 @@ def test_s3_options_come_from_the_environment_and_keys_from_files(monkeypatch, t
         AWS_SECRET_ACCESS_KEY_FILE=str(secret_file),
     )
     storage = loaded.STORAGES["default"]
-    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert storage["BACKEND"] == "carehub.storage_s3.MediaS3Storage"
     assert storage["OPTIONS"].pop("transfer_config").use_threads is False  # one part in memory at a time
     assert storage["OPTIONS"] == {
         "bucket_name": "carehub-documents",
