@@ -121,6 +121,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A write the disk refused (full, read-only): a translated 507/503, never 500; before the CSRF check,
+    # whose reading of the POST writes the form's files.
+    "carehub.storage.StorageUnavailableMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -437,7 +440,7 @@ MEDIA_STORAGE = env_str("MEDIA_STORAGE", "filesystem", check=one_of("filesystem"
 # No MEDIA_URL is served: files only leave through permission-checked views.
 STORAGES = {
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "carehub.storage.MediaStorage",
         "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": "/no-public-media/"},
     },
     "staticfiles": {
@@ -479,7 +482,7 @@ if MEDIA_STORAGE == "s3":
     from boto3.s3.transfer import TransferConfig
 
     _s3_options["transfer_config"] = TransferConfig(use_threads=False)
-    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
+    STORAGES["default"] = {"BACKEND": "carehub.storage_s3.MediaS3Storage", "OPTIONS": _s3_options}
 
 # --- E-mail --------------------------------------------------------------------------
 EMAIL_URL = env_secret("EMAIL_URL", check=email_url)

@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +12,20 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+def _new_upload_id() -> str:
+    return uuid.uuid4().hex
+
+
+class UploadIdField(forms.CharField):
+    """A random id drawn with the form: the same form sent twice (a double click, a lost answer)
+    stores its files once, and the second answer is the first one's (views.form_upload_key)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, max_length=32, initial=_new_upload_id, **kwargs)
+
+
 class UploadForm(forms.Form):
     """The plain (no JavaScript) upload form; files are read from request.FILES one by one."""
 
@@ -20,11 +36,13 @@ class UploadForm(forms.Form):
         help_text=_("You may choose several files at once."),
     )
     comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
+    upload_id = UploadIdField()
 
 
 class NewVersionForm(forms.Form):
     file = forms.FileField(label=_("New version of the file"), required=False)
     comment = forms.CharField(label=_("What changed"), max_length=500, required=False, widget=forms.TextInput)
+    upload_id = UploadIdField()
 
 
 class FolderForm(forms.Form):

@@ -193,6 +193,9 @@ class Document(models.Model):
         related_name="+",
         verbose_name=_("current version"),
     )
+    #: The SHA-256 of the current version, copied here so that the database itself refuses the same
+    #: bytes twice in a folder (``document_unique_content_in_folder``); empty for older duplicates.
+    content_sha256 = models.CharField(_("SHA-256 of the current version"), max_length=64, blank=True, editable=False)
     is_family_visible = models.BooleanField(
         _("visible to the family"),
         default=False,
@@ -225,6 +228,13 @@ class Document(models.Model):
         verbose_name_plural = _("documents")
         ordering = ["title"]
         indexes = [models.Index(fields=["folder", "binned_at"], name="document_folder_bin")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["folder", "content_sha256"],
+                condition=Q(binned_at__isnull=True) & ~Q(content_sha256=""),
+                name="document_unique_content_in_folder",
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -280,6 +290,8 @@ class DocumentVersion(models.Model):
     content_type = models.CharField(_("content type"), max_length=120)
     kind = models.CharField(_("detected type"), max_length=10)
     comment = models.CharField(_("comment"), max_length=500, blank=True)
+    #: The id the uploader's browser gave this upload (pieces, or one form): a retry finds it stored.
+    upload_key = models.CharField(_("upload id"), max_length=64, blank=True, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )
@@ -299,6 +311,9 @@ class DocumentVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["document", "number"], name="docversion_unique_number"),
             models.UniqueConstraint(fields=["document", "sha256"], name="docversion_unique_content"),
+            models.UniqueConstraint(
+                fields=["uploaded_by", "upload_key"], condition=~Q(upload_key=""), name="docversion_unique_upload_key"
+            ),
         ]
 
     def __str__(self):
@@ -334,8 +349,20 @@ class ReadingRequirement(models.Model):
     class Meta:
         verbose_name = _("required reading")
         verbose_name_plural = _("required readings")
-        # Unit may be empty: services.reading_requirement_add() prevents duplicates.
         indexes = [models.Index(fields=["site", "unit"], name="reading_requirement_site_unit")]
+        # Two constraints: NULL units are distinct in a plain unique index.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "site", "unit", "job"],
+                condition=Q(unit__isnull=False),
+                name="reading_requirement_once_per_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["document", "site", "job"],
+                condition=Q(unit__isnull=True),
+                name="reading_requirement_once_per_site",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.document} → {self.site}"

@@ -198,3 +198,14 @@ def manageable_units(user):
 
 def version_list(document: Document):
     return document.versions.select_related("uploaded_by").order_by("-number")
+
+
+def version_by_upload_key(*, user, upload_key: str) -> DocumentVersion | None:
+    """The version a person's upload (the browser's id for it) already stored, if it did."""
+    if not upload_key:
+        return None
+    return (
+        DocumentVersion.objects.select_related("document", "document__folder")
+        .filter(uploaded_by=user, upload_key=upload_key)
+        .first()
+    )

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -102,7 +102,8 @@ def _store_blob(uploaded, sha256: str) -> tuple[str, bool]:
     """The storage name holding these bytes; reuses an existing one (same SHA-256) when there is one.
 
     Returns (name, created). Called outside the database transaction so that a
-    failed write leaves no row; the caller removes a new blob if the rows fail.
+    failed write leaves no row (the storage removes what it had written and raises
+    ``StorageUnavailable``); the caller removes a new blob if the rows fail.
     """
     existing = DocumentVersion.objects.filter(sha256=sha256).values_list("file", flat=True).first()
     if existing and default_storage.exists(existing):
@@ -112,7 +113,24 @@ def _store_blob(uploaded, sha256: str) -> tuple[str, bool]:
     return name, True
 
 
-def _new_version(*, document, checked: _Checked, blob: str, user, comment: str, number: int) -> DocumentVersion:
+def _discard_blob(blob: str, created: bool, version: DocumentVersion | None) -> None:
+    """Remove a blob written for rows that were not committed; never one that committed rows hold.
+
+    Work after commit (on_commit callbacks) may raise once the rows are in: hence the look.
+    """
+    if not created:
+        return
+    try:
+        if version is not None and version.pk and DocumentVersion.objects.filter(pk=version.pk).exists():
+            return
+        default_storage.delete(blob)
+    except (DatabaseError, OSError):  # unsure, or a read-only disk: an orphan file is harmless, a missing one is not
+        logger.exception("could not remove the unused blob %s", blob)
+
+
+def _new_version(
+    *, document, checked: _Checked, blob: str, user, comment: str, number: int, upload_key: str = ""
+) -> DocumentVersion:
     return DocumentVersion.objects.create(
         document=document,
         number=number,
@@ -123,6 +141,7 @@ def _new_version(*, document, checked: _Checked, blob: str, user, comment: str, 
         content_type=checked.kind.mime,
         kind=checked.kind.code,
         comment=comment[:500],
+        upload_key=upload_key,
         uploaded_by=user,
         scan_status=DocumentVersion.Scan.CLEAN if checked.scanned else DocumentVersion.Scan.NOT_SCANNED,
         preview_status=DocumentVersion.Preview.PENDING,
@@ -138,66 +157,133 @@ def _enqueue_preview(version: DocumentVersion) -> None:
     outbox.enqueue(make_preview, [version_id], key=f"documents:preview:{version_id}")
 
 
-def document_upload(*, folder: Folder, uploaded, user, title: str = "", comment: str = "") -> Document:
-    """Store a new document in ``folder``. Raises UploadRefused or Duplicate (same bytes already in the folder)."""
+def _same_content(folder: Folder, sha256: str, *, exclude: Document | None = None) -> Document | None:
+    """The active document of ``folder`` whose current version has these bytes (the constraint's rule)."""
+    documents = Document.objects.active().filter(folder=folder, content_sha256=sha256)
+    if exclude is not None:
+        documents = documents.exclude(pk=exclude.pk)
+    return documents.select_related("current_version").first()
+
+
+def document_upload(
+    *, folder: Folder, uploaded, user, title: str = "", comment: str = "", upload_key: str = ""
+) -> Document:
+    """Store a new document in ``folder``. Raises UploadRefused, Duplicate (same bytes already in the
+    folder) or StorageUnavailable (nothing stored).
+
+    ``upload_key`` is the id the browser gave this upload: the same upload sent again (its answer
+    was lost) returns the document it stored, as the first answer did.
+    """
+    earlier = selectors.version_by_upload_key(user=user, upload_key=upload_key)
+    if earlier is not None and earlier.document.folder_id == folder.pk:
+        return earlier.document
+    if earlier is not None:  # the browser reused its id for another folder: not a retry
+        upload_key = ""
     checked = upload_check(uploaded)
-    same = (
-        Document.objects.active()
-        .filter(folder=folder, current_version__sha256=checked.sha256)
-        .select_related("current_version")
-        .first()
-    )
+    same = _same_content(folder, checked.sha256)
     if same is not None:
         raise Duplicate(document=same, version=same.current_version)
     blob, created = _store_blob(uploaded, checked.sha256)
+    version = None
     try:
         with transaction.atomic():
             document = Document.objects.create(
                 folder=folder,
                 title=(title.strip() or checked.name)[:255],
+                content_sha256=checked.sha256,
                 created_by=user,
                 is_family_visible=False,
             )
-            version = _new_version(document=document, checked=checked, blob=blob, user=user, comment=comment, number=1)
+            version = _new_version(
+                document=document,
+                checked=checked,
+                blob=blob,
+                user=user,
+                comment=comment,
+                number=1,
+                upload_key=upload_key,
+            )
             document.current_version = version
             document.save(update_fields=["current_version"])
             _enqueue_preview(version)
-    except Exception:
-        if created:
-            default_storage.delete(blob)
+    except IntegrityError:
+        _discard_blob(blob, created, version)
+        # The same upload, or the same bytes, committed a moment earlier by a concurrent request.
+        earlier = selectors.version_by_upload_key(user=user, upload_key=upload_key)
+        if earlier is not None:
+            return earlier.document
+        same = _same_content(folder, checked.sha256)
+        if same is None:
+            raise
+        raise Duplicate(document=same, version=same.current_version) from None
+    except BaseException:
+        _discard_blob(blob, created, version)
         raise
     return document
 
 
-def document_version_add(*, document: Document, uploaded, user, comment: str = "") -> DocumentVersion:
-    """A new version becomes current; older ones stay downloadable. Same bytes as a version: Duplicate."""
+def document_version_add(
+    *, document: Document, uploaded, user, comment: str = "", upload_key: str = ""
+) -> DocumentVersion:
+    """A new version becomes current; older ones stay downloadable. Same bytes as a version of this
+    document, or as another document of the folder: Duplicate. A retried upload (same ``upload_key``)
+    returns the version it stored."""
+    earlier = selectors.version_by_upload_key(user=user, upload_key=upload_key)
+    if earlier is not None and earlier.document_id == document.pk:
+        return earlier
+    if earlier is not None:  # the browser reused its id for another document: not a retry
+        upload_key = ""
     checked = upload_check(uploaded)
-    same = document.versions.filter(sha256=checked.sha256).first()
-    if same is not None:
-        raise Duplicate(document=document, version=same)
+    duplicate = _version_duplicate(document, checked.sha256)
+    if duplicate is not None:
+        raise duplicate
     blob, created = _store_blob(uploaded, checked.sha256)
+    version = None
     try:
         with transaction.atomic():
             locked = Document.objects.select_for_update().get(pk=document.pk)
             number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-            try:
-                with transaction.atomic():
-                    version = _new_version(
-                        document=locked, checked=checked, blob=blob, user=user, comment=comment, number=number
-                    )
-            except IntegrityError as exc:  # the same bytes uploaded twice at the same moment
-                raise Duplicate(document=locked, version=locked.versions.filter(sha256=checked.sha256).first()) from exc
+            version = _new_version(
+                document=locked,
+                checked=checked,
+                blob=blob,
+                user=user,
+                comment=comment,
+                number=number,
+                upload_key=upload_key,
+            )
             locked.current_version = version
+            locked.content_sha256 = "" if locked.is_binned else checked.sha256
             locked.updated_at = timezone.now()
-            locked.save(update_fields=["current_version", "updated_at"])
+            locked.save(update_fields=["current_version", "content_sha256", "updated_at"])
             _enqueue_preview(version)
             _notify_readers(locked, version)
-    except Exception:
-        if created:
-            default_storage.delete(blob)
+    except IntegrityError:
+        _discard_blob(blob, created, version)
+        # The same upload or the same bytes, committed a moment earlier by a concurrent request.
+        earlier = selectors.version_by_upload_key(user=user, upload_key=upload_key)
+        if earlier is not None:
+            return earlier
+        duplicate = _version_duplicate(document, checked.sha256)
+        if duplicate is None:
+            raise
+        raise duplicate from None
+    except BaseException:
+        _discard_blob(blob, created, version)
         raise
     document.current_version = version
+    document.content_sha256 = locked.content_sha256
     return version
+
+
+def _version_duplicate(document: Document, sha256: str) -> Duplicate | None:
+    same = document.versions.filter(sha256=sha256).first()
+    if same is not None:
+        return Duplicate(document=document, version=same)
+    other = None if document.is_binned else _same_content(document.folder, sha256, exclude=document)
+    if other is not None:
+        return Duplicate(document=other, version=other.current_version)
+    return None
 
 
 def _name_taken(parent: Folder, name: str, exclude: Folder | None = None) -> bool:
@@ -317,12 +403,37 @@ def document_move(*, document: Document, folder: Folder) -> Document:
         raise ValidationError({"folder": _("A resident's document can only move within that resident's folders.")})
     if not document.folder.resident_id and folder.resident_id:
         raise ValidationError({"folder": _("A shared document cannot move into a resident's folder.")})
+    identical = _identical_error(folder, document)
+    if identical is not None:
+        raise ValidationError({"folder": identical})
     document.folder = folder
     document.updated_at = timezone.now()
     if folder.scope != Folder.Scope.RESIDENT:
         document.is_family_visible = False
-    document.save(update_fields=["folder", "updated_at", "is_family_visible"])
+    _save_or_identical(document, ["folder", "updated_at", "is_family_visible"])
     return document
+
+
+def _identical_error(folder: Folder, document: Document) -> str | None:
+    same = _same_content(folder, document.content_sha256, exclude=document) if document.content_sha256 else None
+    if same is None:
+        return None
+    return _("“%(title)s”, identical to this document, is already in “%(folder)s”.") % {
+        "title": same.title,
+        "folder": folder.name,
+    }
+
+
+def _save_or_identical(document: Document, fields: list[str]) -> None:
+    """Save; the same bytes put in the folder at the same moment by someone else is a clear refusal."""
+    try:
+        with transaction.atomic():
+            document.save(update_fields=fields)
+    except IntegrityError as exc:
+        message = _identical_error(document.folder, document)
+        if message is None:
+            raise
+        raise ValidationError(message) from exc
 
 
 @transaction.atomic
@@ -347,9 +458,13 @@ def document_bin(*, document: Document, user) -> Document:
 
 @transaction.atomic
 def document_restore(*, document: Document) -> Document:
+    """Back from the bin; refused (ValidationError) when an identical document is in its folder now."""
+    identical = _identical_error(document.folder, document)
+    if identical is not None:
+        raise ValidationError(identical)
     document.binned_at = None
     document.binned_by = None
-    document.save(update_fields=["binned_at", "binned_by"])
+    _save_or_identical(document, ["binned_at", "binned_by"])
     return document
 
 
@@ -385,11 +500,9 @@ def reading_requirement_add(*, document: Document, user, site, unit=None, job: s
         raise ValidationError(_("Required reading is for procedures and shared documents, not residents' files."))
     if unit is not None and unit.site_id != site.pk:
         raise ValidationError({"unit": _("This unit belongs to another site.")})
-    requirement = ReadingRequirement.objects.filter(document=document, site=site, unit=unit, job=job).first()
-    if requirement is None:
-        requirement = ReadingRequirement.objects.create(
-            document=document, site=site, unit=unit, job=job, created_by=user
-        )
+    requirement, _created = ReadingRequirement.objects.get_or_create(  # a race: get_or_create finds the other's
+        document=document, site=site, unit=unit, job=job, defaults={"created_by": user}
+    )
     if document.current_version is not None:
         _notify_readers(document, document.current_version, requirements=[requirement])
     return requirement

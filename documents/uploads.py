@@ -8,6 +8,7 @@ whose declared length is already too large before reading a byte of it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -18,6 +19,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
 from django.utils.translation import gettext as _
+
+from carehub.storage import StorageUnavailable, remove_quietly
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +65,12 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
             self.file.close()  # a NamedTemporaryFile: closing removes it
             raise SkipFile
         self._sha.update(raw_data)
-        self.file.write(raw_data)
+        try:
+            self.file.write(raw_data)
+        except OSError as exc:  # the temporary folder is full: closing removes the partial file
+            with contextlib.suppress(OSError):  # flushing fails the same way; the file is removed all the same
+                self.file.close()
+            raise StorageUnavailable.from_os_error(exc) from exc
 
     def file_complete(self, file_size):
         uploaded = super().file_complete(file_size)
@@ -111,7 +119,7 @@ def sanitize_filename(name: str, *, max_length: int = 180) -> str:
 CHUNK_SIZE = 1024 * 1024
 PARTIAL_MAX_AGE = 24 * 3600
 PARTIAL_CLEAN_INTERVAL = 3600
-_UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 _last_clean: float | None = None  # time.monotonic() of this process's last clean
 
 
@@ -129,7 +137,7 @@ def partial_dir() -> Path:
 
 
 def partial_path(user_pk: int, upload_id: str) -> Path:
-    if not _UPLOAD_ID.match(upload_id or ""):
+    if not UPLOAD_ID.match(upload_id or ""):
         raise ChunkError(400, "bad upload id")
     return partial_dir() / f"{int(user_pk)}-{upload_id}.part"
 
@@ -146,13 +154,19 @@ def append_chunk(path: Path, stream, *, offset: int, length: int, total: int) ->
     if length > CHUNK_SIZE + 1024 or offset + length > total:
         raise ChunkError(400, "piece too large")
     received = 0
-    with path.open("ab") as out:
-        while received < length:
-            block = stream.read(min(64 * 1024, length - received))
-            if not block:
-                break
-            out.write(block)
-            received += len(block)
+    try:
+        with path.open("ab") as out:
+            while received < length:
+                block = stream.read(min(64 * 1024, length - received))
+                if not block:
+                    break
+                out.write(block)
+                received += len(block)
+    except OSError as exc:
+        # The pieces' disk is full or read-only: the upload cannot go on; keep nothing of it.
+        logger.error("could not write an upload piece to %s: %s", path, exc)
+        remove_quietly(path)
+        raise StorageUnavailable.from_os_error(exc) from exc
     if received != length:
         with path.open("r+b") as out:  # an interrupted piece: drop it, the client resends it
             out.truncate(current)

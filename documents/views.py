@@ -19,6 +19,7 @@ from carehub import policy
 from carehub.access_log import log_access
 from carehub.decorators import staff_required
 from carehub.models import AccessLog
+from carehub.storage import RETRY_AFTER, StorageUnavailable, unavailable_response
 from coordination.models import Resident
 from directory.models import Site
 
@@ -38,6 +39,7 @@ from .models import Document, DocumentVersion, Folder, ReadingRequirement
 from .scanning import get_scanner
 from .uploads import (
     CHUNK_SIZE,
+    UPLOAD_ID,
     ChunkError,
     LimitedUploadHandler,
     append_chunk,
@@ -314,6 +316,7 @@ def folder_upload(request, public_id):
 def _folder_upload(request, folder, handler):
     form = UploadForm()
     results = []
+    unavailable = None
     if request.method == "POST":
         form = UploadForm(request.POST)
         comment = request.POST.get("comment", "")[:500]
@@ -327,7 +330,12 @@ def _folder_upload(request, folder, handler):
             for name in handler.too_many
         ]
         for uploaded in request.FILES.getlist("files"):
-            results.append(_store_one(request, folder, uploaded, comment))
+            try:
+                results.append(_store_one(request, folder, uploaded, comment, form_upload_key(request, uploaded)))
+            except StorageUnavailable as exc:  # the next files would fail the same way
+                unavailable = exc
+                results.append({"name": uploaded.name, "ok": False, "message": exc.message})
+                break
         if not results:
             results.append({"ok": False, "message": _("Choose at least one file.")})
         ok = all(r["ok"] for r in results)
@@ -335,19 +343,42 @@ def _folder_upload(request, folder, handler):
             status = HTTPStatus.OK if ok else HTTPStatus.BAD_REQUEST
             if handler.too_large and not ok:
                 status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-            return JsonResponse({"results": results}, status=status)
+            if unavailable is not None:
+                status = unavailable.status
+            return _retry_later(JsonResponse({"results": results}, status=status), unavailable)
         if ok:
             for result in results:
                 messages.success(request, result["message"])
             return redirect(folder)
     context = {"folder": folder, "form": form, "results": results, **upload_checks()}
     status = HTTPStatus.BAD_REQUEST if results and not all(r["ok"] for r in results) else HTTPStatus.OK
-    return render(request, "documents/upload.html", context, status=status)
+    if unavailable is not None:
+        status = unavailable.status
+    return _retry_later(render(request, "documents/upload.html", context, status=status), unavailable)
 
 
-def _store_one(request, folder, uploaded, comment) -> dict:
+def _retry_later(response, unavailable: StorageUnavailable | None):
+    if unavailable is not None:
+        response["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def form_upload_key(request, uploaded) -> str:
+    """The key of one file of a form post: the form's random id and the file's bytes, so that the
+    same form sent twice stores each file once, and a different file sent from the same form is new."""
+    upload_id = request.POST.get("upload_id", "")
+    sha256 = getattr(uploaded, "sha256", "")
+    if not UPLOAD_ID.match(upload_id) or not sha256:
+        return ""
+    return f"{upload_id}:{sha256[:31]}"
+
+
+def _store_one(request, folder, uploaded, comment, upload_key="") -> dict:
+    """One file into ``folder``, as a result for the page. StorageUnavailable is left to the caller."""
     try:
-        document = services.document_upload(folder=folder, uploaded=uploaded, user=request.user, comment=comment)
+        document = services.document_upload(
+            folder=folder, uploaded=uploaded, user=request.user, comment=comment, upload_key=upload_key
+        )
     except services.UploadRefused as exc:
         return {"name": uploaded.name, "ok": False, "message": str(exc)}
     except services.Duplicate as dup:
@@ -359,27 +390,34 @@ def _store_one(request, folder, uploaded, comment) -> dict:
             "message": _("“%(name)s” is identical to “%(title)s”, already in this folder; it was not stored twice.")
             % {"name": uploaded.name, "title": dup.document.title},
         }
+    return _added(uploaded.name, document)
+
+
+def _added(name, document) -> dict:
     return {
-        "name": uploaded.name,
+        "name": name,
         "ok": True,
         "url": document.get_absolute_url(),
         "message": _("“%(title)s” was added.") % {"title": document.title},
     }
 
 
-def _receive_piece(request, store) -> JsonResponse:
+def _receive_piece(request, store, stored) -> JsonResponse:
     """One piece of a file sent in pieces by the page's JavaScript (see uploads.append_chunk).
 
     Headers: X-Upload-Id (32 hex characters), X-Upload-Offset, X-Upload-Total,
     X-Upload-Name and X-Upload-Comment (URL-encoded); the body is the raw piece.
-    Answers {"offset": n} until the last piece, then ``store(file, name, comment)``'s
-    result, as {"results": [result]}.
+    Answers {"offset": n} until the last piece, then ``store(file, name, comment, upload_id)``'s
+    result, as {"results": [result]}. A piece of an upload already stored (the answer to its
+    last piece was lost, the browser sends it again) gets ``stored(version, name)``'s result,
+    the success the first answer carried. The media full or read-only: 507 or 503, nothing kept.
     """
     name = unquote(request.headers.get("X-Upload-Name", ""))[:500]
     try:
         offset = int(request.headers.get("X-Upload-Offset", ""))
         total = int(request.headers.get("X-Upload-Total", ""))
-        path = partial_path(request.user.pk, request.headers.get("X-Upload-Id", ""))
+        upload_id = request.headers.get("X-Upload-Id", "")
+        path = partial_path(request.user.pk, upload_id)
     except (ValueError, ChunkError):
         return JsonResponse(
             {"results": [{"name": name, "ok": False, "message": _("The upload request was not understood.")}]},
@@ -398,13 +436,23 @@ def _receive_piece(request, store) -> JsonResponse:
     try:
         size = append_chunk(path, request, offset=offset, length=declared_length(request), total=total)
     except ChunkError as exc:
+        earlier = None
+        if exc.status == HTTPStatus.CONFLICT:  # the pieces are gone: were they stored?
+            earlier = selectors.version_by_upload_key(user=request.user, upload_key=upload_id)
+        if earlier is not None:
+            result = stored(earlier, name)
+            return JsonResponse({"results": [result]}, status=HTTPStatus.OK if result["ok"] else HTTPStatus.BAD_REQUEST)
         return JsonResponse({"error": str(exc), "offset": exc.offset}, status=exc.status)
+    except StorageUnavailable as exc:
+        return unavailable_response(request, exc, json=True)
     if size < total:
         return JsonResponse({"offset": size, "chunk_size": CHUNK_SIZE})
     try:
         with path.open("rb") as handle:
             comment = unquote(request.headers.get("X-Upload-Comment", ""))[:500]
-            result = store(File(handle, name=name), name, comment)
+            result = store(File(handle, name=name), name, comment, upload_id)
+    except StorageUnavailable as exc:
+        return unavailable_response(request, exc, json=True)
     finally:
         path.unlink(missing_ok=True)
     return JsonResponse({"results": [result]}, status=HTTPStatus.OK if result["ok"] else HTTPStatus.BAD_REQUEST)
@@ -416,7 +464,15 @@ def folder_upload_chunk(request, public_id):
     folder = _folder(request.user, public_id)
     if not permissions.can_upload(request.user, folder):
         raise PermissionDenied
-    return _receive_piece(request, lambda file, name, comment: _store_one(request, folder, file, comment))
+    return _receive_piece(
+        request,
+        lambda file, name, comment, upload_id: _store_one(request, folder, file, comment, upload_id),
+        lambda version, name: (
+            _added(name, version.document)
+            if version.document.folder_id == folder.pk
+            else {"name": name, "ok": False, "message": _("The upload request was not understood.")}
+        ),
+    )
 
 
 @require_POST
@@ -426,23 +482,42 @@ def document_version_chunk(request, public_id):
     if not permissions.can_upload(request.user, document.folder):
         raise PermissionDenied
 
-    def store(file, name, comment):
+    def store(file, name, comment, upload_id):
         try:
             version = services.document_version_add(
-                document=document, uploaded=file, user=request.user, comment=comment
+                document=document, uploaded=file, user=request.user, comment=comment, upload_key=upload_id
             )
         except services.UploadRefused as exc:
             return {"name": name, "ok": False, "message": str(exc)}
         except services.Duplicate as dup:
-            message = _("This file is identical to version %(number)s; it was not stored twice.") % {
-                "number": dup.version.number if dup.version else "?"
+            return {
+                "name": name,
+                "ok": False,
+                "duplicate": True,
+                "message": _duplicate_version_text(document, dup, name),
             }
-            return {"name": name, "ok": False, "duplicate": True, "message": message}
+        return added(version, name)
+
+    def added(version, name):
+        if version.document_id != document.pk:  # the id of an upload to another document: not this one's
+            message = _("The upload request was not understood.")
+            return {"name": name, "ok": False, "message": message}
         message = _("Version %(number)s added.") % {"number": version.number}
         messages.success(request, message)  # shown on the document page the script opens next
         return {"name": name, "ok": True, "url": document.get_absolute_url(), "message": message}
 
-    return _receive_piece(request, store)
+    return _receive_piece(request, store, added)
+
+
+def _duplicate_version_text(document, dup, name) -> str:
+    if dup.document.pk != document.pk:
+        return _("“%(name)s” is identical to “%(title)s”, already in this folder; it was not stored twice.") % {
+            "name": name,
+            "title": dup.document.title,
+        }
+    return _("This file is identical to version %(number)s; it was not stored twice.") % {
+        "number": dup.version.number if dup.version else "?"
+    }
 
 
 @csrf_exempt
@@ -471,14 +546,18 @@ def _document_new_version(request, document, handler):
         else:
             try:
                 version = services.document_version_add(
-                    document=document, uploaded=uploaded, user=request.user, comment=request.POST.get("comment", "")
+                    document=document,
+                    uploaded=uploaded,
+                    user=request.user,
+                    comment=request.POST.get("comment", ""),
+                    upload_key=form_upload_key(request, uploaded),
                 )
             except services.UploadRefused as exc:
                 error = str(exc)
             except services.Duplicate as dup:
-                error = _("This file is identical to version %(number)s; it was not stored twice.") % {
-                    "number": dup.version.number if dup.version else "?"
-                }
+                error = _duplicate_version_text(document, dup, uploaded.name)
+            except StorageUnavailable as exc:
+                return unavailable_response(request, exc, json=False)
             else:
                 messages.success(request, _("Version %(number)s added.") % {"number": version.number})
                 return redirect(document)
@@ -609,7 +688,11 @@ def document_restore(request, public_id):
     document = _document(request.user, public_id, binned=True)
     if not permissions.can_manage_folder(request.user, document.folder):
         raise PermissionDenied
-    services.document_restore(document=document)
+    try:
+        services.document_restore(document=document)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("documents:bin")
     messages.success(request, _("“%(title)s” was restored.") % {"title": document.title})
     return redirect(document)
 

@@ -96,8 +96,14 @@ def invitation_create(
     may_see_documents: bool,
     may_see_messages: bool,
 ) -> Invitation:
-    """Invite a relative by e-mail to follow ``resident``; the link is e-mailed after commit."""
+    """Invite a relative by e-mail to follow ``resident``; the link is e-mailed after commit.
+
+    "One waiting invitation per address" depends on the time (expiry), so no constraint can hold it:
+    the resident's row is locked instead, and a second invitation sent at the same moment (a double
+    click, two coordinators) waits for the first and is then refused as already waiting.
+    """
     _require_manage(actor, resident)
+    list(type(resident).objects.select_for_update().filter(pk=resident.pk).values_list("pk", flat=True))
     email = _normalise_email(email)
     existing_user = get_user_model().objects.filter(email__iexact=email).first()
     if existing_user is not None and not existing_user.is_family:

@@ -70,7 +70,7 @@ def media_root(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "carehub.storage.MediaStorage",
             "OPTIONS": {"location": str(root), "base_url": "/no-public-media/"},
         },
     }

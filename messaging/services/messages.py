@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -133,10 +133,18 @@ def message_send(
             raise
         return SendResult(existing, False)
     except BaseException:
-        if pending:
+        # Work after commit may raise once the message is in: its files are then never removed.
+        if pending and not _stored(sender, token):
             attachments.discard(pending)
         raise
     return SendResult(message, True)
+
+
+def _stored(sender, token) -> bool:
+    try:
+        return Message.objects.filter(sender=sender, client_token=token).exists()
+    except DatabaseError:  # unsure: an orphan file is harmless, a message without its file is not
+        return True
 
 
 def _message_create(conversation, sender, body, token, urgent, duty_role, reached, pending=()) -> Message:

@@ -151,7 +151,7 @@ def test_an_unknown_storage_is_refused_with_the_variables_name(monkeypatch):
 
 def test_the_filesystem_stays_the_default_with_pieces_next_to_media(monkeypatch):
     loaded = load_settings(monkeypatch, AWS_STORAGE_BUCKET_NAME="unused")
-    assert loaded.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    assert loaded.STORAGES["default"]["BACKEND"] == "carehub.storage.MediaStorage"
     assert loaded.STORAGES["default"]["OPTIONS"]["location"] == str(loaded.VAR_DIR / "media")
     assert loaded.UPLOAD_PIECES_DIR == loaded.VAR_DIR / "upload-pieces"
 
@@ -178,7 +178,7 @@ def test_s3_options_come_from_the_environment_and_keys_from_files(monkeypatch, t
         AWS_SECRET_ACCESS_KEY_FILE=str(secret_file),
     )
     storage = loaded.STORAGES["default"]
-    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert storage["BACKEND"] == "carehub.storage_s3.MediaS3Storage"
     assert storage["OPTIONS"].pop("transfer_config").use_threads is False  # one part in memory at a time
     assert storage["OPTIONS"] == {
         "bucket_name": "carehub-documents",
