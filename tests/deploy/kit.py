@@ -162,7 +162,18 @@ def env_file_parse(text: str) -> dict[str, str]:
 
 
 ENV_HELPERS = {"env_str", "env_int", "env_float", "env_bool", "env_list", "env_secret"}
-NOT_PROJECT_CODE = {".venv", "tests", "bench", "var", "node_modules", "locale", "static", "templates", ".git", ".ci"}  # .ci: the CI tooling, not read by a deployed CareHub
+NOT_PROJECT_CODE = {
+    ".venv",
+    "tests",
+    "bench",
+    "var",
+    "node_modules",
+    "locale",
+    "static",
+    "templates",
+    ".git",
+    ".ci",
+}  # .ci: the CI tooling, not read by a deployed CareHub
 
 
 def project_modules() -> list[Path]:
