@@ -83,10 +83,22 @@ class RedisServer:
         wait_for_port(self.port)
 
     def kill(self) -> None:
+        """SIGKILL (a frozen one is woken first, so that it can die)."""
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)  # a frozen one must be able to die
+            self.process.send_signal(signal.SIGCONT)
             self.process.kill()
             self.process.wait(timeout=10)
+
+    stop = kill
+
+    def freeze(self) -> None:
+        """SIGSTOP: the kernel still accepts connections, nothing ever answers (the worst case)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
 
 @contextmanager

@@ -151,15 +151,17 @@ def _handover_taken(relation: str, how: str) -> Callable:
 def _folder(resident, author):
     coordinator = make_staff(resident.site, job=Job.NURSE_COORDINATOR, coordinator=True, first_name="Inès")
     folder = resident_folder_get_or_create(resident=resident, user=coordinator)
+    # Each call's bytes differ: the same bytes twice in one folder are refused (one document per content).
+    edition = f" ({folder.documents.count()})" if folder.documents.exists() else ""
     document = document_upload(
         folder=folder,
-        uploaded=SimpleUploadedFile("pap-2025.txt", b"PAP 2025\n", content_type="text/plain"),
+        uploaded=SimpleUploadedFile("pap-2025.txt", f"PAP 2025{edition}\n".encode(), content_type="text/plain"),
         user=coordinator,
         title="Projet personnalisé",
     )
     document_version_add(
         document=document,
-        uploaded=SimpleUploadedFile("pap-2026.txt", b"PAP 2026\n", content_type="text/plain"),
+        uploaded=SimpleUploadedFile("pap-2026.txt", f"PAP 2026{edition}\n".encode(), content_type="text/plain"),
         user=coordinator,
     )
     return "documents.csv", ["Projet personnalisé", "1", "pap-2025.txt"]

@@ -1,10 +1,6 @@
 """/healthz and the heartbeats of the Celery worker and beat; every check answers within ~2 s."""
 
 import json
-import shutil
-import signal
-import socket
-import subprocess
 import time
 from http import HTTPStatus
 from pathlib import Path
@@ -14,7 +10,7 @@ from django.test import Client
 
 from carehub import heartbeat, scheduler
 from tests.conftest import clear_cache
-from tests.processes import celery_worker
+from tests.processes import celery_worker, redis_server
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -108,58 +104,21 @@ def test_the_media_probe_leaves_nothing_behind(beating, media_root):
     assert list(media_root.rglob("*.probe")) == []
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def own_redis(tmp_path):
     """A Redis of this test's own (it gets frozen: never the shared one)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("needs redis-server")
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield server, f"redis://127.0.0.1:{port}/0"
-    server.send_signal(signal.SIGCONT)
-    server.terminate()
-    server.wait(timeout=10)
+    with redis_server(tmp_path) as server:
+        yield server
 
 
 def test_a_hung_redis_answers_503_within_seconds(beating, settings, own_redis):
-    server, redis_url = own_redis
     caches = settings.CACHES
-    settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": redis_url}}
+    settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": own_redis.url}}
     try:
         heartbeat.record(heartbeat.BEAT)
         heartbeat.record(heartbeat.WORKER)
         assert _health()[0] == HTTPStatus.OK
-        server.send_signal(signal.SIGSTOP)  # accepts connections, never answers: the worst case
+        own_redis.freeze()  # accepts connections, never answers: the worst case
         started = time.monotonic()
         status, body = _health()
         elapsed = time.monotonic() - started

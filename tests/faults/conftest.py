@@ -1,14 +1,14 @@
 import pytest
 from django.conf import settings as django_settings
 
-from tests.faults.redis_server import OwnRedis
+from tests.processes import RedisServer
 
 
 @pytest.fixture
 def own_redis(tmp_path, settings):
     """A Redis of the test's own, with the cache and the channel layer on it, configured as in
     production (the options of REDIS_URL's settings, only the address changed)."""
-    server = OwnRedis(tmp_path)
+    server = RedisServer(tmp_path)
     server.start()
     cache = django_settings.CACHES["default"]
     layer = django_settings.CHANNEL_LAYERS["default"]

@@ -3,7 +3,7 @@
 sign-in is refused (the rate limits fail closed). Redis back: all of it recovers, without
 restarting Django.
 
-Each test runs its own redis-server (tests/faults/redis_server.py); the suite's is never touched.
+Each test runs its own redis-server (tests/processes.py); the suite's is never touched.
 """
 
 import json
