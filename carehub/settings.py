@@ -636,6 +636,10 @@ CELERY_BEAT_SCHEDULE["messaging-unread-digest"] = {
     "task": "messaging.tasks.send_unread_digests",
     "schedule": 15 * 60.0,
 }
+CELERY_BEAT_SCHEDULE["messaging-close-sockets-of-ended-assignments"] = {
+    "task": "messaging.tasks.close_sockets_of_ended_assignments",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["messaging-retention"] = {
     "task": "messaging.tasks.purge_old_messages",
     "schedule": 24 * 3600.0,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -68,3 +70,20 @@ def send_unread_digest(user_id: int) -> int:
 def purge_old_messages() -> int:
     """Beat, daily: apply MESSAGING_RETENTION_DAYS (0 keeps everything)."""
     return services.messages_purge(older_than_days=settings.MESSAGING_RETENTION_DAYS)
+
+
+@shared_task(acks_late=True)
+def close_sockets_of_ended_assignments() -> int:
+    """Beat, every minute: an assignment that ended at the last midnight sends no event, so the open
+    sockets of its person re-check their rights now (each closes if nothing is left), not at their next
+    heartbeat. Returns how many people were asked."""
+    from carehub import sockets
+    from directory.models import Assignment
+
+    today = timezone.localdate()
+    ended = Assignment.objects.filter(end_date__gte=today - timedelta(days=1), end_date__lt=today)
+    still = Assignment.objects.active().values("user_id")
+    people = list(ended.exclude(user_id__in=still).values_list("user_id", flat=True).distinct())
+    for user_id in people:
+        sockets.send(sockets.person_group(user_id), {"type": sockets.CHECK})
+    return len(people)

@@ -1,4 +1,4 @@
-"""Rights that end close the open socket at once: the last assignment ended by a coordinator."""
+"""Rights that end close the open socket at once: the last assignment ended by a coordinator, or ended\nby the calendar at midnight (no event: the minute job asks)."""
 
 from datetime import timedelta
 
@@ -36,3 +36,16 @@ async def test_another_assignment_left_keeps_the_socket_open(staff_a, site_b):
     ended.start_date, ended.end_date = today - timedelta(days=30), today - timedelta(days=1)
     await sync_to_async(ended.save)()
     assert await close_code_within(comm, 1.0) is None
+
+
+async def test_an_assignment_ended_by_the_calendar_closes_the_socket_at_the_minute_job(staff_a):
+    from messaging.tasks import close_sockets_of_ended_assignments
+
+    comm = await open_socket(staff_a)
+    today = timezone.localdate()
+    # As if midnight had passed: no save, no signal.
+    await sync_to_async(Assignment.objects.filter(user=staff_a).update)(
+        start_date=today - timedelta(days=30), end_date=today - timedelta(days=1)
+    )
+    await sync_to_async(close_sockets_of_ended_assignments)()
+    assert await close_code_within(comm, 1.0) == CLOSE_SESSION_ENDED
