@@ -6,6 +6,7 @@ log_access(request, AccessLog.Action.VIEW, resident)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 
@@ -78,9 +79,19 @@ class ChainReport:
         return self.broken_id is None and not self.reason
 
 
+#: During a rolling upgrade from 0.3, processes of the old version still write plain SHA-256 entries
+#: between sealed ones; later than this after the first sealed entry, an unsealed one was re-hashed
+#: by someone without the key.
+UPGRADE_GRACE = timedelta(hours=1)
+#: Entries are numbered in the order they take the chain's lock, timed just before: nodes' clocks and
+#: lock waits let a time step back a little, never by this much (a re-dated entry).
+CLOCK_TOLERANCE = timedelta(minutes=5)
+
+
 def verify_chain(batch_size: int = 5000) -> ChainReport:
     """Walk the chain in id order and report the first entry that does not fit."""
-    prev_hash, checked, last_id, sealed_seen = GENESIS_HASH, 0, 0, False
+    prev_hash, checked, last_id = GENESIS_HASH, 0, 0
+    first_sealed_at = prev_at = None
     while True:
         batch = list(AccessLog.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
         if not batch:
@@ -90,13 +101,15 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
                 return ChainReport(
                     checked, entry.pk, "previous hash does not match: an entry before it was removed or altered"
                 )
-            if sealed_seen and not entry.sealed:
-                # Entries before the key existed come first; an unsealed one later was re-hashed without it.
+            if prev_at is not None and entry.at < prev_at - CLOCK_TOLERANCE:
+                return ChainReport(checked, entry.pk, "its time goes back before the entry before it: it was re-dated")
+            if not entry.sealed and first_sealed_at is not None and entry.at > first_sealed_at + UPGRADE_GRACE:
                 return ChainReport(checked, entry.pk, "entry without the audit key's seal after sealed ones")
             if not entry.hash_matches():
                 return ChainReport(checked, entry.pk, "content does not match its hash: the entry was altered")
-            sealed_seen = sealed_seen or entry.sealed
-            prev_hash, last_id = entry.hash, entry.pk
+            if entry.sealed and first_sealed_at is None:
+                first_sealed_at = entry.at
+            prev_hash, last_id, prev_at = entry.hash, entry.pk, max(entry.at, prev_at or entry.at)
             checked += 1
     head = AccessLogHead.objects.filter(pk=1).first()
     if head and head.last_hash != prev_hash:

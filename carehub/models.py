@@ -77,8 +77,10 @@ class AccessLog(models.Model):
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, unique=True, editable=False)
-    #: Hashed with the audit key (HMAC); False only for entries written before the key (CareHub 0.3).
-    sealed = models.BooleanField(default=True, editable=False)
+    #: Hashed with the audit key (HMAC); False only for entries written before the key (CareHub 0.3). The
+    #: database's default is False: a 0.3 process still running during a rolling upgrade inserts plain
+    #: SHA-256 entries, which then verify as such.
+    sealed = models.BooleanField(default=True, db_default=False, editable=False)
 
     objects = AccessLogQuerySet.as_manager()
 

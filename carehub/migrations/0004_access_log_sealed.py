@@ -2,7 +2,8 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    """Entries written before the audit key are marked unsealed (plain SHA-256); new ones are sealed."""
+    """Entries written before the audit key (and by a 0.3 process during a rolling upgrade: the
+    database's default) are unsealed, plain SHA-256; the application seals new ones."""
 
     dependencies = [
         ("carehub", "0003_access_log_refused"),
@@ -12,11 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="accesslog",
             name="sealed",
-            field=models.BooleanField(default=False, editable=False),
-        ),
-        migrations.AlterField(
-            model_name="accesslog",
-            name="sealed",
-            field=models.BooleanField(default=True, editable=False),
+            field=models.BooleanField(db_default=False, default=True, editable=False),
         ),
     ]

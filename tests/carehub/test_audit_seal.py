@@ -3,14 +3,16 @@ chain unseen; checkpoints kept outside the database anchor it (carehub/audit_sea
 
 import hashlib
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from carehub import audit_seal
-from carehub.access_log import log_access
+from carehub.access_log import append, log_access
 from carehub.models import AccessLog, AccessLogHead
 
 
@@ -43,8 +45,8 @@ def _rewrite(entries, *, start: int, key: bytes | None) -> None:
             raw = entry.hash_input()
             entry.hash = audit_seal.seal(raw, key) if key else hashlib.sha256(raw).hexdigest()
             cursor.execute(
-                "UPDATE carehub_accesslog SET actor = %s, prev_hash = %s, hash = %s, sealed = %s WHERE id = %s",
-                [entry.actor, entry.prev_hash, entry.hash, key is not None, entry.pk],
+                "UPDATE carehub_accesslog SET actor = %s, at = %s, prev_hash = %s, hash = %s, sealed = %s WHERE id = %s",
+                [entry.actor, entry.at, entry.prev_hash, entry.hash, key is not None, entry.pk],
             )
             prev = entry.hash
         cursor.execute("UPDATE carehub_accessloghead SET last_hash = %s WHERE id = 1", [prev])
@@ -61,10 +63,40 @@ def test_an_edit_rehashed_with_another_key_is_reported_at_the_edited_entry(chain
         _verify()
 
 
-def test_an_edit_rehashed_without_a_key_is_reported_at_the_edited_entry(chain):
-    chain[3].actor = "faussaire@carehub.test"
-    _rewrite(chain, start=3, key=None)
-    with pytest.raises(CommandError, match=rf"#{chain[3].pk} .*without the audit key's seal after sealed ones"):
+@pytest.fixture
+def day_old_chain(staff_a):
+    """Three entries sealed yesterday, three today: the upgrade to the key is long past."""
+    yesterday = timezone.now() - timedelta(days=1)
+    for n in range(6):
+        append(
+            actor=staff_a.email,
+            action=AccessLog.Action.SEARCH,
+            query=f"recherche {n}",
+            at=yesterday if n < 3 else timezone.now(),
+        )
+    return list(AccessLog.objects.order_by("id"))
+
+
+def test_an_edit_rehashed_without_a_key_is_reported_at_the_edited_entry(day_old_chain):
+    day_old_chain[3].actor = "faussaire@carehub.test"
+    _rewrite(day_old_chain, start=3, key=None)
+    with pytest.raises(CommandError, match=rf"#{day_old_chain[3].pk} .*without the audit key's seal after sealed"):
+        _verify()
+
+
+def test_an_unsealed_entry_re_dated_into_the_upgrade_hour_is_reported(day_old_chain):
+    day_old_chain[4].at = day_old_chain[2].at  # back among yesterday's, after one of today's
+    _rewrite(day_old_chain, start=4, key=None)
+    with pytest.raises(CommandError, match=rf"#{day_old_chain[4].pk} .*re-dated"):
+        _verify()
+
+
+def test_a_whole_tail_re_dated_into_the_upgrade_hour_is_caught_by_a_checkpoint(day_old_chain, checkpoints):
+    audit_seal.checkpoint_write()
+    for entry in day_old_chain[3:]:
+        entry.at = day_old_chain[2].at
+    _rewrite(day_old_chain, start=3, key=None)
+    with pytest.raises(CommandError, match="no longer matches the checkpoint"):
         _verify()
 
 
@@ -135,3 +167,18 @@ def test_the_head_table_is_what_a_checkpoint_seals(chain, checkpoints):
     record = audit_seal.checkpoint_write()
     head = AccessLogHead.objects.get(pk=1)
     assert (record["last_id"], record["last_hash"]) == (head.last_id, head.last_hash)
+
+
+def test_an_entry_written_by_a_0_3_process_during_the_upgrade_verifies(chain):
+    """A process of the previous version inserts without the column: the database marks it unsealed."""
+    entry = AccessLog(actor="ancien@carehub.test", action="view", prev_hash=chain[-1].hash, at=chain[-1].at)
+    plain = hashlib.sha256(entry.hash_input()).hexdigest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO carehub_accesslog (at, actor, action, object_type, object_id, object_repr, query, "
+            "user_agent, prev_hash, hash) VALUES (%s, %s, 'view', '', '', '', '', '', %s, %s)",
+            [entry.at, entry.actor, entry.prev_hash, plain],
+        )
+        cursor.execute("UPDATE carehub_accessloghead SET last_hash = %s WHERE id = 1", [plain])
+    log_access(None, AccessLog.Action.VIEW, user=chain[0].user)  # and the new version goes on, sealed
+    assert "8 entries verified" in _verify()
