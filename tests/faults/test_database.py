@@ -5,7 +5,6 @@ connection just before the request writes; on SQLite another connection holds th
 write lock, so the request's write fails with "database table is locked".
 """
 
-import sqlite3
 import uuid
 from http import HTTPStatus
 
@@ -19,6 +18,7 @@ from carehub.errors import server_error
 from coordination.models import CareNote
 from tests.conftest import ON_POSTGRES, login_verified
 from tests.coordination.factories import ResidentFactory, default_targets
+from tests.faults.locks import SqliteLock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -116,26 +116,6 @@ def test_postgres_next_request_after_termination_works(nurse_client, resident, p
 
 
 # --- SQLite ---------------------------------------------------------------------------------
-
-
-class SqliteLock:
-    """Another connection to the in-memory test database holds the write lock of ``table``."""
-
-    def __init__(self, table: str):
-        self.table = table
-
-    def __enter__(self):
-        if connection.vendor != "sqlite":
-            pytest.skip("SQLite only")
-        assert connection.is_in_memory_db()
-        self.other = sqlite3.connect(connection.settings_dict["NAME"], uri=True, isolation_level=None)
-        self.other.execute("BEGIN IMMEDIATE")
-        self.other.execute(f"DELETE FROM {self.table} WHERE 0")  # takes the table's write lock
-        return self
-
-    def __exit__(self, *exc):
-        self.other.execute("ROLLBACK")
-        self.other.close()
 
 
 @pytest.fixture

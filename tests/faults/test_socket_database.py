@@ -7,7 +7,6 @@ second connection, is terminated.
 """
 
 import asyncio
-import sqlite3
 import uuid
 
 import psycopg
@@ -17,6 +16,7 @@ from django.db import connection
 
 from messaging.models import Conversation, Message
 from tests.conftest import ON_POSTGRES
+from tests.faults.locks import SqliteLock
 from tests.messaging.factories import group_with
 from tests.sockets import TIMEOUT, open_socket
 
@@ -40,26 +40,6 @@ async def _next(comm, wanted):
     raise AssertionError(f"no {wanted} frame")
 
 
-class SqliteLock:
-    """Another connection to the in-memory test database writing a table (the conversations' by default)."""
-
-    def __init__(self, table: str = Conversation._meta.db_table):
-        self.table = table
-
-    def __enter__(self):
-        if connection.vendor != "sqlite":
-            pytest.skip("SQLite only")
-        assert connection.is_in_memory_db()
-        self.other = sqlite3.connect(connection.settings_dict["NAME"], uri=True, isolation_level=None)
-        self.other.execute("BEGIN IMMEDIATE")
-        self.other.execute(f"DELETE FROM {self.table} WHERE id < 0")  # takes the table's write lock
-        return self
-
-    def __exit__(self, *exc):
-        self.other.execute("ROLLBACK")
-        self.other.close()
-
-
 @pytest.mark.parametrize("table", [Conversation._meta.db_table, Message._meta.db_table])
 async def test_sqlite_locked_table_answers_retry_frame_then_sends(staff_a, coordinator_a, table):
     """Resolving the conversation, or saving the message, fails: "retry", then the same socket sends."""
@@ -81,7 +61,7 @@ async def test_sqlite_locked_table_answers_retry_frame_then_sends(staff_a, coord
 async def test_sqlite_retry_frame_is_translated(staff_a, coordinator_a):
     conversation = await sync_to_async(group_with)(staff_a, coordinator_a)
     comm = await open_socket(staff_a)
-    with SqliteLock():
+    with SqliteLock(Conversation._meta.db_table):
         await comm.send_json_to(_send_frame(conversation, str(uuid.uuid4())))
         failed = await _next(comm, ("error", "sent"))
     await comm.disconnect()
@@ -91,7 +71,7 @@ async def test_sqlite_retry_frame_is_translated(staff_a, coordinator_a):
 async def test_sqlite_locked_conversation_stores_nothing(staff_a, coordinator_a):
     conversation = await sync_to_async(group_with)(staff_a, coordinator_a)
     comm = await open_socket(staff_a)
-    with SqliteLock():
+    with SqliteLock(Conversation._meta.db_table):
         await comm.send_json_to(_send_frame(conversation, str(uuid.uuid4())))
         await _next(comm, ("error", "sent"))
     await comm.disconnect()
