@@ -46,8 +46,10 @@ requirements: venv
 	CUSTOM_COMPILE_COMMAND="make requirements" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
 		--strip-extras --no-emit-index-url --no-emit-find-links $(PIP_COMPILE_ARGS) \
 		--output-file requirements.txt requirements.in
+	# The dev set keeps its extras: pip 23's --require-hashes cannot resolve a dependency's extra
+	# (pip-audit's cachecontrol[filecache]) against a pin written without it.
 	CUSTOM_COMPILE_COMMAND="make requirements" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
-		--strip-extras --no-emit-index-url --no-emit-find-links $(PIP_COMPILE_ARGS) \
+		--no-emit-index-url --no-emit-find-links $(PIP_COMPILE_ARGS) \
 		--output-file requirements-dev.txt requirements-dev.in
 
 # Translations compiled with Babel: no system gettext needed.
