@@ -51,6 +51,19 @@ class Resident(models.Model):
         DISCHARGED = "discharged", _("Discharged")
         DECEASED = "deceased", _("Deceased")
 
+    class Sex(models.TextChoices):
+        FEMALE = "F", _("Female")
+        MALE = "M", _("Male")
+        UNDETERMINED = "I", _("Undetermined")
+
+    class IdentityStatus(models.TextChoices):
+        """The four statuses of an identity under the RNIV."""
+
+        PROVISIONAL = "provisional", _("Provisional identity")
+        RETRIEVED = "retrieved", _("Retrieved identity")
+        VALIDATED = "validated", _("Validated identity")
+        QUALIFIED = "qualified", _("Qualified identity")
+
     #: Archived residents: read-only record, searchable by those allowed.
     ARCHIVED_STATUSES = frozenset({Status.DISCHARGED, Status.DECEASED})
 
@@ -89,6 +102,23 @@ class Resident(models.Model):
     preferred_name = models.CharField(
         _("preferred name"), max_length=100, blank=True, help_text=_("How the resident likes to be called.")
     )
+    # Identity traits of the national identity-vigilance rules (RNIV). ``last_name`` and
+    # ``first_name`` above are the *used* name and forename (nom et prénom utilisés).
+    birth_name = models.CharField(_("birth name"), max_length=100, blank=True)
+    birth_first_forename = models.CharField(_("first birth forename"), max_length=100, blank=True)
+    birth_forenames = models.CharField(
+        _("birth forenames"), max_length=255, blank=True, help_text=_("Every birth forename, in order.")
+    )
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    birth_place_code = models.CharField(
+        _("birth place code"), max_length=5, blank=True, help_text=_("INSEE code of the commune or country.")
+    )
+    ins_matricule = models.CharField(_("INS matricule"), max_length=15, blank=True, db_index=True)
+    ins_oid = models.CharField(_("INS OID"), max_length=64, blank=True)
+    identity_status = models.CharField(
+        _("identity status"), max_length=12, choices=IdentityStatus.choices, default=IdentityStatus.PROVISIONAL
+    )
+
     #: The words a resident is found by (names and room), normalised: see SEARCH_SOURCE_FIELDS.
     search_text = models.CharField(max_length=400, blank=True, default="", editable=False)
 
