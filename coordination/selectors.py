@@ -11,10 +11,12 @@ from django.db.models import BooleanField, Count, F, OuterRef, Prefetch, Q, Quer
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carehub import policy, textsearch
 from directory.models import Assignment, Site, StaffProfile, Unit
 
+from . import identity
 from .models import (
     CareNote,
     CareNoteFollowUp,
@@ -142,6 +144,34 @@ def resident_for_page(user, public_id) -> Resident:
         user,
         public_id=public_id,
     )
+
+
+def resident_possible_duplicates(resident: Resident) -> list[Resident]:
+    """Residents of the whole group, archived ones too, whose identity traits are those of
+    ``resident`` (``identity.same_person_traits``): one query, narrowed by the birth date."""
+    if not resident.birth_date:
+        return []
+    others = Resident.objects.filter(birth_date=resident.birth_date).select_related("site").order_by("pk")
+    if resident.pk:
+        others = others.exclude(pk=resident.pk)
+    return [other for other in others if identity.same_person_traits(resident, other)]
+
+
+def possible_duplicate_messages(user, candidates: list[Resident]) -> list[str]:
+    """What the person at the form is told of the possible duplicates: the records they may read,
+    and of the others only that one exists (segmentation), in one message."""
+    visible = set(
+        Resident.objects.visible_to(user).filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True)
+    )
+    messages = [
+        gettext("A resident with the same identity traits already exists: %(identity)s, %(site)s.")
+        % {"identity": identity.identity_line(c), "site": c.site.name}
+        for c in candidates
+        if c.pk in visible
+    ]
+    if any(c.pk not in visible for c in candidates):
+        messages.append(gettext("A possible duplicate exists at another site; ask the identity-vigilance referent."))
+    return messages
 
 
 def _followups_prefetch():
