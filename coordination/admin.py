@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
+from carehub.access_log import log_access
 from carehub.admin.scoping import ResidentDataAdminMixin, SiteScopedAdmin
+from carehub.models import AccessLog
 
 from . import identity, services
 from .forms import ResidentAdminForm
@@ -66,6 +68,14 @@ class ResidentAdmin(ResidentDataAdminMixin, SiteScopedAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.user = request.user
         return form
+
+    def add_view(self, request, form_url="", extra_context=None):
+        response = super().add_view(request, form_url, extra_context)
+        form = getattr(response, "context_data", {}).get("adminform")
+        # The records shown as possible duplicates were read by the person at the form.
+        for other in getattr(form and form.form, "shown_duplicates", []):
+            log_access(request, AccessLog.Action.VIEW, other, query="possible duplicate")
+        return response
 
     def has_change_permission(self, request, obj=None):
         # An archived file is read-only: its history must stay as it was.

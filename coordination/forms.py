@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Unit
@@ -282,6 +283,8 @@ class ResidentAdminForm(forms.ModelForm):
 
     #: The person at the form (``ResidentAdmin.get_form``): what they are told of duplicates depends on it.
     user = None
+    #: The other records shown as possible duplicates: reads, for the access log.
+    shown_duplicates: list[Resident] = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -298,6 +301,15 @@ class ResidentAdminForm(forms.ModelForm):
             traits = {name: cleaned.get(name) or "" for name in identity.DUPLICATE_TRAITS}
             traits["birth_date"] = cleaned.get("birth_date")
             candidates = selectors.resident_possible_duplicates(Resident(**traits))
-            for message in selectors.possible_duplicate_messages(self.user, candidates):
-                self.add_error(None, message)
+            self.shown_duplicates, others = selectors.possible_duplicates_seen_by(self.user, candidates)
+            for other in self.shown_duplicates:
+                self.add_error(
+                    None,
+                    gettext("A resident with the same identity traits already exists: %(identity)s, %(site)s.")
+                    % {"identity": identity.identity_line(other), "site": other.site.name},
+                )
+            if others:
+                self.add_error(
+                    None, gettext("A possible duplicate exists at another site; ask the identity-vigilance referent.")
+                )
         return cleaned

@@ -11,7 +11,6 @@ from django.db.models import BooleanField, Count, F, OuterRef, Prefetch, Q, Quer
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from carehub import policy, textsearch
 from directory.models import Assignment, Site, StaffProfile, Unit
@@ -157,21 +156,12 @@ def resident_possible_duplicates(resident: Resident) -> list[Resident]:
     return [other for other in others if identity.same_person_traits(resident, other)]
 
 
-def possible_duplicate_messages(user, candidates: list[Resident]) -> list[str]:
-    """What the person at the form is told of the possible duplicates: the records they may read,
-    and of the others only that one exists (segmentation), in one message."""
-    visible = set(
-        Resident.objects.visible_to(user).filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True)
-    )
-    messages = [
-        gettext("A resident with the same identity traits already exists: %(identity)s, %(site)s.")
-        % {"identity": identity.identity_line(c), "site": c.site.name}
-        for c in candidates
-        if c.pk in visible
-    ]
-    if any(c.pk not in visible for c in candidates):
-        messages.append(gettext("A possible duplicate exists at another site; ask the identity-vigilance referent."))
-    return messages
+def possible_duplicates_seen_by(user, candidates: list[Resident]) -> tuple[list[Resident], bool]:
+    """Of the possible duplicates, those the user may read, and whether there are others: of those
+    only their existence may be said (segmentation)."""
+    ids = [c.pk for c in candidates]
+    readable = set(Resident.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    return [c for c in candidates if c.pk in readable], len(readable) < len(candidates)
 
 
 def _followups_prefetch():

@@ -179,3 +179,35 @@ def test_a_flagged_resident_page_tells_staff(verified_client, staff_a, martin):
     Resident.objects.filter(pk=martin.pk).update(possible_duplicate=True)
     response = verified_client(staff_a).get(reverse("coordination:resident_detail", args=[martin.public_id]), **FR)
     assert "Doublon possible\u00a0: le référent en identitovigilance le vérifie" in page_text(response)
+
+
+def test_a_possible_duplicate_shown_on_the_form_is_a_read_in_the_access_log(
+    verified_client, coordinator_a, site_a, martin
+):
+    from carehub.models import AccessLog
+
+    _admit(verified_client(coordinator_a), site_a, ins_matricule="", ins_oid="", identity_status="provisional")
+    entries = AccessLog.objects.filter(user=coordinator_a, action=AccessLog.Action.VIEW, query="possible duplicate")
+    assert list(entries.values_list("subject_id", flat=True)) == [martin.public_id]
+
+
+def test_the_referent_clears_the_flag_in_the_admin(verified_client, coordinator_a, martin):
+    from tests.carehub.admin_forms import admin_form_data
+
+    Resident.objects.filter(pk=martin.pk).update(possible_duplicate=True)
+    client = verified_client(coordinator_a)
+    url = reverse("admin:coordination_resident_change", args=[martin.pk])
+    data = admin_form_data(client.get(url))
+    data.pop("possible_duplicate")
+    client.post(url, data)
+    martin.refresh_from_db()
+    assert martin.possible_duplicate is False
+
+
+def test_a_change_of_traits_that_matches_another_resident_flags_the_record(coordinator_a, site_a, martin):
+    from coordination import services
+
+    resident = ResidentFactory(site=site_a, last_name="Martin", first_name="Jeanne", birth_date=date(1955, 8, 2))
+    services.resident_update(user=coordinator_a, resident=resident, birth_date=date(1955, 8, 1))
+    resident.refresh_from_db()
+    assert resident.possible_duplicate is True
