@@ -544,7 +544,7 @@ def _check_record(record: dict) -> dict:
 def _flag_possible_duplicate(resident: Resident) -> None:
     """Flag a resident whose traits another resident of the group shares, for the identity-vigilance
     referent. Every path flags (form, import, API); a form asks for confirmation before."""
-    if not resident.possible_duplicate and selectors.resident_possible_duplicates(resident):
+    if selectors.resident_possible_duplicates(resident):
         resident.possible_duplicate = True
 
 
@@ -577,7 +577,11 @@ def resident_update(*, user, resident: Resident, referents=None, **record) -> Re
     for name in changed:
         setattr(resident, name, record[name])
     resident.full_clean()
-    if set(changed) & set(identity.DUPLICATE_TRAITS) and "possible_duplicate" not in changed:
+    if (
+        set(changed) & set(identity.DUPLICATE_TRAITS)
+        and not resident.possible_duplicate
+        and "possible_duplicate" not in changed
+    ):
         _flag_possible_duplicate(resident)
         if resident.possible_duplicate:
             changed.append("possible_duplicate")
