@@ -54,7 +54,15 @@ IDENTITY_FIELDS = (
 )
 
 #: The traits two records of the same person share (``same_person_traits``).
-DUPLICATE_TRAITS = ("birth_name", "last_name", "birth_first_forename", "first_name", "birth_date", "sex")
+DUPLICATE_TRAITS = (
+    "birth_name",
+    "last_name",
+    "birth_first_forename",
+    "first_name",
+    "birth_date",
+    "sex",
+    "ins_matricule",
+)
 
 #: The strict traits of the RNIV, needed by every status beyond provisional.
 STRICT_TRAITS = ("birth_name", "birth_first_forename", "birth_forenames", "birth_date", "sex", "birth_place_code")
@@ -178,7 +186,10 @@ def duplicate_key_names(resident: Resident) -> tuple[set[str], set[str]]:
 
 
 def same_person_traits(a: Resident, b: Resident) -> bool:
-    """Same birth date, a name and a first forename in common, and the same sex when both know it."""
+    """The same INS, or the same birth date, a name and a first forename in common and the same sex
+    when both know it."""
+    if a.ins_matricule and a.ins_matricule == b.ins_matricule:
+        return True
     if not a.birth_date or a.birth_date != b.birth_date:
         return False
     if a.sex and b.sex and a.sex != b.sex:

@@ -146,11 +146,15 @@ def resident_for_page(user, public_id) -> Resident:
 
 
 def resident_possible_duplicates(resident: Resident) -> list[Resident]:
-    """Residents of the whole group, archived ones too, whose identity traits are those of
-    ``resident`` (``identity.same_person_traits``): one query, narrowed by the birth date."""
-    if not resident.birth_date:
+    """Residents of the whole group, archived ones too, who may be the person of these traits
+    (``identity.same_person_traits``; ``resident`` may be unsaved): one query, narrowed by the
+    birth date and the INS."""
+    narrowed = Q(birth_date=resident.birth_date) if resident.birth_date else Q()
+    if resident.ins_matricule:
+        narrowed |= Q(ins_matricule=resident.ins_matricule)
+    if not narrowed:
         return []
-    others = Resident.objects.filter(birth_date=resident.birth_date).select_related("site").order_by("pk")
+    others = Resident.objects.filter(narrowed).select_related("site").order_by("pk")
     if resident.pk:
         others = others.exclude(pk=resident.pk)
     return [other for other in others if identity.same_person_traits(resident, other)]

@@ -211,3 +211,20 @@ def test_a_change_of_traits_that_matches_another_resident_flags_the_record(coord
     services.resident_update(user=coordinator_a, resident=resident, birth_date=date(1955, 8, 1))
     resident.refresh_from_db()
     assert resident.possible_duplicate is True
+
+
+def test_the_ins_of_another_resident_is_a_possible_duplicate_whatever_the_names(coordinator_a, site_a, martin):
+    """An INS is one person's: written again for another name (the API's path), the record is flagged."""
+    from coordination import services
+
+    traits = {
+        **_traits(),
+        "last_name": "Durand",
+        "first_name": "Lucie",
+        "birth_name": "Durand",
+        "birth_first_forename": "Lucie",
+        "birth_forenames": "Lucie",
+        "birth_date": date(1955, 8, 2),
+        "ins_matricule": NIR,
+    }
+    assert services.resident_admit(user=coordinator_a, site=site_a, **traits).possible_duplicate is True
