@@ -228,3 +228,15 @@ def test_the_ins_of_another_resident_is_a_possible_duplicate_whatever_the_names(
         "ins_matricule": NIR,
     }
     assert services.resident_admit(user=coordinator_a, site=site_a, **traits).possible_duplicate is True
+
+
+def test_the_duplicate_selector_runs_one_query_whatever_the_residents_born_that_day(
+    site_a, martin, django_assert_num_queries
+):
+    from coordination import selectors
+
+    ResidentFactory.create_batch(5, site=site_a, birth_date=martin.birth_date)
+    with django_assert_num_queries(1):
+        assert selectors.resident_possible_duplicates(
+            Resident(**{**_traits(ins_matricule=""), "birth_date": martin.birth_date})
+        )
