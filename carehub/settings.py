@@ -691,3 +691,48 @@ CELERY_BEAT_SCHEDULE["outbox-drain"] = {
     # A drain nobody ran in time is replaced by the next one.
     "options": {"expires": 60},
 }
+# [accounts: sign-in through the group's identity provider] (README "Sign-in through the group's identity provider";
+# the linking and second-factor rules: accounts/external_signin.py)
+INSTALLED_APPS += ["allauth.socialaccount", "allauth.socialaccount.providers.openid_connect"]
+#: OpenID Connect (Pro Santé Connect, Entra ID, Keycloak...): off unless OIDC_ISSUER is set.
+OIDC_ISSUER = env_str("OIDC_ISSUER", "", check=url("https", "http")).rstrip("/")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = env_secret("OIDC_CLIENT_SECRET")
+OIDC_SCOPES = env_list("OIDC_SCOPES", ["openid", "profile", "email"])
+#: The provider's name on the sign-in button ("Sign in with ...").
+OIDC_NAME = env_str("OIDC_NAME", "OpenID Connect")
+#: A claim compared with the staff member's HR identifier (StaffProfile.external_id) before the e-mail.
+OIDC_LINK_CLAIM = env_str("OIDC_LINK_CLAIM", "")
+#: amr values (RFC 8176) and acr values that count as the second factor: CareHub's is then not asked.
+OIDC_SECOND_FACTOR_AMR = env_list("OIDC_SECOND_FACTOR_AMR", ["mfa", "otp", "hwk", "swk"])
+OIDC_SECOND_FACTOR_ACR = env_list("OIDC_SECOND_FACTOR_ACR", [])
+OIDC_PKCE = env_bool("OIDC_PKCE", True)
+#: Some providers (Pro Santé Connect) answer userinfo as a signed JWT: read the ID token alone (OIDC_USERINFO=0).
+OIDC_USERINFO = env_bool("OIDC_USERINFO", True)
+if OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET (or OIDC_CLIENT_SECRET_FILE).")
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the button is a POST form with the CSRF token
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # linking is accounts/external_signin.py's
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("OIDC_TIMEOUT", 10, minimum=1)
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": OIDC_PKCE,
+        "APPS": (
+            [
+                {
+                    "provider_id": "idp",
+                    "name": OIDC_NAME,
+                    "client_id": OIDC_CLIENT_ID,
+                    "secret": OIDC_CLIENT_SECRET,
+                    "settings": {"server_url": OIDC_ISSUER, "scope": OIDC_SCOPES, "fetch_userinfo": OIDC_USERINFO},
+                }
+            ]
+            if OIDC_ISSUER
+            else []
+        ),
+    }
+}
+# [accounts: end of the identity provider block]

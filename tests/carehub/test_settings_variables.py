@@ -51,6 +51,13 @@ ACCEPTS_ANYTHING = {
     "AUDIT_CHAIN_KEY": "any secret: an HMAC key of any length (the README asks for 50 random characters)",
     "AUDIT_CHAIN_OLD_KEYS": "earlier audit keys, any secrets",
     "AUDIT_CHECKPOINT_FILE": "a file path, created at the first checkpoint",
+    "OIDC_CLIENT_ID": "the identifier the provider gave CareHub; the provider checks it",
+    "OIDC_CLIENT_SECRET": "any secret; the provider checks it",
+    "OIDC_NAME": "the provider's name on the sign-in button",
+    "OIDC_LINK_CLAIM": "a claim name, which each provider spells its own way",
+    "OIDC_SCOPES": "scope names, which each provider spells its own way",
+    "OIDC_SECOND_FACTOR_AMR": "amr values (RFC 8176 names, or a provider's own)",
+    "OIDC_SECOND_FACTOR_ACR": "acr values, which each provider names its own way (eidas2)",
 }
 
 #: Production as the README describes it: every variable is read on that path.
