@@ -735,4 +735,38 @@ SOCIALACCOUNT_PROVIDERS = {
         ),
     }
 }
+
+
+def _ldap_filter(value: str) -> str:
+    if "{login}" not in value or not (value.startswith("(") and value.endswith(")")):
+        raise ValueError("an LDAP filter holding {login}, such as (&(objectClass=person)(mail={login}))")
+    return value
+
+
+#: LDAP / Active Directory: the directory's password signs staff in (off unless LDAP_URL is set).
+LDAP_URL = env_list("LDAP_URL", [], check=url("ldap", "ldaps"))
+LDAP_BIND_DN = env_str("LDAP_BIND_DN", "")
+LDAP_BIND_PASSWORD = env_secret("LDAP_BIND_PASSWORD")
+LDAP_SEARCH_BASE = env_str("LDAP_SEARCH_BASE", "")
+LDAP_USER_FILTER = env_str("LDAP_USER_FILTER", "(&(objectClass=person)(mail={login}))", check=_ldap_filter)
+#: The attribute holding the e-mail address matched with the staff account's, and one matched with
+#: its HR identifier (StaffProfile.external_id) first, if set (employeeNumber, employeeID...).
+LDAP_EMAIL_ATTRIBUTE = env_str("LDAP_EMAIL_ATTRIBUTE", "mail")
+LDAP_LINK_ATTRIBUTE = env_str("LDAP_LINK_ATTRIBUTE", "")
+LDAP_START_TLS = env_bool("LDAP_START_TLS", False)
+LDAP_TIMEOUT = env_int("LDAP_TIMEOUT", 5, minimum=1)
+if LDAP_URL:
+    if not LDAP_SEARCH_BASE:
+        raise ImproperlyConfigured(
+            "LDAP_URL needs LDAP_SEARCH_BASE (where the staff entries are, e.g. ou=people,dc=example,dc=org)."
+        )
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.ldap.LDAPBackend"]
+# django-python3-ldap's own names (accounts/ldap.py uses its connections: server pool, TLS, timeouts).
+LDAP_AUTH_URL = LDAP_URL
+LDAP_AUTH_USE_TLS = LDAP_START_TLS
+LDAP_AUTH_SEARCH_BASE = LDAP_SEARCH_BASE
+LDAP_AUTH_CONNECTION_USERNAME = LDAP_BIND_DN or None
+LDAP_AUTH_CONNECTION_PASSWORD = LDAP_BIND_PASSWORD or None
+LDAP_AUTH_FORMAT_USERNAME = "accounts.ldap.bind_name"
+LDAP_AUTH_CONNECT_TIMEOUT = LDAP_AUTH_RECEIVE_TIMEOUT = LDAP_TIMEOUT
 # [accounts: end of the identity provider block]

@@ -31,6 +31,7 @@ MALFORMED_FOR_CHECK = {
     "ip_network": "proxy.example.org",
     "one_of": "loud",
     "directory": "/nonexistent/folder",
+    "_ldap_filter": "mail=*",
 }
 
 #: Text variables that take any value, and why.
@@ -58,6 +59,11 @@ ACCEPTS_ANYTHING = {
     "OIDC_SCOPES": "scope names, which each provider spells its own way",
     "OIDC_SECOND_FACTOR_AMR": "amr values (RFC 8176 names, or a provider's own)",
     "OIDC_SECOND_FACTOR_ACR": "acr values, which each provider names its own way (eidas2)",
+    "LDAP_BIND_DN": "a DN; the directory says at first sign-in if it does not exist",
+    "LDAP_BIND_PASSWORD": "any secret; the directory checks it",
+    "LDAP_SEARCH_BASE": "a DN; the directory says at first sign-in if it does not exist",
+    "LDAP_EMAIL_ATTRIBUTE": "an attribute name, which each directory spells its own way",
+    "LDAP_LINK_ATTRIBUTE": "an attribute name (employeeNumber, employeeID...)",
 }
 
 #: Production as the README describes it: every variable is read on that path.
