@@ -97,18 +97,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             messages.info(request, _("Sign-in through %(provider)s was cancelled.") % {"provider": provider.name})
             raise ImmediateHttpResponse(redirect("account_login"))
         logger.warning("sign-in through %s failed: %s (%r)", provider.name, error, exception)
-        raise ImmediateHttpResponse(
-            render(
-                request,
-                "accounts/external_signin_refused.html",
-                {
-                    "provider": provider.name,
-                    "message": _(
-                        "The sign-in through %(provider)s did not complete. Try again; if it keeps failing, "
-                        "sign in with your e-mail address and password."
-                    )
-                    % {"provider": provider.name},
-                },
-                status=400,
-            )
-        )
+        raise ImmediateHttpResponse(sign_in_failed_page(request, provider.name))
+
+
+def sign_in_failed_page(request, provider: str):
+    """The provider's flow broke (an error it sent back, a state that does not match, no answer): 400."""
+    message = _(
+        "The sign-in through %(provider)s did not complete. Try again; if it keeps failing, "
+        "sign in with your e-mail address and password."
+    ) % {"provider": provider}
+    return render(
+        request, "accounts/external_signin_refused.html", {"provider": provider, "message": message}, status=400
+    )

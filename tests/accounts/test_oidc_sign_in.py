@@ -23,6 +23,7 @@ from carehub.models import AccessLog
 from tests.accounts.flows import fresh_client, page_text
 from tests.factories import FamilyUserFactory, confirmed_totp, make_staff
 from tests.oidc_provider import running_provider
+from tests.processes import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -265,3 +266,10 @@ def test_the_sign_in_page_has_no_provider_button_when_none_is_configured(setting
 def test_what_counts_as_a_second_factor_asserted_by_the_provider(settings, claims, expected):
     settings.OIDC_SECOND_FACTOR_ACR = ["eidas2", "eidas3"]
     assert external_signin.second_factor_asserted(claims) == expected
+
+
+def test_a_provider_that_does_not_answer_gets_a_clear_page_not_an_error(oidc, settings):
+    app = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"][0]
+    app["settings"] = {**app["settings"], "server_url": f"http://127.0.0.1:{free_port()}/o"}
+    response = fresh_client().post(reverse("openid_connect_login", kwargs={"provider_id": "idp"}))
+    assert response.status_code == HTTPStatus.BAD_REQUEST
