@@ -15,7 +15,7 @@ import datetime
 from collections.abc import Callable
 
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 #: A hint to calendar apps (RFC 7986 REFRESH-INTERVAL, and its older X-PUBLISHED-TTL): read again hourly.
 REFRESH = datetime.timedelta(hours=1)
@@ -85,7 +85,7 @@ def feed_ical(*, feed, entries, roster_url: Callable[[object], str]) -> bytes:
     calendar.add("name", title)
     calendar.add("x-wr-calname", title)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    calendar.add("x-published-ttl", vDuration(REFRESH))  # an X- property is text unless typed
     urls: dict[int, str] = {}
     for entry in entries:
         site = entry.shift.site

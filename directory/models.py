@@ -429,7 +429,9 @@ class CalendarFeed(models.Model):
     class Meta:
         verbose_name = _("on-call calendar feed")
         verbose_name_plural = _("on-call calendar feeds")
-        ordering = ["user", "site__name", "pk"]
+        # No join in the default order: the feed's row is locked when renewed (PostgreSQL locks no
+        # nullable side of an outer join).
+        ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(fields=["user", "site"], name="calendarfeed_one_per_user_site"),
             models.UniqueConstraint(

@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'on-call calendar feed',
                 'verbose_name_plural': 'on-call calendar feeds',
-                'ordering': ['user', 'site__name', 'pk'],
+                'ordering': ['pk'],
                 'constraints': [models.UniqueConstraint(fields=('user', 'site'), name='calendarfeed_one_per_user_site'), models.UniqueConstraint(condition=models.Q(('site__isnull', True)), fields=('user',), name='calendarfeed_one_own_shifts_per_user')],
             },
         ),
