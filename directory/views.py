@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from accounts import throttling
 from carehub import policy
@@ -368,7 +368,7 @@ def calendar_feed_delete(request, public_id):
 
 
 @login_not_required
-@require_GET
+@require_safe  # some calendar apps ask with HEAD first
 def calendar_feed(request, token):
     """A calendar app's fetch: no session, the secret link is the credential, read with its owner's
     rights of today (selectors.calendar_entries)."""
