@@ -8,9 +8,9 @@ printed in the terminal summary and written to var/faults-report.json and var/fa
 
 The columns: ``sent`` what the clients sent; ``acknowledged`` what the server confirmed (a
 redirect, a ``sent`` frame); ``stored`` the database rows; ``delivered_live`` and ``replayed`` what
-other clients were shown, live or by their replay; ``lost`` what was confirmed (or stored) and
-never stored (or never shown); ``duplicated`` rows or frames beyond one; ``recovery_s`` the longest
-time from the fault to service again.
+other clients were shown, live or late (their replay, the server's repair); ``lost`` what was
+confirmed (or stored) and never stored (or never shown); ``duplicated`` rows or frames beyond one;
+``recovery_s`` the longest time from the fault to service again.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@ and replay what they missed; nothing acknowledged is lost, nothing is stored or 
 
 Two nodes of the test's own share the test database and the channel layer (REDIS_URL). Each tab
 speaks the real websockets protocol and behaves as static/js/messaging.js does: on "hello" it asks
-for what followed the last id it shows ("sync"), it shows a message once whether it came live or
-replayed, and when its socket closes it reconnects after 0.5–1 s (the first step of the page's
+for what followed the last message number it shows ("sync" after its seq), it shows a message once
+whether it came live, replayed or repaired, and when its socket closes it reconnects after 0.5–1 s (the first step of the page's
 back-off) through the load balancer, here the node still up; a send left unanswered by a closing
 socket goes by the plain form with the same client token. Each run kills one node, then starts it
 again for the next run.
@@ -51,8 +51,8 @@ class Tab:
     conversation: str
     nodes: list[int]
     node: int
-    shown: dict[int, str] = field(default_factory=dict)  # message id → "live" or "replay"
-    last_id: int = 0
+    shown: dict[int, str] = field(default_factory=dict)  # message id → "live" or "replay" (or repaired)
+    last_seq: int = 0
     ws: ClientConnection | None = None
     connections: int = 0
     recovered_at: float | None = None
@@ -72,7 +72,7 @@ class Tab:
             self.connections += 1
             try:
                 await self.ws.send(
-                    json.dumps({"type": "sync", "conversation": self.conversation, "after": self.last_id})
+                    json.dumps({"type": "sync", "conversation": self.conversation, "after_seq": self.last_seq})
                 )
                 async for text in self.ws:
                     self._handle(json.loads(text))
@@ -89,9 +89,10 @@ class Tab:
     def _handle(self, frame: dict) -> None:
         kind = frame["type"]
         if kind == "message" and frame["message"]["conversation"] == self.conversation:
-            message_id = frame["message"]["id"]
-            self.shown.setdefault(message_id, "replay" if frame.get("replay") else "live")
-            self.last_id = max(self.last_id, message_id)
+            message = frame["message"]
+            late = frame.get("replay") or frame.get("repaired")
+            self.shown.setdefault(message["id"], "replay" if late else "live")
+            self.last_seq = max(self.last_seq, message.get("seq") or 0)
         elif kind == "synced" and frame["conversation"] == self.conversation:
             self.replay_incomplete |= not frame["complete"]  # the page would reload: a test failure
             if self.connections > 1 and self.recovered_at is None:
