@@ -14,19 +14,10 @@ import pytest
 
 from messaging import services
 from tests.messaging.factories import group_with
-from tests.processes import BASE_DIR, celery_worker, daphne_nodes, output, subprocess_env
+from tests.processes import celery_worker, daphne_nodes, output
 from tests.sockets import node_post_message, node_socket, session_cookie
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-# What tests/faults/test_delivery_repair.py takes from here (it starts its nodes itself).
-ROOT = BASE_DIR
-_session = session_cookie
-
-
-def _subprocess_env(**extra) -> dict:
-    return subprocess_env(extra)
 
 
 @pytest.fixture
