@@ -107,6 +107,15 @@ def test_the_handover_row_identifies_the_resident_by_the_birth_traits(verified_c
     assert "Nom de naissance MARTIN Jeanne · 01/08/1955 · F" in page_text(response)
 
 
+def test_the_residents_document_folder_identifies_them_by_the_birth_traits(verified_client, staff_a, site_a, martin):
+    from documents.models import Folder
+    from tests.documents.factories import FolderFactory
+
+    folder = FolderFactory(scope=Folder.Scope.RESIDENT, site=site_a, resident=martin, name="Dossier de soins")
+    response = verified_client(staff_a).get(reverse("documents:folder_detail", args=[folder.public_id]), **FR)
+    assert "Nom de naissance MARTIN Jeanne · 01/08/1955 · F" in page_text(response)
+
+
 def test_the_handover_pdf_prints_the_rniv_traits(verified_client, staff_a, unit_a, martin):
     CareNoteFactory(resident=martin, author=staff_a, data="Nuit calme.")
     response = verified_client(staff_a).get(reverse("coordination:handover_pdf"), {"unit": str(unit_a.public_id)}, **FR)
