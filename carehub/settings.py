@@ -706,6 +706,8 @@ OIDC_LINK_CLAIM = env_str("OIDC_LINK_CLAIM", "")
 #: amr values (RFC 8176) and acr values that count as the second factor: CareHub's is then not asked.
 OIDC_SECOND_FACTOR_AMR = env_list("OIDC_SECOND_FACTOR_AMR", ["mfa", "otp", "hwk", "swk"])
 OIDC_SECOND_FACTOR_ACR = env_list("OIDC_SECOND_FACTOR_ACR", [])
+#: Asked for in the authorisation request (Pro Santé Connect needs one, e.g. eidas1 or eidas2).
+OIDC_ACR_VALUES = env_str("OIDC_ACR_VALUES", "")
 OIDC_PKCE = env_bool("OIDC_PKCE", True)
 #: Some providers (Pro Santé Connect) answer userinfo as a signed JWT: read the ID token alone (OIDC_USERINFO=0).
 OIDC_USERINFO = env_bool("OIDC_USERINFO", True)
@@ -727,7 +729,12 @@ SOCIALACCOUNT_PROVIDERS = {
                     "name": OIDC_NAME,
                     "client_id": OIDC_CLIENT_ID,
                     "secret": OIDC_CLIENT_SECRET,
-                    "settings": {"server_url": OIDC_ISSUER, "scope": OIDC_SCOPES, "fetch_userinfo": OIDC_USERINFO},
+                    "settings": {
+                        "server_url": OIDC_ISSUER,
+                        "scope": OIDC_SCOPES,
+                        "fetch_userinfo": OIDC_USERINFO,
+                        "auth_params": {"acr_values": OIDC_ACR_VALUES} if OIDC_ACR_VALUES else {},
+                    },
                 }
             ]
             if OIDC_ISSUER

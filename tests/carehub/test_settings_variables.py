@@ -59,6 +59,7 @@ ACCEPTS_ANYTHING = {
     "OIDC_SCOPES": "scope names, which each provider spells its own way",
     "OIDC_SECOND_FACTOR_AMR": "amr values (RFC 8176 names, or a provider's own)",
     "OIDC_SECOND_FACTOR_ACR": "acr values, which each provider names its own way (eidas2)",
+    "OIDC_ACR_VALUES": "acr values, which each provider names its own way (eidas1)",
     "LDAP_BIND_DN": "a DN; the directory says at first sign-in if it does not exist",
     "LDAP_BIND_PASSWORD": "any secret; the directory checks it",
     "LDAP_SEARCH_BASE": "a DN; the directory says at first sign-in if it does not exist",
