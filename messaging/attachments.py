@@ -56,11 +56,12 @@ def check_and_store(files) -> list[Pending]:
     pending: list[Pending] = []
     try:
         for uploaded, result in checked:
-            uploaded.seek(0)
-            blob = default_storage.save(attachment_upload_to(None, ""), File(uploaded, name="upload"))
+            result.file.seek(0)
+            blob = default_storage.save(attachment_upload_to(None, ""), File(result.file, name="upload"))
             pending.append(
                 Pending(
-                    original_name=(uploaded.name or "")[:255],
+                    # As sent, for the record; without NUL, which PostgreSQL cannot store in text.
+                    original_name=(uploaded.name or "").replace("\0", "")[:255],
                     name=result.name[:255],
                     blob=blob,
                     size=result.size,
