@@ -361,7 +361,7 @@ def _kept_attachment(world, before) -> list[str]:
 
 
 def _kept_photo(world, before) -> list[str]:
-    photos = dict(before[5] + before[6])
+    photos = dict(before[-2] + before[-1])
     changed = [
         row
         for row in [
