@@ -60,8 +60,7 @@ def check_and_store(files) -> list[Pending]:
             blob = default_storage.save(attachment_upload_to(None, ""), File(result.file, name="upload"))
             pending.append(
                 Pending(
-                    # As sent, for the record; without NUL, which PostgreSQL cannot store in text.
-                    original_name=(uploaded.name or "").replace("\0", "")[:255],
+                    original_name=(uploaded.name or "")[:255],
                     name=result.name[:255],
                     blob=blob,
                     size=result.size,
