@@ -158,6 +158,13 @@ def _read(text: str, columns: dict) -> tuple[list[tuple[int, dict]], dict[str, s
         delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text), dialect, delimiter=delimiter)
     try:
+        return _rows(reader, columns)
+    except csv.Error:  # a stray carriage return in a cell, or not a table at all: the form's own answer
+        return [], {}, [_("The file could not be read as text: save it as “CSV UTF-8”.")]
+
+
+def _rows(reader, columns: dict) -> tuple[list[tuple[int, dict]], dict[str, str], list[str]]:
+    try:
         header = next(reader)
     except StopIteration:
         return [], {}, [_("The file is empty.")]

@@ -225,7 +225,8 @@ def import_upload(request, kind):
             columns=[(name, imports.COLUMN_LABELS[name], ", ".join(aliases)) for name, aliases in columns.items()],
             required=imports.REQUIRED[kind],
         ),
-        status=400 if request.method == "POST" and not form.is_valid() else 200,
+        # A file refused as a whole (not a table, a column missing) is bad input: 400, like an unreadable one.
+        status=400 if request.method == "POST" and (not form.is_valid() or (plan and plan.errors)) else 200,
     )
 
 

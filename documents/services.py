@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Max
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import detection, selectors
+from .image_metadata import strip_metadata
 from .models import Document, DocumentVersion, Folder, ReadConfirmation, ReadingRequirement, version_upload_to
 from .scanning import ScanUnavailable, get_scanner
 from .uploads import sanitize_filename
@@ -60,6 +62,8 @@ class _Checked:
     sha256: str
     size: int
     scanned: bool
+    #: What to store: the upload itself, or a picture without its metadata (image_metadata).
+    file: object = None
 
 
 def upload_check(uploaded) -> _Checked:
@@ -77,6 +81,9 @@ def upload_check(uploaded) -> _Checked:
         kind = detection.detect(uploaded, name, size)
     except detection.Refused as exc:
         raise UploadRefused(str(exc)) from exc
+    if kind.image:
+        uploaded = _without_metadata(uploaded, kind)
+        size = uploaded.size
     scanner = get_scanner()
     scanned = False
     if scanner is not None:
@@ -95,7 +102,18 @@ def upload_check(uploaded) -> _Checked:
                 % {"name": name, "signature": result.signature}
             )
         scanned = True
-    return _Checked(name=name, kind=kind, sha256=_sha256_of(uploaded), size=size, scanned=scanned)
+    return _Checked(name=name, kind=kind, sha256=_sha256_of(uploaded), size=size, scanned=scanned, file=uploaded)
+
+
+def _without_metadata(uploaded, kind: detection.Kind):
+    """The picture to store: the same file when it holds no metadata, else a copy without it."""
+    uploaded.seek(0)
+    data = uploaded.read()
+    clean = strip_metadata(data, kind.code)
+    uploaded.seek(0)
+    if clean == data:
+        return uploaded
+    return ContentFile(clean, name=uploaded.name)
 
 
 def _store_blob(uploaded, sha256: str) -> tuple[str, bool]:
@@ -183,7 +201,7 @@ def document_upload(
     same = _same_content(folder, checked.sha256)
     if same is not None:
         raise Duplicate(document=same, version=same.current_version)
-    blob, created = _store_blob(uploaded, checked.sha256)
+    blob, created = _store_blob(checked.file, checked.sha256)
     version = None
     try:
         with transaction.atomic():
@@ -237,7 +255,7 @@ def document_version_add(
     duplicate = _version_duplicate(document, checked.sha256)
     if duplicate is not None:
         raise duplicate
-    blob, created = _store_blob(uploaded, checked.sha256)
+    blob, created = _store_blob(checked.file, checked.sha256)
     version = None
     try:
         with transaction.atomic():

@@ -56,8 +56,8 @@ def check_and_store(files) -> list[Pending]:
     pending: list[Pending] = []
     try:
         for uploaded, result in checked:
-            uploaded.seek(0)
-            blob = default_storage.save(attachment_upload_to(None, ""), File(uploaded, name="upload"))
+            result.file.seek(0)
+            blob = default_storage.save(attachment_upload_to(None, ""), File(result.file, name="upload"))
             pending.append(
                 Pending(
                     original_name=(uploaded.name or "")[:255],

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from carehub.mail import render_subject
 from coordination.models import Resident
 
 from . import selectors
@@ -99,7 +100,7 @@ def family_digest_send(*, user_id: int, now: datetime | None = None) -> SentDige
                     "account_url": settings.SITE_BASE_URL.rstrip("/") + reverse("portal:account"),
                 }
                 with translation.override(settings.LANGUAGE_CODE):
-                    subject = render_to_string("portal/email/digest_subject.txt", context).strip()
+                    subject = render_subject("portal/email/digest_subject.txt", context)
                     body = render_to_string("portal/email/digest_body.txt", context)
                 send_mail(subject, body, None, [user.email])
     except IntegrityError:  # another worker sent this period at the same moment

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.sessions import sessions_end
 from carehub import policy
+from carehub.mail import render_subject
 
 from .models import (
     DigestFrequency,
@@ -68,7 +69,7 @@ def _send_invitation_email(invitation_id: int, token: str) -> None:
         "has_account": get_user_model().objects.filter(email__iexact=invitation.email).exists(),
     }
     with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string("portal/email/invitation_subject.txt", context).strip()
+        subject = render_subject("portal/email/invitation_subject.txt", context)
         body = render_to_string("portal/email/invitation_body.txt", context)
     try:
         send_mail(subject, body, None, [invitation.email])

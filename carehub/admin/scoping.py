@@ -19,6 +19,8 @@ every registered model against this contract.
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path, lookup_spawns_duplicates
 from django.core.exceptions import FieldDoesNotExist
@@ -91,6 +93,13 @@ class SiteScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     """
 
     site_field: str | None = "site"
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        response = super().render_change_form(request, context, *args, **kwargs)
+        if request.method == "POST" and context.get("errors"):
+            # Bad input answers 4xx here as on the app's own pages (a refused photo, a wrong value).
+            response.status_code = HTTPStatus.BAD_REQUEST
+        return response
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -113,6 +113,16 @@ def test_bad_files_get_a_clear_error_not_a_500(coordinator_a, verified_client, s
     assert client.get(reverse("backoffice:import_upload", args=["unknown"])).status_code == HTTPStatus.NOT_FOUND
 
 
+def test_a_file_the_csv_reader_cannot_split_is_refused_with_a_400_not_a_500(coordinator_a, verified_client):
+    # A carriage return alone inside a cell (a Mac export, or not a table at all) stops Python's reader.
+    upload = SimpleUploadedFile("export.csv", b"Matricule;Nom\nRH-1;Du\rrand\n", content_type="text/csv")
+    response = verified_client(coordinator_a).post(STAFF_URL, {"file": upload}, HTTP_ACCEPT_LANGUAGE="en")
+    assert (response.status_code, response.context["plan"].errors) == (
+        HTTPStatus.BAD_REQUEST,
+        ["The file could not be read as text: save it as “CSV UTF-8”."],
+    )
+
+
 def test_resident_import_creates_updates_and_moves_within_managed_sites(coordinator_a, site_a, unit_a, verified_client):
     from tests.factories import UnitFactory
 

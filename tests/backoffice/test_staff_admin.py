@@ -97,7 +97,7 @@ def test_the_welcome_link_lets_the_person_choose_a_password(
 
 def test_a_coordinator_cannot_create_staff_at_another_site(coordinator_a, site_b, unit_b, verified_client):
     response = verified_client(coordinator_a).post(ADD_URL, _new_staff(site_b, unit_b))
-    assert response.status_code == HTTPStatus.OK
+    assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "site" in response.context["adminform"].form.errors
     assert not User.objects.filter(email="nouvelle.aide@carehub.test").exists()
     assert not mail.outbox

@@ -141,7 +141,7 @@ def test_coordinator_cannot_give_anyone_an_assignment_at_another_site(
         reverse("admin:directory_assignment_add"),
         {"user": staff_a.pk, "site": site_b.pk, "role": "coordinator", "is_primary": ""},
     )
-    assert response.status_code == HTTPStatus.OK  # the form refuses the choice
+    assert response.status_code == HTTPStatus.BAD_REQUEST  # the form refuses the choice
     assert not Assignment.objects.filter(user=staff_a, site=site_b).exists()
 
 

@@ -73,4 +73,4 @@ def test_a_renamed_document_is_refused_as_a_photo(coordinator_a, resident, verif
     data = _form_data(client.get(url))
     data["photo"] = SimpleUploadedFile("photo.jpg", b"%PDF-1.7 not an image", content_type="image/jpeg")
     response = client.post(url, data)
-    assert response.context["adminform"].form.errors["photo"]
+    assert (response.status_code, bool(response.context["adminform"].form.errors["photo"])) == (400, True)

@@ -42,7 +42,7 @@ def test_admin_refuses_a_site_the_coordinator_does_not_manage(verified_client, c
         reverse("admin:directory_oncallshift_add"),
         {"site": site_b.pk, "date": timezone.localdate().isoformat(), "user": staff_b.pk},
     )
-    assert response.status_code == HTTPStatus.OK  # the form again, with an error
+    assert response.status_code == HTTPStatus.BAD_REQUEST  # the form again, with an error
     assert not OnCallShift.objects.exists()
 
 

@@ -255,3 +255,46 @@ def test_upload_is_in_the_audit_trail(verified_client, coordinator_a, folder_a):
     assert entries.first().actor == coordinator_a
     assert LogEntry.objects.get_for_object(document.current_version).exists()
     assert not AccessLog.objects.filter(action=AccessLog.Action.DOWNLOAD).exists()
+
+
+# --- Pictures shared as documents: the place they were taken is not shared with them --------------
+
+
+def _phone_photo(fmt: str) -> bytes:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90°", as a phone held upright writes it
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (64, 32), (200, 30, 30)).save(out, fmt, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def _stored_picture(client, folder, name, content):
+    from PIL import Image
+
+    client.post(
+        reverse("documents:folder_upload", kwargs={"public_id": folder.public_id}), {"files": [upload(name, content)]}
+    )
+    with DocumentVersion.objects.get().file.open("rb") as handle:
+        data = handle.read()
+    image = Image.open(io.BytesIO(data))
+    return data, image
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("IMG_0042.jpg", "JPEG"), ("capture.png", "PNG"), ("photo.webp", "WEBP")])
+def test_a_shared_picture_is_stored_without_its_gps_position(
+    verified_client, coordinator_a, folder_a, media_root, name, fmt
+):
+    _data, image = _stored_picture(verified_client(coordinator_a), folder_a, name, _phone_photo(fmt))
+    assert 0x8825 not in image.getexif()
+
+
+def test_a_shared_photo_keeps_its_pixels_and_its_orientation(verified_client, coordinator_a, folder_a, media_root):
+    from PIL import Image
+
+    content = _phone_photo("JPEG")
+    data, image = _stored_picture(verified_client(coordinator_a), folder_a, "IMG_0042.jpg", content)
+    original = Image.open(io.BytesIO(content))
+    assert (dict(image.getexif()), image.tobytes() == original.tobytes()) == ({0x0112: 6}, True)
