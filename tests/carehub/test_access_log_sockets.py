@@ -1,0 +1,55 @@
+"""A socket's replay of a conversation about a resident is a read like the conversation's page, and a
+conversation refused over the socket is a refusal like a page's 404 (ASVS 16.3): both belong in the
+access log. The replay lives in messaging/consumers.py (``_sync_sync``), being reworked under issue 17:
+until it calls log_access, these two tests are expected to fail (strict: they fail loudly once it does)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from carehub.models import AccessLog
+from messaging import services
+from tests.coordination.factories import ResidentFactory
+from tests.messaging.test_live import receive_type
+from tests.sockets import open_socket
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+NOT_YET = pytest.mark.xfail(
+    strict=True, reason="messaging/consumers.py replays without an access-log entry (issue 17, another change)"
+)
+
+
+def _thread(resident, sender):
+    return services.resident_thread_message_send(
+        sender=sender, resident=resident, body="Chute ce matin", client_token=uuid.uuid4()
+    ).message.conversation
+
+
+def _entries(user, action):
+    return list(AccessLog.objects.filter(user=user, action=action).values_list("subject_id", flat=True))
+
+
+@NOT_YET
+async def test_a_replay_of_a_residents_thread_is_a_read(site_a, unit_a, staff_a, coordinator_a):
+    resident = await sync_to_async(ResidentFactory)(site=site_a, unit=unit_a)
+    thread = await sync_to_async(_thread)(resident, coordinator_a)
+    comm = await open_socket(staff_a)
+    await comm.send_json_to({"type": "sync", "conversation": str(thread.public_id), "after": 0})
+    await receive_type(comm, "synced")
+    await comm.disconnect()
+    assert await sync_to_async(_entries)(staff_a, AccessLog.Action.VIEW) == [resident.public_id]
+
+
+@NOT_YET
+async def test_a_thread_refused_over_the_socket_is_in_the_log(site_a, unit_a, coordinator_a, staff_b):
+    resident = await sync_to_async(ResidentFactory)(site=site_a, unit=unit_a)
+    thread = await sync_to_async(_thread)(resident, coordinator_a)
+    comm = await open_socket(staff_b)
+    await comm.send_json_to({"type": "sync", "conversation": str(thread.public_id), "after": 0})
+    await receive_type(comm, "error")
+    await comm.disconnect()
+    assert len(await sync_to_async(_entries)(staff_b, AccessLog.Action.REFUSED)) == 1
