@@ -33,23 +33,24 @@ def _entries(user, action):
     return list(AccessLog.objects.filter(user=user, action=action).values_list("subject_id", flat=True))
 
 
+async def _sync(reader, *, site, unit, writer, answer: str):
+    """``reader`` asks over her socket for the thread about a resident of ``site``; returns the resident."""
+    resident = await sync_to_async(ResidentFactory)(site=site, unit=unit)
+    thread = await sync_to_async(_thread)(resident, writer)
+    comm = await open_socket(reader)
+    await comm.send_json_to({"type": "sync", "conversation": str(thread.public_id), "after": 0})
+    await receive_type(comm, answer)
+    await comm.disconnect()
+    return resident
+
+
 @NOT_YET
 async def test_a_replay_of_a_residents_thread_is_a_read(site_a, unit_a, staff_a, coordinator_a):
-    resident = await sync_to_async(ResidentFactory)(site=site_a, unit=unit_a)
-    thread = await sync_to_async(_thread)(resident, coordinator_a)
-    comm = await open_socket(staff_a)
-    await comm.send_json_to({"type": "sync", "conversation": str(thread.public_id), "after": 0})
-    await receive_type(comm, "synced")
-    await comm.disconnect()
+    resident = await _sync(staff_a, site=site_a, unit=unit_a, writer=coordinator_a, answer="synced")
     assert await sync_to_async(_entries)(staff_a, AccessLog.Action.VIEW) == [resident.public_id]
 
 
 @NOT_YET
 async def test_a_thread_refused_over_the_socket_is_in_the_log(site_a, unit_a, coordinator_a, staff_b):
-    resident = await sync_to_async(ResidentFactory)(site=site_a, unit=unit_a)
-    thread = await sync_to_async(_thread)(resident, coordinator_a)
-    comm = await open_socket(staff_b)
-    await comm.send_json_to({"type": "sync", "conversation": str(thread.public_id), "after": 0})
-    await receive_type(comm, "error")
-    await comm.disconnect()
+    await _sync(staff_b, site=site_a, unit=unit_a, writer=coordinator_a, answer="error")
     assert len(await sync_to_async(_entries)(staff_b, AccessLog.Action.REFUSED)) == 1
