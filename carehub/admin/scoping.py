@@ -26,7 +26,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import ForeignKey, ManyToManyField
 
 from carehub import policy
-from carehub.access_log import log_resident_reads
+from carehub.access_log import log_refusal, log_resident_reads
 from carehub.models import AccessLog
 
 
@@ -102,6 +102,11 @@ class ResidentDataAdminMixin:
             return
         if (obj := response.context_data.get(key)) is not None:
             self._log_shown(request, AccessLog.Action.VIEW, [obj])
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another site's record answers like a missing one, and is a refusal in the trail (ASVS 16.3.2).
+        log_refusal(request)
+        return super()._get_obj_does_not_exist_redirect(request, opts, object_id)  # type: ignore[misc]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]

@@ -115,6 +115,14 @@ def test_another_sites_resident_refused_is_in_the_log(resident, staff_b, verifie
     )
 
 
+def test_another_sites_resident_refused_in_the_admin_is_in_the_log(site_b, unit_b, coordinator_a, verified_client):
+    other = ResidentFactory(site=site_b, unit=unit_b)
+    url = reverse("admin:coordination_resident_change", args=[other.pk])
+    verified_client(coordinator_a).get(url)
+    refused = AccessLog.objects.filter(user=coordinator_a, action=AccessLog.Action.REFUSED)
+    assert list(refused.values_list("query", flat=True)) == [f"GET {url}"]
+
+
 def test_a_page_without_an_object_is_not_a_refusal(family_user, verified_client):
     verified_client(family_user).get(reverse("coordination:resident_list"))
     assert not AccessLog.objects.filter(action=AccessLog.Action.REFUSED).exists()
