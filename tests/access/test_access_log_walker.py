@@ -18,6 +18,7 @@ from django.db import connection
 from carehub.models import AccessLog
 from coordination.models import Resident
 from documents.samples import text_pdf
+from jobs.services import job_run
 from messaging import services
 from tests.access.test_access_matrix import _all_rules, _client_for, world  # noqa: F401 - the matrix's world
 from tests.access.walker import ADMIN_READERS, INTRUDERS, READERS, Markers, Walk, walk_admin, walk_site
@@ -52,6 +53,7 @@ def walked(media_root, markers, world):  # noqa: F811 - the matrix's world, buil
     for n, resident in enumerate(Resident.objects.all(), start=1):
         resident.photo.save(f"walker-{n}.jpg", ContentFile(jpeg_bytes((40 + n, 40), exif=False)))
     _resident_thread(world)
+    job_run(job_id=world.job.pk)  # the matrix's export of a resident's history, done: its file is walked
     markers.add_files()
     clients = {role: _client_for(world, role) for role in {*READERS, *ADMIN_READERS, *INTRUDERS}}
     walk = Walk()
