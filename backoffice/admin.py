@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from carehub import policy
 from carehub.admin.logs import DateRangeFilter, ManagedSiteFilter, ReadOnlyLogAdmin
 from carehub.admin.paginator import EstimatedCountPaginator
-from carehub.admin.scoping import SiteScopedAdmin
+from carehub.admin.scoping import ResidentDataAdminMixin, SiteScopedAdmin
 from carehub.ids import parse_uuid
 
 from .selectors import resident_change_scope
@@ -127,7 +127,7 @@ def _shown(value) -> str:
 
 
 @admin.register(LogEntry)
-class ScopedLogEntryAdmin(ReadOnlyLogAdmin, AuditlogLogEntryAdmin):
+class ScopedLogEntryAdmin(ResidentDataAdminMixin, ReadOnlyLogAdmin, AuditlogLogEntryAdmin):
     """Who changed what, and when: read-only for everyone, scoped to the coordinator's sites."""
 
     date_hierarchy = None
@@ -187,6 +187,22 @@ class ScopedLogEntryAdmin(ReadOnlyLogAdmin, AuditlogLogEntryAdmin):
     @admin.display(description=_("author"))
     def user_url(self, obj):
         return super().user_url(obj) if obj.actor_id else _("system")
+
+    def access_log_objects(self, request, objs):
+        """The objects the entries are about (their names are on the page): one query per kind."""
+        wanted: dict = {}
+        for entry in objs:
+            wanted.setdefault(entry.content_type_id, set()).add(entry.object_pk)
+        found = []
+        for content_type_id, pks in wanted.items():
+            model = ContentType.objects.get_for_id(content_type_id).model_class()
+            if model is None:
+                continue
+            objects = model._default_manager.filter(pk__in=pks)
+            if any(f.name == "resident" for f in model._meta.fields):
+                objects = objects.select_related("resident")
+            found.extend(objects)
+        return found
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

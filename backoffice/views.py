@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from carehub.access_log import log_access
 from carehub.decorators import coordinator_required
+from carehub.models import AccessLog
 from jobs.services import job_submit
 
 from . import imports, job_kinds
@@ -131,6 +133,10 @@ def resident_records(request):
             | Q(external_id=query)
         )
     page = Paginator(residents, 50).get_page(request.GET.get("page"))
+    # The list shows names and rooms: a read (a search) of each resident on the page.
+    if shown := list(page):
+        action = AccessLog.Action.SEARCH if query else AccessLog.Action.VIEW
+        log_access(request, action, *shown, query=f"residents' records: {query}" if query else "residents' records")
     return TemplateResponse(
         request,
         "backoffice/resident_records.html",

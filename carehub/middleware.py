@@ -66,8 +66,7 @@ class RefusalLogMiddleware:
         match = getattr(request, "resolver_match", None)
         if match is None or not match.kwargs:
             return None
-        from carehub.access_log import log_access
-        from carehub.models import AccessLog
+        from carehub.access_log import log_refusal
 
-        log_access(request, AccessLog.Action.REFUSED, query=f"{request.method} {request.path}"[:500])
+        log_refusal(request)
         return None

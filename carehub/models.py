@@ -102,6 +102,11 @@ class AccessLog(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionDenied("The access log is append-only.")
 
+    @property
+    def access_log_subject_id(self):
+        # Reading the trail of a resident is a read about that resident.
+        return self.subject_id
+
     def hash_input(self) -> bytes:
         payload = [
             self.prev_hash,

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
 from carehub.access_log import log_access
-from carehub.admin.scoping import ResidentDataAdminMixin, SiteScopedAdmin
+from carehub.admin.scoping import SiteScopedAdmin
 from carehub.models import AccessLog
 
 from . import identity, services
@@ -40,7 +40,7 @@ _RECORD_NOT_IDENTITY = tuple(
 
 
 @admin.register(Resident)
-class ResidentAdmin(ResidentDataAdminMixin, SiteScopedAdmin):
+class ResidentAdmin(SiteScopedAdmin):
     """Admission and record keeping by coordinators, through the coordination services.
 
     Transfers and discharges have their own pages (their services move the notes and close
@@ -142,12 +142,12 @@ class SiteCareSettingsAdmin(SiteScopedAdmin):
 
 
 @admin.register(CareNote)
-class CareNoteAdmin(ResidentDataAdminMixin, SiteScopedAdmin):
+class CareNoteAdmin(SiteScopedAdmin):
     """Read-only: notes are written, corrected, amended and retracted from the care pages."""
 
     list_display = ("created_at", "resident", "target", "priority", "author", "retracted_at")
     list_filter = ("priority", "shift", "site")
-    list_select_related = ("resident", "target", "author")
+    list_select_related = ("resident", "target", "author", "site")  # the site: a note's name has its time zone
     search_fields = ("resident__last_name",)
     date_hierarchy = "created_at"
     show_full_result_count = False

@@ -87,7 +87,7 @@ def document_search(user, query: str):
     PDF text matches them (French full text on PostgreSQL, word starts on SQLite), accents and
     case aside on both databases: "hygiene" finds "Hygiène des mains". One query."""
     words = textsearch.tokens(query)
-    base = Document.objects.visible_to(user).active().select_related("folder", "current_version")
+    base = Document.objects.visible_to(user).active().select_related("folder__resident", "current_version")
     if not words:
         return base.none()
     base = base.alias(search_text=textsearch.Normalised("title", "current_version__original_name"))

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from carehub import policy
-from carehub.access_log import log_access
+from carehub.access_log import log_access, log_resident_reads
 from carehub.decorators import staff_required
 from carehub.models import AccessLog
 from carehub.storage import RETRY_AFTER, StorageUnavailable, unavailable_response
@@ -104,8 +104,7 @@ def index(request):
 def folder_detail(request, public_id):
     user = request.user
     folder = _folder(user, public_id)
-    if folder.scope == Folder.Scope.RESIDENT:
-        log_access(request, AccessLog.Action.VIEW, folder)
+    log_resident_reads(request, AccessLog.Action.VIEW, [folder])
     return render(
         request,
         "documents/folder_detail.html",
@@ -183,7 +182,7 @@ def search(request):
     results = []
     if query:
         results = list(selectors.document_search(request.user, query))
-        log_access(request, AccessLog.Action.SEARCH, query=query)
+        log_resident_reads(request, AccessLog.Action.SEARCH, results, query=query)
     return render(request, "documents/search.html", {"query": query, "results": results})
 
 
@@ -242,6 +241,7 @@ def folder_new_child(request, public_id):
             messages.success(request, _("Folder created."))
             return redirect(folder)
     status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
+    log_resident_reads(request, AccessLog.Action.VIEW, [parent])
     return render(request, "documents/folder_form.html", {"form": form, "parent": parent}, status=status)
 
 
@@ -262,6 +262,7 @@ def folder_edit(request, public_id):
             messages.success(request, _("Folder updated."))
             return redirect(folder)
     status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
+    log_resident_reads(request, AccessLog.Action.VIEW, [folder])
     return render(request, "documents/folder_form.html", {"form": form, "folder": folder}, status=status)
 
 
@@ -354,6 +355,7 @@ def _folder_upload(request, folder, handler):
     status = HTTPStatus.BAD_REQUEST if results and not all(r["ok"] for r in results) else HTTPStatus.OK
     if unavailable is not None:
         status = unavailable.status
+    log_resident_reads(request, AccessLog.Action.VIEW, [folder])
     return _retry_later(render(request, "documents/upload.html", context, status=status), unavailable)
 
 
@@ -565,6 +567,7 @@ def _document_new_version(request, document, handler):
     status = HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK
     if error and handler and handler.too_large:
         status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    log_resident_reads(request, AccessLog.Action.VIEW, [document])
     return render(request, "documents/new_version.html", context, status=status)
 
 
@@ -574,8 +577,7 @@ def _document_new_version(request, document, handler):
 def document_detail(request, public_id):
     user = request.user
     document = _document(user, public_id)
-    if document.folder.scope == Folder.Scope.RESIDENT:
-        log_access(request, AccessLog.Action.VIEW, document)
+    log_resident_reads(request, AccessLog.Action.VIEW, [document])
     must_read = selectors.must_read_applies(document, user)
     confirmed = (
         must_read
@@ -625,6 +627,7 @@ def document_edit(request, public_id):
             messages.success(request, _("Document updated."))
             return redirect(document)
     status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
+    log_resident_reads(request, AccessLog.Action.VIEW, [document])
     return render(request, "documents/document_edit.html", {"document": document, "form": form}, status=status)
 
 
@@ -650,6 +653,7 @@ def document_move(request, public_id):
             messages.success(request, _("Document moved to “%(folder)s”.") % {"folder": target.name})
             return redirect(document)
     status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
+    log_resident_reads(request, AccessLog.Action.VIEW, [document])
     return render(
         request, "documents/document_move.html", {"document": document, "form": form, "targets": targets}, status=status
     )
@@ -708,6 +712,7 @@ def bin_list(request):
         .order_by("-binned_at", "pk")
     )
     documents = [d for d in binned[:500] if permissions.can_manage_folder(user, d.folder)]
+    log_resident_reads(request, AccessLog.Action.VIEW, documents)
     return render(
         request,
         "documents/bin.html",

@@ -65,10 +65,11 @@ def job_submit(*, request, kind: str, parameters: dict, title: str) -> Job:
     return job
 
 
-def job_download_log(*, request, job: Job) -> None:
+def job_read_log(*, request, job: Job, action: str = AccessLog.Action.DOWNLOAD) -> None:
+    """A job about a resident, downloaded or its page opened (it names the resident's file): a read."""
     spec = registry.get(job.kind)
     if spec.log_query:
-        log_access(request, AccessLog.Action.DOWNLOAD, spec.subject(job.parameters), query=spec.log_query)
+        log_access(request, action, spec.subject(job.parameters), query=spec.log_query)
 
 
 class Progress:

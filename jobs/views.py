@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from carehub import policy
 from carehub.decorators import staff_required
+from carehub.models import AccessLog
 
 from . import registry, services
 from .models import Job
@@ -35,6 +36,8 @@ def _job_or_404(request, public_id) -> Job:
 @require_GET
 def job_detail(request, public_id):
     job = _job_or_404(request, public_id)
+    if job.is_ready:  # the page names the file made (a resident's); not each refresh while it runs
+        services.job_read_log(request=request, job=job, action=AccessLog.Action.VIEW)
     return TemplateResponse(request, "jobs/detail.html", {"job": job, "refresh_seconds": 2 if job.is_active else 0})
 
 
@@ -43,7 +46,7 @@ def job_download(request, public_id):
     job = _job_or_404(request, public_id)
     if not job.is_ready:
         return redirect("jobs:detail", public_id=job.public_id)
-    services.job_download_log(request=request, job=job)
+    services.job_read_log(request=request, job=job)
     return FileResponse(
         default_storage.open(job.result_file.name, "rb"),
         as_attachment=True,

@@ -308,6 +308,10 @@ class Message(models.Model):
     def access_log_site_id(self):
         return self.conversation.site_id
 
+    @property
+    def access_log_subject_id(self):
+        return self.conversation.access_log_subject_id
+
 
 class Acknowledgement(models.Model):
     """Someone confirmed they saw an urgent message."""

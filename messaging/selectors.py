@@ -315,6 +315,6 @@ def search_messages(user, query: str, *, limit: int = 50) -> list[Message]:
         .filter(deleted_at__isnull=True)
         .alias(search_text=textsearch.Normalised("body"))
         .filter(textsearch.every_word_start("search_text", words))
-        .select_related("sender__staff_profile", "conversation__site")
+        .select_related("sender__staff_profile", "conversation__site", "conversation__resident")
         .order_by("-id")[:limit]
     )

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carehub import policy, presence
-from carehub.access_log import log_access
+from carehub.access_log import log_access, log_resident_reads
 from carehub.decorators import staff_required
 from carehub.models import AccessLog
 
@@ -54,6 +54,8 @@ def index(request):
     states = presence.presence_of(others)
     for conversation in conversations:
         conversation.presence = states.get(conversation.other_user.pk) if conversation.other_user else None
+    # The list names the residents of resident and family threads: a read of each.
+    log_resident_reads(request, AccessLog.Action.VIEW, conversations)
     return render(
         request,
         "messaging/index.html",
@@ -418,5 +420,5 @@ def search(request):
     if form.is_valid():
         query = form.cleaned_data["q"]
         results = selectors.search_messages(request.user, query)
-        log_access(request, AccessLog.Action.SEARCH, query=query)
+        log_access(request, AccessLog.Action.SEARCH, *results, query=query)
     return render(request, "messaging/search.html", {"form": form, "results": results})

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import throttling
 from carehub import policy
-from carehub.access_log import log_access
+from carehub.access_log import log_access, log_refusal
 from carehub.decorators import family_required
 from carehub.models import AccessLog
 from coordination.models import Resident
@@ -67,7 +67,8 @@ def home(request):
     links = selectors.family_links(request.user)
     if landing := selectors.landing_url(links):
         return redirect(landing)
-    log_access(request, AccessLog.Action.VIEW)
+    # The page names each resident followed.
+    log_access(request, AccessLog.Action.VIEW, *links)
     return render(request, "portal/home.html", {"links": links})
 
 
@@ -220,7 +221,10 @@ def invitation_accept(request, token):
     context = {"invitation": invitation, "resident_name": selectors.resident_first_name(invitation.resident)}
     if user.is_authenticated:
         if not user.is_family or user.email.lower() != invitation.email.lower():
+            log_refusal(request, invitation)
             return render(request, "portal/invitation_other_account.html", context, status=403)
+        # The invitee sees whom the invitation is for.
+        log_access(request, AccessLog.Action.VIEW, invitation)
         if request.method == "POST":
             try:
                 link = services.invitation_accept_existing_account(token=token, user=user)

@@ -15,6 +15,7 @@ from carehub.models import AccessLog
 
 from .logs import DateRangeFilter, ManagedSiteFilter, ReadOnlyLogAdmin
 from .paginator import EstimatedCountPaginator
+from .scoping import ResidentDataAdminMixin
 
 
 class AccessLogObjectTypeFilter(admin.SimpleListFilter):
@@ -50,7 +51,7 @@ def access_log_search(queryset, term: str):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(ReadOnlyLogAdmin, admin.ModelAdmin):
+class AccessLogAdmin(ResidentDataAdminMixin, ReadOnlyLogAdmin, admin.ModelAdmin):
     """Read-only for everyone, group admins included: the log is append-only.
 
     Coordinators see the entries of their sites. Pages never count millions of

@@ -12,6 +12,7 @@
 - foreign-key and many-to-many choices, and the related-object list filters, only
   offer objects the coordinator manages.
 - nothing is deleted through the admin (records are archived or deactivated).
+- every page that shows resident data writes its access-log entry (``ResidentDataAdminMixin``).
 
 ``tests/access/test_admin_scope.py`` enumerates the admin registry and checks
 every registered model against this contract.
@@ -27,7 +28,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import ForeignKey, ManyToManyField
 
 from carehub import policy
-from carehub.access_log import log_access
+from carehub.access_log import log_refusal, log_resident_reads
 from carehub.models import AccessLog
 
 
@@ -84,7 +85,60 @@ class ScopedChoicesMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class SiteScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+class ResidentDataAdminMixin:
+    """Every admin page that shows resident data is a read like the site's own (ASVS 16.3): the panel is
+    no way around the trail. Opening a record (its change, history or delete page) writes a VIEW entry;
+    a list writes one entry per resident on the page, a search a SEARCH entry with its terms.
+
+    ``access_log_objects`` gives what the rows show (a history entry: the object it is about).
+    """
+
+    def access_log_objects(self, request, objs):
+        return objs
+
+    def _log_shown(self, request, action, objs, query=""):
+        log_resident_reads(request, action, self.access_log_objects(request, list(objs)), query=query)
+
+    def _log_object_page(self, request, response, key):
+        if request.method != "GET" or response.status_code != 200 or not hasattr(response, "context_data"):
+            return
+        if (obj := response.context_data.get(key)) is not None:
+            self._log_shown(request, AccessLog.Action.VIEW, [obj])
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another site's record answers like a missing one, and is a refusal in the trail (ASVS 16.3.2).
+        log_refusal(request)
+        return super()._get_obj_does_not_exist_redirect(request, opts, object_id)  # type: ignore[misc]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        self._log_object_page(request, response, "original")
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)  # type: ignore[misc]
+        self._log_object_page(request, response, "object")
+        return response
+
+    def delete_view(self, request, object_id, extra_context=None):
+        response = super().delete_view(request, object_id, extra_context)  # type: ignore[misc]
+        self._log_object_page(request, response, "object")
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        changelist = getattr(response, "context_data", {}).get("cl") if response.status_code == 200 else None
+        if changelist is None:
+            return response
+        name = self.model._meta.model_name  # type: ignore[attr-defined]
+        if terms := request.GET.get("q", "").strip():
+            self._log_shown(request, AccessLog.Action.SEARCH, changelist.result_list, query=f"{name}: {terms}")
+        else:
+            self._log_shown(request, AccessLog.Action.VIEW, changelist.result_list)
+        return response
+
+
+class SiteScopedAdmin(ResidentDataAdminMixin, ScopedChoicesMixin, admin.ModelAdmin):
     """Changelists, change views, autocomplete and actions limited to the coordinator's sites.
 
     ``site_field`` is the lookup from the model to its Site ("site", "unit__site",
@@ -184,29 +238,6 @@ class SiteScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
                     spec = (spec, ScopedRelatedFieldListFilter)
             scoped.append(spec)
         return scoped
-
-
-class ResidentDataAdminMixin:
-    """An admin of resident data (residents, care notes): its pages are reads like the site's own.
-
-    Opening a record writes a VIEW entry in the access log, a search of the list a SEARCH entry with
-    its terms (ASVS 16.3): the panel is no way around the trail.
-    """
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
-        if request.method == "GET" and response.status_code == 200:
-            obj = response.context_data.get("original") if hasattr(response, "context_data") else None
-            if obj is not None:
-                log_access(request, AccessLog.Action.VIEW, obj)
-        return response
-
-    def changelist_view(self, request, extra_context=None):
-        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
-        terms = request.GET.get("q", "").strip()
-        if terms and response.status_code == 200:
-            log_access(request, AccessLog.Action.SEARCH, query=f"{self.model._meta.model_name}: {terms}")
-        return response
 
 
 class SiteScopedInlineMixin(ScopedChoicesMixin):

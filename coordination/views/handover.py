@@ -90,7 +90,7 @@ def handover(request):
         residents=Resident.objects.filter(pk__in=[r.pk for r in data.residents]),
         initial={"resident": chosen.public_id} if chosen else None,
     )
-    log_access(request, AccessLog.Action.VIEW, unit or site, site_id=site.pk)
+    log_access(request, AccessLog.Action.VIEW, *(data.residents or [unit or site]), query=f"handover: {unit or site}")
     return render(
         request,
         "coordination/handover.html",
@@ -199,7 +199,7 @@ def handover_print(request):
     """The last 24 hours of a unit, to print for downtime procedures."""
     unit, site = _print_scope(request)
     data = selectors.handover_build(request.user, unit=unit, site=site, last_hours=24, per_resident=PRINT_PER_RESIDENT)
-    log_access(request, AccessLog.Action.PRINT, unit or site, site_id=site.pk)
+    log_access(request, AccessLog.Action.PRINT, *(data.residents or [unit or site]), query=f"handover: {unit or site}")
     return render(
         request,
         "coordination/handover_print.html",
@@ -214,7 +214,7 @@ def handover_pdf(request):
 
     unit, site = _print_scope(request)
     data = selectors.handover_build(request.user, unit=unit, site=site, last_hours=24, per_resident=PRINT_PER_RESIDENT)
-    log_access(request, AccessLog.Action.EXPORT, unit or site, site_id=site.pk)
+    log_access(request, AccessLog.Action.EXPORT, *(data.residents or [unit or site]), query=f"handover: {unit or site}")
     content = build_pdf(data, printed_by=request.user)
     name = file_name(
         "releve",

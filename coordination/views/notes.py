@@ -243,6 +243,7 @@ def note_retract(request, public_id):
         else:
             messages.success(request, _("Note retracted; it stays in the record, marked."))
             return redirect(back)
+    log_access(request, AccessLog.Action.VIEW, note)
     return render(
         request,
         "coordination/note_retract.html",

@@ -48,12 +48,12 @@ def resident_list(request):
         alert=filters.get("alert", ""),
     )
     page = Paginator(residents, RESIDENTS_PER_PAGE).get_page(request.GET.get("page"))
+    # The list shows names, rooms and alerts: a read of each resident on the page.
+    shown = list(page)
     if filters.get("q"):
-        log_access(request, AccessLog.Action.SEARCH, query=f"residents: {filters['q']}")
+        log_access(request, AccessLog.Action.SEARCH, *shown, query=f"residents: {filters['q']}")
     else:
-        # The list itself shows names, rooms and alerts: a read of the residents on it.
-        unit = filters.get("unit")
-        log_access(request, AccessLog.Action.VIEW, unit, query="residents list")
+        log_access(request, AccessLog.Action.VIEW, *(shown or [filters.get("unit")]), query="residents list")
     return render(
         request,
         "coordination/resident_list.html",

@@ -52,7 +52,7 @@ def search(request):
             )
             has_next = len(results) > SEARCH_RESULTS_PER_PAGE
             results = results[:SEARCH_RESULTS_PER_PAGE]
-            log_access(request, AccessLog.Action.SEARCH, query=_describe_search(request.GET))
+            log_access(request, AccessLog.Action.SEARCH, *results, query=_describe_search(request.GET))
     return render(
         request,
         "coordination/search.html",

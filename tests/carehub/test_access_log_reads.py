@@ -1,6 +1,8 @@
 """Every page that shows resident data writes its access-log entry, the panel's included; a refused
 object leaves one too (ASVS 16.3.2). Before: the note forms, the photo, the residents list, the transfer
-and discharge forms, the admin's resident and note pages and searches wrote nothing."""
+and discharge forms, the admin's resident and note pages and searches wrote nothing; a list wrote one
+entry for the page, without the residents on it. tests/access/test_access_log_walker.py walks every page;
+these pin the rules one by one."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from http import HTTPStatus
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from carehub.models import AccessLog
@@ -53,9 +57,29 @@ def test_the_photo_is_a_read_of_the_resident(resident, staff_a, verified_client,
     assert _entries(staff_a) == _resident_entry(resident)
 
 
-def test_the_residents_list_is_a_read(resident, staff_a, verified_client):
+def test_the_residents_list_names_each_resident_on_it(resident, site_a, unit_a, staff_a, verified_client):
+    other = ResidentFactory(site=site_a, unit=unit_a)
     verified_client(staff_a).get(reverse("coordination:resident_list"))
-    assert AccessLog.objects.filter(user=staff_a, action=AccessLog.Action.VIEW, query="residents list").count() == 1
+    entries = AccessLog.objects.filter(user=staff_a, action=AccessLog.Action.VIEW, query="residents list")
+    assert set(entries.values_list("subject_id", flat=True)) == {resident.public_id, other.public_id}
+
+
+def test_naming_each_resident_costs_the_same_queries_for_many(site_a, unit_a, staff_a, verified_client):
+    """The entries of a page go in with one insert: the list's queries do not grow with its rows."""
+    client = verified_client(staff_a)
+    ResidentFactory(site=site_a, unit=unit_a)
+    client.get(reverse("coordination:resident_list"))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("coordination:resident_list"))
+    ResidentFactory.create_batch(5, site=site_a, unit=unit_a)
+    with CaptureQueriesContext(connection) as six:
+        client.get(reverse("coordination:resident_list"))
+    assert len(six) == len(one)
+
+
+def test_the_handover_names_each_resident_it_shows(resident, staff_a, verified_client):
+    verified_client(staff_a).get(reverse("coordination:handover"))
+    assert _entries(staff_a) == _resident_entry(resident)
 
 
 @pytest.mark.parametrize("name", ["coordination:resident_transfer", "coordination:resident_discharge"])
@@ -89,6 +113,14 @@ def test_another_sites_resident_refused_is_in_the_log(resident, staff_b, verifie
         HTTPStatus.NOT_FOUND,
         [f"GET {url}"],
     )
+
+
+def test_another_sites_resident_refused_in_the_admin_is_in_the_log(site_b, unit_b, coordinator_a, verified_client):
+    other = ResidentFactory(site=site_b, unit=unit_b)
+    url = reverse("admin:coordination_resident_change", args=[other.pk])
+    verified_client(coordinator_a).get(url)
+    refused = AccessLog.objects.filter(user=coordinator_a, action=AccessLog.Action.REFUSED)
+    assert list(refused.values_list("query", flat=True)) == [f"GET {url}"]
 
 
 def test_a_page_without_an_object_is_not_a_refusal(family_user, verified_client):

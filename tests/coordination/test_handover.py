@@ -168,7 +168,9 @@ def test_handover_page_defaults_to_own_unit_and_is_logged(verified_client, staff
     content = response.content.decode()
     assert "Tombée près du lit" in content and "DURAND" in content and "VOISIN" not in content
     assert "is-new" in content
-    assert AccessLog.objects.filter(action=AccessLog.Action.VIEW, object_type="directory.unit").exists()
+    assert list(AccessLog.objects.filter(action=AccessLog.Action.VIEW).values_list("subject_id", flat=True)) == [
+        resident.public_id
+    ]
     # Another unit of the same site can be chosen.
     content = client.get(reverse("coordination:handover"), {"unit": str(other_unit.public_id)}).content.decode()
     assert "VOISIN" in content

@@ -69,6 +69,7 @@ def test_request_and_download_are_in_the_access_log(coordinator_a, resident_a, v
     entries = AccessLog.objects.filter(user=coordinator_a, subject_id=resident_a.public_id).order_by("id")
     assert list(entries.values_list("action", "subject_id")) == [
         (AccessLog.Action.EXPORT, resident_a.public_id),
+        (AccessLog.Action.VIEW, resident_a.public_id),  # the job's page, naming the file made
         (AccessLog.Action.DOWNLOAD, resident_a.public_id),
     ]
     assert set(entries.values_list("query", flat=True)) == {"access history (PDF)"}
