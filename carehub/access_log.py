@@ -46,11 +46,20 @@ def append(**fields) -> AccessLog:
     return entry
 
 
+#: How an entry names software that read through an API token (carehub.policy.ApiClient): no account
+#: behind it, the token's name instead of an e-mail.
+API_CLIENT_ACTOR = "api:{name}"
+
+
 def log_access(
-    request, action: str, obj=None, *, user=None, query: str = "", site_id=None, actor: str = ""
+    request, action: str, obj=None, *, user=None, query: str = "", site_id=None, actor: str = "", client=None
 ) -> AccessLog:
-    """Record that the request's user did ``action`` on ``obj`` (or searched ``query``)."""
-    user = user if user is not None else getattr(request, "user", None)
+    """Record that the request's user (or the API ``client``) did ``action`` on ``obj`` (or searched ``query``)."""
+    if client is not None:
+        # Whatever session the request may carry, the reader is the token.
+        user, actor = None, API_CLIENT_ACTOR.format(name=client.name)
+    else:
+        user = user if user is not None else getattr(request, "user", None)
     if user is not None and not user.is_authenticated:
         user = None
     fields = _object_fields(obj)
