@@ -87,11 +87,12 @@ def api_view(*, resource: str | None = None, resource_from: str | None = None, m
                 name = resource or kwargs.get(resource_from or "", "")
                 access = Access.WRITE if request.method in WRITE_METHODS else Access.READ
                 if name in RESOURCES and not token.allows(name, access):
-                    raise FhirError(
-                        HTTPStatus.FORBIDDEN,
-                        "forbidden",
-                        _("This token may not %(access)s %(type)s resources.") % {"access": access.label, "type": name},
+                    refusal = (
+                        _("This token may not write %(type)s resources.")
+                        if access == Access.WRITE
+                        else _("This token may not read %(type)s resources.")
                     )
+                    raise FhirError(HTTPStatus.FORBIDDEN, "forbidden", refusal % {"type": name})
                 throttle(request, token)
                 client = policy.ApiClient(token.name, frozenset(token.sites.values_list("pk", flat=True)))
                 request.fhir_token = token

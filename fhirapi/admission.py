@@ -154,12 +154,12 @@ def identity_apply(*, resident: Resident, traits: dict) -> None:
     The one place the API touches identity: coordination's identity checks (INS format, duplicates)
     will be called from here when they exist.
     """
-    changed = [name for name, value in traits.items() if getattr(resident, name) != value]
-    for name in changed:
-        setattr(resident, name, traits[name])
+    if all(getattr(resident, name) == value for name, value in traits.items()):
+        return  # the same body again: nothing to write
+    for name, value in traits.items():
+        setattr(resident, name, value)
     resident.full_clean()
-    if changed:
-        resident.save(update_fields=changed)
+    resident.save(update_fields=list(traits))
 
 
 def _matching(client, identifier: str):

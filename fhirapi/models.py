@@ -26,8 +26,8 @@ WRITABLE = ("Patient",)
 
 
 class Access(models.TextChoices):
-    READ = "read", _("read")
-    WRITE = "write", _("write")
+    READ = "read", _("read access")
+    WRITE = "write", _("write access")
 
 
 def scope(resource: str, access: str) -> str:
