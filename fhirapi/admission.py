@@ -97,7 +97,9 @@ def patient_fields(body: dict, client) -> dict:
     if nickname := names.get("nickname"):
         fields["preferred_name"] = " ".join(nickname.get("given") or [])
     if "gender" in body:
-        fields["sex"] = codes.SEX_OF_GENDER.get(body["gender"], "")
+        if body["gender"] not in codes.SEX_OF_GENDER:
+            raise unprocessable(_("gender: female, male, other or unknown."), "Patient.gender")
+        fields["sex"] = codes.SEX_OF_GENDER[body["gender"]]
     if "birthDate" in body:
         fields["birth_date"] = _date(body["birthDate"], "Patient.birthDate")
     for identifier in body.get("identifier") or []:

@@ -189,6 +189,7 @@ def test_death_through_deceased_date_time(api, group):
     [
         ({"resourceType": "Patient", "gender": 12}, HTTPStatus.UNPROCESSABLE_ENTITY),
         ({"resourceType": "Observation"}, HTTPStatus.UNPROCESSABLE_ENTITY),
+        ({"resourceType": "Patient", "gender": "femme"}, HTTPStatus.UNPROCESSABLE_ENTITY),
         ({"resourceType": "Patient", "birthDate": "hier"}, HTTPStatus.UNPROCESSABLE_ENTITY),
         (
             {"resourceType": "Patient", "name": [{"use": "usual", "family": "", "given": ["Rose"]}]},
