@@ -197,3 +197,43 @@ def test_signed_in_browser_without_token_gets_401(resident_a):
     browser = login_verified(Client(), make_group_admin(email="siege@fhir.test"))
     response = browser.get(f"/fhir/Patient/{resident_a.public_id}")
     assert (response.status_code, valid(response)["issue"][0]["code"]) == (HTTPStatus.UNAUTHORIZED, "login")
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/fhir/Patient?_count=abc", HTTPStatus.BAD_REQUEST),
+        ("/fhir/Patient?page=0", HTTPStatus.BAD_REQUEST),
+        ("/fhir/Patient?birthdate=ge", HTTPStatus.BAD_REQUEST),
+        ("/fhir/Patient?birthdate=2024-13-01", HTTPStatus.BAD_REQUEST),
+        ("/fhir/Patient?birthdate=9999-12", HTTPStatus.BAD_REQUEST),  # its end is past the last date
+        ("/fhir/Patient?birthdate=2024-01-01T10:00", HTTPStatus.BAD_REQUEST),
+        ("/fhir/Patient?identifier=|", HTTPStatus.BAD_REQUEST),
+        ("/fhir/Patient?identifier=urn:ietf:rfc:3986|x", HTTPStatus.OK),
+        ("/fhir/Patient/not-a-uuid", HTTPStatus.NOT_FOUND),
+        ("/fhir/Observation", HTTPStatus.NOT_FOUND),
+        ("/fhir/Communication?subject=Observation/1", HTTPStatus.BAD_REQUEST),
+        ("/fhir/Communication?subject=Patient/not-a-uuid", HTTPStatus.OK),
+        ("/fhir/Organization/group", HTTPStatus.OK),
+        ("/fhir/Location/00000000-0000-4000-8000-000000000000", HTTPStatus.NOT_FOUND),
+        ("/fhir/Binary/00000000-0000-4000-8000-000000000000", HTTPStatus.NOT_FOUND),
+    ],
+)
+def test_odd_requests_get_a_4xx_outcome_or_a_bundle(api, url, status):
+    response = api.get(url)
+    assert (
+        response.status_code,
+        valid(response)["resourceType"] in ("OperationOutcome", "Bundle", "Organization"),
+    ) == (
+        status,
+        True,
+    )
+
+
+@pytest.mark.parametrize("method", ["post", "patch", "delete"])
+def test_other_methods_are_405_outcomes(api, resident_a, method):
+    response = getattr(api, method)(f"/fhir/Patient/{resident_a.public_id}")
+    assert (response.status_code, valid(response)["issue"][0]["code"]) == (
+        HTTPStatus.METHOD_NOT_ALLOWED,
+        "not-supported",
+    )
