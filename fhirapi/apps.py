@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class FhirApiConfig(AppConfig):
     name = "fhirapi"
-    verbose_name = _("FHIR API")
+    verbose_name = _("Connected software (FHIR API)")
 
     def ready(self):
         from auditlog.registry import auditlog

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 #: The resources a token may be given, and what it may do with each.
@@ -34,8 +35,9 @@ def scope(resource: str, access: str) -> str:
     return f"{resource}.{access}"
 
 
-SCOPE_CHOICES = [(scope(r, Access.READ), f"{r} ({Access.READ.label})") for r in RESOURCES] + [
-    (scope(r, Access.WRITE), f"{r} ({Access.WRITE.label})") for r in WRITABLE
+# Lazy labels: the admin shows them in the reader's language.
+SCOPE_CHOICES = [(scope(r, Access.READ), format_lazy("{} ({})", r, Access.READ.label)) for r in RESOURCES] + [
+    (scope(r, Access.WRITE), format_lazy("{} ({})", r, Access.WRITE.label)) for r in WRITABLE
 ]
 
 
