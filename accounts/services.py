@@ -11,7 +11,6 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
-from django_otp import user_has_device
 from django_otp.middleware import OTPMiddleware
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -20,6 +19,7 @@ from carehub.access_log import log_access
 from carehub.models import AccessLog
 
 from . import sessions, throttling
+from .external_signin import PROVIDER_DEVICE_NAME
 from .models import UnlockPin
 
 TOTP_DEVICE_NAME = "authenticator"
@@ -37,7 +37,11 @@ def two_factor_required(user) -> bool:
 
 
 def two_factor_is_set_up(user) -> bool:
-    return user_has_device(user, confirmed=True)
+    """An authenticator or backup codes of one's own (the identity provider's stand-in does not count)."""
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or StaticDevice.objects.filter(user=user, confirmed=True).exclude(name=PROVIDER_DEVICE_NAME).exists()
+    )
 
 
 def second_factor_passed(user, session) -> bool:
@@ -117,7 +121,7 @@ def two_factor_verify(request, *, code: str) -> VerifyResult:
     devices = (
         TOTPDevice.objects.devices_for_user(user, confirmed=True)
         if token.isdigit() and len(token) == 6
-        else StaticDevice.objects.devices_for_user(user, confirmed=True)
+        else StaticDevice.objects.devices_for_user(user, confirmed=True).exclude(name=PROVIDER_DEVICE_NAME)
     )
     throttled = False
     with transaction.atomic():

@@ -15,4 +15,7 @@ urlpatterns = [
     path("security/pin/", views.unlock_pin, name="unlock_pin"),
     path("lock/", views.lock, name="account_lock"),
     path("email/", views.email_addresses, name="account_email_closed"),
+    # The group's OpenID Connect provider (accounts/external_signin.py): allauth's views and URL names.
+    path("oidc/<str:provider_id>/login/", views.oidc_login, name="openid_connect_login"),
+    path("oidc/<str:provider_id>/login/callback/", views.oidc_callback, name="openid_connect_callback"),
 ]

@@ -1,5 +1,12 @@
+import logging
+from functools import wraps
+
+import requests
 from allauth.account.decorators import reauthentication_required
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from allauth.socialaccount.providers.openid_connect import views as openid_connect_views
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +21,10 @@ from carehub.models import AccessLog
 from carehub.redirects import next_url
 
 from . import services, sessions, throttling
+from .adapter import sign_in_failed_page
 from .forms import OTPCodeForm, TOTPSetupForm, UnlockForm, UnlockPinForm
+
+logger = logging.getLogger(__name__)
 
 BACKUP_CODES_SESSION_KEY = "carehub_new_backup_codes"
 
@@ -189,3 +199,24 @@ def email_addresses(request):
     session would receive password-reset links. Staff addresses are set by their coordinator,
     a relative's by the team that invited them."""
     raise Http404
+
+
+def _answering_provider(view):
+    """allauth's OpenID Connect views, with one more case handled: a provider that does not answer
+    (its discovery document, its token endpoint) is a clear 400 page, not a 500."""
+
+    @login_not_required
+    @wraps(view)
+    def wrapped(request, provider_id):
+        try:
+            return view(request, provider_id)
+        except requests.RequestException as exc:
+            logger.warning("the identity provider %s does not answer: %r", provider_id, exc)
+            # allauth answered 404 for an unknown provider id before any request: this one exists.
+            return sign_in_failed_page(request, get_social_adapter().get_provider(request, provider_id).name)
+
+    return wrapped
+
+
+oidc_login = _answering_provider(openid_connect_views.login)
+oidc_callback = _answering_provider(openid_connect_views.callback)

@@ -6,7 +6,7 @@ such as "Łucja NGUYỄN" would print as "■ucja NGUY■N": the documents embed
 DejaVu Sans (carehub/fonts/, licence beside it), which covers Latin, Greek,
 Cyrillic and Vietnamese. Every printed page says when it was printed (in the
 site's time zone), its number out of the total and, for a document about one
-person, that person's name and date of birth (identity vigilance).
+person, that person's identity traits (identity vigilance).
 """
 
 from __future__ import annotations
@@ -75,12 +75,11 @@ def moment(value: datetime | None, zone: tzinfo | None = None) -> str:
 
 
 def person_identity(person) -> str:
-    """ "NGUYỄN Łucja — né(e) le 03/04/1938": the identity printed on every page about a person."""
-    if person.birth_date:
-        born = _("born %(date)s") % {"date": day(person.birth_date)}
-    else:
-        born = _("date of birth unknown")
-    return f"{person} — {born}"
+    """The identity printed on every page about a resident: the traits of the identity-vigilance
+    rules, birth name first ("NGUYỄN Łucja — F — né(e) le 03/04/1938"), in one home."""
+    from coordination.identity import identity_line
+
+    return identity_line(person)
 
 
 #: Letters that Unicode does not decompose into a base letter and an accent ("Łucja" would lose its Ł).

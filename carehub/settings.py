@@ -694,6 +694,92 @@ CELERY_BEAT_SCHEDULE["outbox-drain"] = {
     # A drain nobody ran in time is replaced by the next one.
     "options": {"expires": 60},
 }
+# [accounts: sign-in through the group's identity provider] (README "Sign-in through the group's identity provider";
+# the linking and second-factor rules: accounts/external_signin.py)
+INSTALLED_APPS += ["allauth.socialaccount", "allauth.socialaccount.providers.openid_connect"]
+#: OpenID Connect (Pro Santé Connect, Entra ID, Keycloak...): off unless OIDC_ISSUER is set.
+OIDC_ISSUER = env_str("OIDC_ISSUER", "", check=url("https", "http")).rstrip("/")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = env_secret("OIDC_CLIENT_SECRET")
+OIDC_SCOPES = env_list("OIDC_SCOPES", ["openid", "profile", "email"])
+#: The provider's name on the sign-in button ("Sign in with ...").
+OIDC_NAME = env_str("OIDC_NAME", "OpenID Connect")
+#: A claim compared with the staff member's HR identifier (StaffProfile.external_id) before the e-mail.
+OIDC_LINK_CLAIM = env_str("OIDC_LINK_CLAIM", "")
+#: amr values (RFC 8176) and acr values that count as the second factor: CareHub's is then not asked.
+OIDC_SECOND_FACTOR_AMR = env_list("OIDC_SECOND_FACTOR_AMR", ["mfa", "otp", "hwk", "swk"])
+OIDC_SECOND_FACTOR_ACR = env_list("OIDC_SECOND_FACTOR_ACR", [])
+#: Asked for in the authorisation request (Pro Santé Connect needs one, e.g. eidas1 or eidas2).
+OIDC_ACR_VALUES = env_str("OIDC_ACR_VALUES", "")
+OIDC_PKCE = env_bool("OIDC_PKCE", True)
+#: Some providers (Pro Santé Connect) answer userinfo as a signed JWT: read the ID token alone (OIDC_USERINFO=0).
+OIDC_USERINFO = env_bool("OIDC_USERINFO", True)
+if OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET (or OIDC_CLIENT_SECRET_FILE).")
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the button is a POST form with the CSRF token
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # linking is accounts/external_signin.py's
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("OIDC_TIMEOUT", 10, minimum=1)
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": OIDC_PKCE,
+        "APPS": (
+            [
+                {
+                    "provider_id": "idp",
+                    "name": OIDC_NAME,
+                    "client_id": OIDC_CLIENT_ID,
+                    "secret": OIDC_CLIENT_SECRET,
+                    "settings": {
+                        "server_url": OIDC_ISSUER,
+                        "scope": OIDC_SCOPES,
+                        "fetch_userinfo": OIDC_USERINFO,
+                        "auth_params": {"acr_values": OIDC_ACR_VALUES} if OIDC_ACR_VALUES else {},
+                    },
+                }
+            ]
+            if OIDC_ISSUER
+            else []
+        ),
+    }
+}
+
+
+def _ldap_filter(value: str) -> str:
+    if "{login}" not in value or not (value.startswith("(") and value.endswith(")")):
+        raise ValueError("an LDAP filter holding {login}, such as (&(objectClass=person)(mail={login}))")
+    return value
+
+
+#: LDAP / Active Directory: the directory's password signs staff in (off unless LDAP_URL is set).
+LDAP_URL = env_list("LDAP_URL", [], check=url("ldap", "ldaps"))
+LDAP_BIND_DN = env_str("LDAP_BIND_DN", "")
+LDAP_BIND_PASSWORD = env_secret("LDAP_BIND_PASSWORD")
+LDAP_SEARCH_BASE = env_str("LDAP_SEARCH_BASE", "")
+LDAP_USER_FILTER = env_str("LDAP_USER_FILTER", "(&(objectClass=person)(mail={login}))", check=_ldap_filter)
+#: The attribute holding the e-mail address matched with the staff account's, and one matched with
+#: its HR identifier (StaffProfile.external_id) first, if set (employeeNumber, employeeID...).
+LDAP_EMAIL_ATTRIBUTE = env_str("LDAP_EMAIL_ATTRIBUTE", "mail")
+LDAP_LINK_ATTRIBUTE = env_str("LDAP_LINK_ATTRIBUTE", "")
+LDAP_START_TLS = env_bool("LDAP_START_TLS", False)
+LDAP_TIMEOUT = env_int("LDAP_TIMEOUT", 5, minimum=1)
+if LDAP_URL:
+    if not LDAP_SEARCH_BASE:
+        raise ImproperlyConfigured(
+            "LDAP_URL needs LDAP_SEARCH_BASE (where the staff entries are, e.g. ou=people,dc=example,dc=org)."
+        )
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.ldap.LDAPBackend"]
+# django-python3-ldap's own names (accounts/ldap.py uses its connections: server pool, TLS, timeouts).
+LDAP_AUTH_URL = LDAP_URL
+LDAP_AUTH_USE_TLS = LDAP_START_TLS
+LDAP_AUTH_SEARCH_BASE = LDAP_SEARCH_BASE
+LDAP_AUTH_CONNECTION_USERNAME = LDAP_BIND_DN or None
+LDAP_AUTH_CONNECTION_PASSWORD = LDAP_BIND_PASSWORD or None
+LDAP_AUTH_FORMAT_USERNAME = "accounts.ldap.bind_name"
+LDAP_AUTH_CONNECT_TIMEOUT = LDAP_AUTH_RECEIVE_TIMEOUT = LDAP_TIMEOUT
+# [accounts: end of the identity provider block]
 
 # [fhirapi] the FHIR R4 API (fhirapi/, README "FHIR API")
 #: The group's name, as its Organization resource gives it.

@@ -7,7 +7,8 @@ family access, sign-out, second-factor reset): each socket then closes unless
 its own session is still current.
 
 The database is the source of truth: an event is only a nudge that something
-committed, so a broken layer is logged and never undoes committed work.
+committed, so a broken layer is logged and never undoes committed work; a failed send is tried
+once more on a fresh connection.
 """
 
 from __future__ import annotations
@@ -40,11 +41,19 @@ def send(group: str, event: dict) -> None:
         # Known down (a hung Redis costs a socket timeout per send): skip until a check sees it back.
         logger.warning("channel layer unreachable: not sent to %s", group)
         return
-    try:
-        async_to_sync(layer.group_send)(group, event)
-    except Exception:  # a broken layer must not undo committed work
-        live_status.mark(available=False)
-        logger.exception("channel layer: could not send to %s", group)
+    for attempt in (1, 2):
+        try:
+            async_to_sync(layer.group_send)(group, event)
+            return
+        except Exception:  # a broken layer must not undo committed work
+            if attempt == 1:
+                # Often a connection left over from before a Redis restart: the pool drops it and
+                # the second try opens a fresh one.
+                logger.warning("channel layer: send to %s failed, trying again", group)
+                continue
+            live_status.mark(available=False)
+            # The sockets that missed it repair it from the database (messaging.consumers).
+            logger.exception("channel layer: could not send to %s", group)
 
 
 def send_on_commit(group: str, event: dict) -> None:

@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
+from carehub.access_log import log_access
 from carehub.admin.scoping import ResidentDataAdminMixin, SiteScopedAdmin
+from carehub.models import AccessLog
 
-from . import services
+from . import identity, services
+from .forms import ResidentAdminForm
 from .models import (
     CareNote,
     HandoverAcknowledgement,
@@ -30,6 +33,12 @@ class ResidentAlertInline(admin.TabularInline):
         return False  # alerts are added from the resident page, with their author
 
 
+#: The record's fields of the first fieldset; the identity traits have their own.
+_RECORD_NOT_IDENTITY = tuple(
+    name for name in services.RECORD_FIELDS if name not in {*identity.IDENTITY_FIELDS, "possible_duplicate"}
+)
+
+
 @admin.register(Resident)
 class ResidentAdmin(ResidentDataAdminMixin, SiteScopedAdmin):
     """Admission and record keeping by coordinators, through the coordination services.
@@ -38,13 +47,35 @@ class ResidentAdmin(ResidentDataAdminMixin, SiteScopedAdmin):
     the open targets): on an existing record, site, unit and discharge are read-only here.
     """
 
-    list_display = ("__str__", "site", "unit", "room", "status", "gir", "admission_date")
-    list_filter = ("status", "site")
-    search_fields = ("last_name", "first_name", "room", "external_id")
+    form = ResidentAdminForm
+    list_display = ("__str__", "birth_name", "birth_date", "sex", "site", "unit", "room", "status", "identity_status")
+    list_filter = ("status", "identity_status", "possible_duplicate", "site")
+    search_fields = ("last_name", "first_name", "birth_name", "room", "external_id", "ins_matricule")
     list_select_related = ("site", "unit")
     autocomplete_fields = ("referents",)
     inlines = [ResidentAlertInline]
-    fields = ("site", "unit", *services.RECORD_FIELDS, "discharge_date", "referents")
+
+    def get_fieldsets(self, request, obj=None):
+        # On admission a possible duplicate is confirmed in the form; afterwards the flag is the
+        # identity-vigilance referent's to clear.
+        last = "possible_duplicate" if obj is not None else "confirm_possible_duplicate"
+        return (
+            (None, {"fields": ("site", "unit", *_RECORD_NOT_IDENTITY, "discharge_date", "referents")}),
+            (_("Identity (identity-vigilance rules)"), {"fields": (*identity.IDENTITY_FIELDS, last)}),
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
+
+    def add_view(self, request, form_url="", extra_context=None):
+        response = super().add_view(request, form_url, extra_context)
+        form = getattr(response, "context_data", {}).get("adminform")
+        # The records shown as possible duplicates were read by the person at the form.
+        for other in getattr(form and form.form, "shown_duplicates", []):
+            log_access(request, AccessLog.Action.VIEW, other, query="possible duplicate")
+        return response
 
     def has_change_permission(self, request, obj=None):
         # An archived file is read-only: its history must stay as it was.

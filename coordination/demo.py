@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from directory.models import Assignment
 
+from .identity import ins_key
 from .models import CareNote, Resident, ResidentAlert, SiteCareSettings, Target, normalise_for_search
 from .shifts import shift_at
 from .targets import ensure_default_targets
@@ -284,13 +285,19 @@ def seed_residents(site, units, per_unit: list[int], rng: random.Random, faker) 
     for unit_index, (unit, count) in enumerate(zip(units or [None], per_unit, strict=False)):
         for n in range(count):
             female = rng.random() < 0.72  # most residents are women
+            first_name = faker.first_name_female() if female else faker.first_name_male()
+            last_name = faker.last_name()
+            birth_date = today - timedelta(days=rng.randint(72 * 365, 102 * 365))
             rows.append(
                 Resident(
                     site=site,
                     unit=unit,
-                    first_name=faker.first_name_female() if female else faker.first_name_male(),
-                    last_name=faker.last_name(),
-                    birth_date=today - timedelta(days=rng.randint(72 * 365, 102 * 365)),
+                    first_name=first_name,
+                    last_name=last_name,
+                    birth_date=birth_date,
+                    **demo_identity(
+                        rng, faker, female=female, first_name=first_name, last_name=last_name, born=birth_date
+                    ),
                     room=f"{unit_index + 1}{n + 1:02d}",
                     gir=rng.choices([1, 2, 3, 4, 5, 6], weights=[8, 25, 22, 30, 10, 5])[0],
                     admission_date=today - timedelta(days=rng.randint(10, 8 * 365)),
@@ -307,6 +314,36 @@ def seed_residents(site, units, per_unit: list[int], rng: random.Random, faker) 
         for kind, detail in rng.sample(ALERTS, k=rng.choices([0, 1, 2], weights=[55, 33, 12])[0]):
             alerts.append(ResidentAlert(resident=resident, kind=kind, detail=detail, created_by_id=None))
     return _with_alerts(residents, alerts, site)
+
+
+#: Départements of birth of the demo residents, Corsica's among them.
+_DEPARTMENTS = ("75", "69", "13", "33", "59", "2A", "2B", "97")
+
+
+def demo_identity(rng: random.Random, faker, *, female: bool, first_name: str, last_name: str, born: date) -> dict:
+    """Identity traits (RNIV) for a demo resident: most women known by a married name, most
+    identities qualified with an INS of the test platform (OID .10: never a real person's)."""
+    birth_name = faker.last_name() if female and rng.random() < 0.6 else last_name
+    forenames = f"{first_name} {faker.first_name_female() if female else faker.first_name_male()}"
+    department = rng.choice(_DEPARTMENTS)
+    commune = f"{rng.randint(1, 99):03d}" if department != "97" else f"{rng.randint(101, 129):03d}"
+    place = (department + commune)[:5]
+    traits = {
+        "birth_name": birth_name,
+        "birth_first_forename": first_name,
+        "birth_forenames": forenames,
+        "sex": Resident.Sex.FEMALE if female else Resident.Sex.MALE,
+        "birth_place_code": place,
+        "identity_status": rng.choices(
+            [Resident.IdentityStatus.QUALIFIED, Resident.IdentityStatus.VALIDATED, Resident.IdentityStatus.PROVISIONAL],
+            weights=[60, 25, 15],
+        )[0],
+    }
+    if traits["identity_status"] == Resident.IdentityStatus.QUALIFIED:
+        number = f"{2 if female else 1}{born.year % 100:02d}{born.month:02d}{place}{rng.randint(1, 999):03d}"
+        traits["ins_matricule"] = f"{number}{ins_key(number):02d}"
+        traits["ins_oid"] = "1.2.250.1.213.1.4.10"
+    return traits
 
 
 def _with_alerts(residents, alerts, site):

@@ -5,10 +5,14 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Unit
 
+from . import identity, selectors, services
+from .identity import INS_OIDS
 from .models import CareNote, Resident, ResidentAlert, Target
 
 
@@ -248,3 +252,64 @@ class SearchForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("The end date must not be before the start date."))
         return data
+
+
+class ResidentAdminForm(forms.ModelForm):
+    """The resident's record in the admin panel, identity traits included (``coordination.identity``).
+
+    On admission, a resident with the same traits as another of the group is a possible
+    duplicate: the form says so and saves only once the person confirms."""
+
+    ins_matricule = forms.CharField(
+        label=_("INS matricule"),
+        required=False,
+        max_length=30,
+        help_text=_("15 characters: the NIR or NIA and its key; spaces are allowed."),
+    )
+    confirm_possible_duplicate = forms.BooleanField(
+        label=_("I checked: this is another person; create the record (it stays flagged for the referent)"),
+        required=False,
+        help_text=_("Only needed when a possible duplicate is reported above."),
+    )
+
+    class Meta:
+        model = Resident
+        fields = ("site", "unit", *services.RECORD_FIELDS, "discharge_date", "referents")
+        widgets = {
+            "ins_oid": forms.Select(
+                choices=[("", "—"), *((oid, format_lazy("{} ({})", kind, oid)) for oid, kind in INS_OIDS.items())]
+            )
+        }
+
+    #: The person at the form (``ResidentAdmin.get_form``): what they are told of duplicates depends on it.
+    user = None
+    #: The other records shown as possible duplicates: reads, for the access log.
+    shown_duplicates: list[Resident] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "identity_status" in self.fields:
+            # Left out, an identity is provisional (the model's default), as on any other path.
+            self.fields["identity_status"].required = False
+
+    def clean_identity_status(self):
+        return self.cleaned_data["identity_status"] or Resident.IdentityStatus.PROVISIONAL
+
+    def clean(self):
+        cleaned = identity.clean_traits(super().clean())
+        if self.instance.pk is None and not cleaned.get("confirm_possible_duplicate"):
+            traits = {name: cleaned.get(name) or "" for name in identity.DUPLICATE_TRAITS}
+            traits["birth_date"] = cleaned.get("birth_date")
+            candidates = selectors.resident_possible_duplicates(Resident(**traits))
+            self.shown_duplicates, others = selectors.possible_duplicates_seen_by(self.user, candidates)
+            for other in self.shown_duplicates:
+                self.add_error(
+                    None,
+                    gettext("A resident with the same identity traits already exists: %(identity)s, %(site)s.")
+                    % {"identity": identity.identity_line(other), "site": other.site.name},
+                )
+            if others:
+                self.add_error(
+                    None, gettext("A possible duplicate exists at another site; ask the identity-vigilance referent.")
+                )
+        return cleaned

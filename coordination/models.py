@@ -118,6 +118,14 @@ class Resident(models.Model):
     identity_status = models.CharField(
         _("identity status"), max_length=12, choices=IdentityStatus.choices, default=IdentityStatus.PROVISIONAL
     )
+    possible_duplicate = models.BooleanField(
+        _("possible duplicate to check"),
+        default=False,
+        help_text=_(
+            "Set when another resident of the group has the same identity traits; "
+            "the identity-vigilance referent clears it once checked."
+        ),
+    )
 
     #: The words a resident is found by (names and room), normalised: see SEARCH_SOURCE_FIELDS.
     search_text = models.CharField(max_length=400, blank=True, default="", editable=False)
@@ -159,10 +167,20 @@ class Resident(models.Model):
             raise ValidationError({"unit": _("This unit belongs to another site.")})
         if self.status in self.ARCHIVED_STATUSES and not self.discharge_date:
             raise ValidationError({"discharge_date": _("Give the date of discharge or death.")})
+        from .identity import check  # the rules of the RNIV, which read the choices of this model
+
+        check(self)
 
     @property
     def is_archived(self) -> bool:
         return self.status in self.ARCHIVED_STATUSES
+
+    @property
+    def shown_identity(self):
+        """The identity traits as pages and prints show them (coordination.identity)."""
+        from .identity import shown_identity
+
+        return shown_identity(self)
 
     @property
     def access_log_subject_id(self):

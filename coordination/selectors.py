@@ -15,6 +15,7 @@ from django.utils import timezone
 from carehub import policy, textsearch
 from directory.models import Assignment, Site, StaffProfile, Unit
 
+from . import identity
 from .models import (
     CareNote,
     CareNoteFollowUp,
@@ -142,6 +143,29 @@ def resident_for_page(user, public_id) -> Resident:
         user,
         public_id=public_id,
     )
+
+
+def resident_possible_duplicates(resident: Resident) -> list[Resident]:
+    """Residents of the whole group, archived ones too, who may be the person of these traits
+    (``identity.same_person_traits``; ``resident`` may be unsaved): one query, narrowed by the
+    birth date and the INS."""
+    narrowed = Q(birth_date=resident.birth_date) if resident.birth_date else Q()
+    if resident.ins_matricule:
+        narrowed |= Q(ins_matricule=resident.ins_matricule)
+    if not narrowed:
+        return []
+    others = Resident.objects.filter(narrowed).select_related("site").order_by("pk")
+    if resident.pk:
+        others = others.exclude(pk=resident.pk)
+    return [other for other in others if identity.same_person_traits(resident, other)]
+
+
+def possible_duplicates_seen_by(user, candidates: list[Resident]) -> tuple[list[Resident], bool]:
+    """Of the possible duplicates, those the user may read, and whether there are others: of those
+    only their existence may be said (segmentation)."""
+    ids = [c.pk for c in candidates]
+    readable = set(Resident.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    return [c for c in candidates if c.pk in readable], len(readable) < len(candidates)
 
 
 def _followups_prefetch():

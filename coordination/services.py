@@ -20,6 +20,7 @@ from directory.models import NURSING_JOBS, StaffProfile
 from directory.selectors import site_managers, unit_nurses
 from outbox import services as outbox
 
+from . import identity, selectors
 from .models import (
     CareNote,
     CareNoteFollowUp,
@@ -523,6 +524,8 @@ RECORD_FIELDS = (
     "status",
     "admission_date",
     "external_id",
+    *identity.IDENTITY_FIELDS,
+    "possible_duplicate",
 )
 
 
@@ -531,16 +534,32 @@ def _ensure_not_archiving(status) -> None:
         raise ValidationError({"status": _("Discharge or death is recorded from the resident's page.")})
 
 
-@transaction.atomic
-def resident_admit(*, user, site, unit=None, referents=(), **record) -> Resident:
-    """A new resident of a site the user manages (admission by hand or from the admission software)."""
-    if not can_manage(user, site.pk):
-        raise PermissionDenied
+def _check_record(record: dict) -> dict:
     if unknown := set(record) - set(RECORD_FIELDS):
         raise TypeError(f"not fields of a resident's record: {sorted(unknown)}")
     _ensure_not_archiving(record.get("status"))
+    return identity.clean_traits(record)
+
+
+def _flag_possible_duplicate(resident: Resident) -> None:
+    """Flag a resident whose traits another resident of the group shares, for the identity-vigilance
+    referent. Every path flags (form, import, API); a form asks for confirmation before."""
+    if selectors.resident_possible_duplicates(resident):
+        resident.possible_duplicate = True
+
+
+@transaction.atomic
+def resident_admit(*, user, site, unit=None, referents=(), **record) -> Resident:
+    """A new resident of a site the user manages (admission by hand or from the admission software).
+
+    The identity traits are checked (``coordination.identity``); a resident with the same traits
+    as another is flagged ``possible_duplicate``."""
+    if not can_manage(user, site.pk):
+        raise PermissionDenied
+    record = _check_record(record)
     resident = Resident(site=site, unit=unit, **record)
     resident.full_clean()
+    _flag_possible_duplicate(resident)
     resident.save()
     if referents:
         resident.referents.set(referents)
@@ -549,21 +568,36 @@ def resident_admit(*, user, site, unit=None, referents=(), **record) -> Resident
 
 @transaction.atomic
 def resident_update(*, user, resident: Resident, referents=None, **record) -> Resident:
-    """Change fields of an open record (``RECORD_FIELDS``); the referents when given."""
+    """Change fields of an open record (``RECORD_FIELDS``); the referents when given. New identity
+    traits shared with another resident flag the record (``possible_duplicate``)."""
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     resident_manage_check(user=user, resident=resident)
-    if unknown := set(record) - set(RECORD_FIELDS):
-        raise TypeError(f"not fields of a resident's record: {sorted(unknown)}")
-    _ensure_not_archiving(record.get("status"))
+    record = _check_record(record)
     changed = [name for name, value in record.items() if getattr(resident, name) != value]
     for name in changed:
         setattr(resident, name, record[name])
     resident.full_clean()
+    if (
+        set(changed) & set(identity.DUPLICATE_TRAITS)
+        and not resident.possible_duplicate
+        and "possible_duplicate" not in changed
+    ):
+        _flag_possible_duplicate(resident)
+        if resident.possible_duplicate:
+            changed.append("possible_duplicate")
     if changed:
         resident.save(update_fields=changed)
     if referents is not None:
         resident.referents.set(referents)
     return resident
+
+
+def resident_identity_set(*, user, resident: Resident, **traits) -> Resident:
+    """Set a resident's identity traits (``identity.IDENTITY_FIELDS`` and ``birth_date``) from any
+    caller: the API, the admission software. Raises ValidationError by field when they do not hold."""
+    if unknown := set(traits) - {*identity.IDENTITY_FIELDS, "birth_date"}:
+        raise TypeError(f"not identity traits: {sorted(unknown)}")
+    return resident_update(user=user, resident=resident, **traits)
 
 
 @transaction.atomic

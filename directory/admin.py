@@ -4,6 +4,7 @@ from django.utils import timezone
 from carehub import policy
 from carehub.admin.scoping import SiteScopedAdmin, SiteScopedInlineMixin
 
+from . import services
 from .models import Assignment, OnCallShift, Site, StaffProfile, Unit
 
 
@@ -93,7 +94,9 @@ class OnCallShiftAdmin(SiteScopedAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)
+        elif form.changed_data:
+            services.on_call_shift_revise(shift=obj, fields=form.changed_data)
 
     def has_delete_permission(self, request, obj=None):
         # Upcoming entries may be removed by the site's coordinators (a swap, a mistake);

@@ -129,3 +129,27 @@ class OnCallShiftForm(forms.Form):
         if date < timezone.localdate(timezone=self.site.zone):
             raise forms.ValidationError(_("Choose today or a later day."))
         return date
+
+
+#: The feed choice that names the person's own shifts rather than a site's roster.
+OWN_SHIFTS = "mine"
+
+
+class CalendarFeedForm(forms.Form):
+    """Which on-call calendar to subscribe to (or to renew the link of)."""
+
+    feed = forms.ChoiceField(label=_("Calendar"))
+
+    def __init__(self, data=None, *, sites, **kwargs):
+        """``sites``: the sites the person may see (already loaded)."""
+        super().__init__(data, **kwargs)
+        self.sites = {str(s.public_id): s for s in sites}
+        self.fields["feed"].choices = [
+            (OWN_SHIFTS, _("My on-call shifts")),
+            (_("On-call roster of a site"), [(key, s.name) for key, s in self.sites.items()]),
+        ]
+
+    def clean_feed(self):
+        """The site of the roster, None for the person's own shifts."""
+        value = self.cleaned_data["feed"]
+        return None if value == OWN_SHIFTS else self.sites[value]

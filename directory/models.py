@@ -1,5 +1,7 @@
 """The organisation of the group: sites, units, staff profiles and assignments."""
 
+import hashlib
+import secrets
 import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -354,6 +356,10 @@ class OnCallShift(models.Model):
         verbose_name=_("entered by"),
     )
     created_at = models.DateTimeField(_("entered"), auto_now_add=True)
+    # What calendar apps read to replace an event they hold (directory/ical.py): LAST-MODIFIED
+    # and SEQUENCE, the number of changes since the entry was made.
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    sequence = models.PositiveIntegerField(default=0, editable=False)
 
     objects = OnCallShiftQuerySet.as_manager()
 
@@ -374,3 +380,68 @@ class OnCallShift(models.Model):
             raise ValidationError({"unit": _("This unit belongs to another site.")})
         if self.user_id and self.user.is_family:
             raise ValidationError({"user": _("Only staff members can be on call.")})
+
+
+def calendar_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CalendarFeedQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A person's own feeds only: the secret links are nobody else's, not even a coordinator's."""
+        if not policy.is_active_staff(user):
+            return self.none()
+        return self.filter(user=user)
+
+    def by_token(self, token: str):
+        return self.filter(token_hash=calendar_token_hash(token or ""))
+
+
+class CalendarFeed(models.Model):
+    """A person's subscription to an on-call calendar: a site's roster, or their own shifts (no site).
+
+    The address of the feed holds a secret token; only its SHA-256 is stored, so the address is
+    shown once, when the feed is made or renewed. Renewing replaces the hash: the former address
+    stops working at once. Rights are those of the person at each fetch (selectors.calendar_entries).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds", verbose_name=_("user")
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("site"),
+        help_text=_("Empty: the person's own on-call shifts."),
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    #: The events' wording: the language the person used when making or renewing the link.
+    language = models.CharField(_("language"), max_length=10, default=settings.LANGUAGE_CODE)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    renewed_at = models.DateTimeField(_("last renewed"), null=True, blank=True)
+
+    objects = CalendarFeedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("on-call calendar feed")
+        verbose_name_plural = _("on-call calendar feeds")
+        # No join in the default order: the feed's row is locked when renewed (PostgreSQL locks no
+        # nullable side of an outer join).
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "site"], name="calendarfeed_one_per_user_site"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(site__isnull=True), name="calendarfeed_one_own_shifts_per_user"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.site.name if self.site_id else _('own on-call shifts')}"
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(32)

@@ -20,13 +20,14 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.expressions import Expression
+from django.http import Http404
 from django.utils import timezone
 
 from carehub import policy, textsearch
 from carehub.presence import presence_of
 
 from . import search
-from .models import NURSING_JOBS, Assignment, Job, OnCallShift, Site, StaffProfile, Unit
+from .models import NURSING_JOBS, Assignment, CalendarFeed, Job, OnCallShift, Site, StaffProfile, Unit
 
 User = get_user_model()
 
@@ -448,3 +449,55 @@ def site_people(*, viewer, site: Site) -> list[Person]:
         .order_by("user__last_name", "user__first_name", "pk")
     )
     return people(viewer=viewer, profiles=qs)
+
+
+# --- On-call calendar feeds ----------------------------------------------------------------------
+#: The days a feed spans around today: the past month to look back on, half a year ahead; bounded.
+CALENDAR_DAYS_BACK = 30
+CALENDAR_DAYS_AHEAD = 180
+
+
+def calendar_feeds_of(*, user) -> list[CalendarFeed]:
+    """The person's own feeds, their own shifts first, then by site."""
+    feeds = CalendarFeed.objects.visible_to(user).select_related("site")
+    return sorted(feeds, key=lambda f: (f.site_id is not None, f.site.name if f.site_id else ""))
+
+
+def calendar_feed_by_token(*, token: str) -> CalendarFeed | None:
+    """The feed a secret link names, with its owner and site; None when the link is not (or no longer) one."""
+    return CalendarFeed.objects.by_token(token).select_related("user", "site").first()
+
+
+@dataclass
+class CalendarEntry:
+    shift: OnCallShift
+    #: The person on call as the directory shows them to the feed's owner; None when it does not list
+    #: them (an account closed since) or in the owner's own feed.
+    person: Person | None = None
+
+
+def calendar_entries(*, feed: CalendarFeed) -> list[CalendarEntry]:
+    """The on-call shifts of a feed within its window, read with its owner's rights of today: 404 when
+    the owner is no longer active staff or the site no longer visible to them. A fixed number of
+    queries whatever the number of shifts."""
+    owner = feed.user
+    if not policy.is_active_staff(owner):
+        raise Http404
+    shifts = OnCallShift.objects.visible_to(owner)
+    if feed.site_id is None:
+        today = timezone.localdate()
+        shifts = shifts.filter(user=owner)
+    else:
+        site = policy.get_visible_or_404(Site, owner, pk=feed.site_id)
+        today = site_today(site)
+        shifts = shifts.filter(site=site)
+    shifts = shifts.filter(
+        date__gte=today - datetime.timedelta(days=CALENDAR_DAYS_BACK),
+        date__lte=today + datetime.timedelta(days=CALENDAR_DAYS_AHEAD),
+    ).select_related("site", "unit", "user")
+    rows = list(shifts.order_by("date", "unit__name", "user__last_name", "user__first_name", "pk"))
+    if feed.site_id is None:
+        return [CalendarEntry(shift=shift) for shift in rows]
+    profiles = _people_queryset(StaffProfile.objects.visible_to(owner).filter(user_id__in={s.user_id for s in rows}))
+    listed = {person.user.pk: person for person in people(viewer=owner, profiles=profiles)}
+    return [CalendarEntry(shift=shift, person=listed.get(shift.user_id)) for shift in rows]

@@ -6,17 +6,18 @@ import datetime
 import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
 
 from . import search
-from .models import Assignment, OnCallShift, Site, StaffProfile, Unit
+from .models import Assignment, CalendarFeed, OnCallShift, Site, StaffProfile, Unit, calendar_token_hash
 from .photos import process_photo
 
 User = get_user_model()
@@ -165,3 +166,56 @@ def on_call_shift_delete(*, actor, shift: OnCallShift) -> None:
     if shift.date < timezone.localdate(timezone=shift.site.zone):
         raise ValidationError(_("Past on-call days are kept as a record and cannot be removed."))
     shift.delete()
+
+
+@transaction.atomic
+def on_call_shift_revise(*, shift: OnCallShift, fields: Iterable[str]) -> OnCallShift:
+    """Save a changed entry of the roster (the admin's change form) so that calendar apps take the change:
+    its SEQUENCE grows by one, its LAST-MODIFIED moves (``updated_at``)."""
+    shift.sequence = F("sequence") + 1
+    shift.save(update_fields=[*fields, "sequence", "updated_at"])
+    shift.refresh_from_db(fields=["sequence"])
+    return shift
+
+
+# --- On-call calendar feeds -----------------------------------------------------------------
+def _feed_language(language: str | None) -> str:
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+@transaction.atomic
+def calendar_feed_issue(*, user, site: Site | None, language: str | None) -> tuple[CalendarFeed, str]:
+    """Make the person's secret link to a feed (a site's on-call roster, or their own shifts when
+    ``site`` is None), or renew it: the former link stops working at once.
+
+    Returns the feed and the token of its address; the token is not kept (only its hash), so the
+    caller shows the address now or never.
+    """
+    if not policy.is_active_staff(user):
+        raise PermissionDenied
+    if site is not None and not (site.is_active and policy.can(user, policy.Scope.DIRECTORY, site.pk)):
+        raise PermissionDenied
+    token = CalendarFeed.new_token()
+    feed = CalendarFeed.objects.select_for_update().filter(user=user, site=site).first()
+    if feed is None:
+        feed = CalendarFeed(user=user, site=site)
+    else:
+        feed.renewed_at = timezone.now()
+    feed.token_hash = calendar_token_hash(token)
+    feed.language = _feed_language(language)
+    try:
+        with transaction.atomic():
+            feed.save()
+    except IntegrityError:  # the same feed made at the same moment (a double click): renew that one
+        feed = CalendarFeed.objects.select_for_update().get(user=user, site=site)
+        feed.token_hash, feed.renewed_at = calendar_token_hash(token), timezone.now()
+        feed.save(update_fields=["token_hash", "renewed_at"])
+    return feed, token
+
+
+@transaction.atomic
+def calendar_feed_delete(*, user, feed: CalendarFeed) -> None:
+    """Stop a feed: its link answers 404 from now on."""
+    if feed.user_id != user.pk:
+        raise PermissionDenied
+    feed.delete()

@@ -16,4 +16,8 @@ urlpatterns = [
     path("sites/<uuid:public_id>/csv/", views.site_csv, name="site_csv"),
     path("sites/<uuid:public_id>/on-call/", views.oncall_roster, name="oncall_roster"),
     path("on-call/<uuid:public_id>/delete/", views.oncall_delete, name="oncall_delete"),
+    path("calendar/", views.calendar_feeds, name="calendar_feeds"),
+    path("calendar/new/", views.calendar_feed_issue, name="calendar_feed_issue"),
+    path("calendar/<uuid:public_id>/delete/", views.calendar_feed_delete, name="calendar_feed_delete"),
+    path("calendar/<slug:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

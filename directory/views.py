@@ -6,25 +6,36 @@ import datetime
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
+from django.utils import translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
+from accounts import throttling
 from carehub import policy
 from carehub.access_log import log_access
 from carehub.decorators import staff_required
 from carehub.ids import parse_uuid
 from carehub.models import AccessLog
 
-from . import exports, selectors, services
-from .forms import MAX_QUERY_LENGTH, DirectorySearchForm, OnCallShiftForm, StaffProfileForm
-from .models import OnCallShift, Site, Unit
+from . import exports, ical, selectors, services
+from .forms import (
+    MAX_QUERY_LENGTH,
+    OWN_SHIFTS,
+    CalendarFeedForm,
+    DirectorySearchForm,
+    OnCallShiftForm,
+    StaffProfileForm,
+)
+from .models import CalendarFeed, OnCallShift, Site, Unit
 
 ROSTER_DAYS = 14
 
@@ -285,3 +296,102 @@ def oncall_delete(request, public_id):
     else:
         messages.success(request, _("The on-call entry was removed."))
     return redirect(reverse("directory:oncall_roster", kwargs={"public_id": shift.site.public_id}))
+
+
+# --- On-call calendar feeds -------------------------------------------------------------------------
+#: How long a calendar app may keep a feed before asking again (its own copy only: ``private``).
+FEED_MAX_AGE = 300
+#: A feed's fetch is written to the access log at most this often: calendar apps poll every few minutes.
+FEED_LOG_EVERY = 3600
+
+
+def _feed_sites(user) -> list[Site]:
+    return list(Site.objects.visible_to(user).only("pk", "public_id", "name", "is_active"))
+
+
+def _calendar_page(request, *, sites, form=None, issued=None, status=200):
+    if form is None:
+        # From a site's roster page (?site=…): that roster is chosen.
+        chosen = request.GET.get("site", "")
+        form = CalendarFeedForm(
+            sites=sites, initial={"feed": chosen if chosen in {str(s.public_id) for s in sites} else OWN_SHIFTS}
+        )
+    rows = [
+        {
+            "feed": feed,
+            "title": ical.feed_title(feed),
+            "choice": str(feed.site.public_id) if feed.site_id else OWN_SHIFTS,
+        }
+        for feed in selectors.calendar_feeds_of(user=request.user)
+    ]
+    return render(
+        request,
+        "directory/calendar_feeds.html",
+        {
+            "form": form,
+            "feeds": rows,
+            "issued": issued,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@staff_required
+def calendar_feeds(request):
+    """Subscribe to the on-call calendars: the person's feeds, a new one, renewal of a link."""
+    return _calendar_page(request, sites=_feed_sites(request.user))
+
+
+@require_POST
+@staff_required
+def calendar_feed_issue(request):
+    sites = _feed_sites(request.user)
+    form = CalendarFeedForm(request.POST, sites=sites)
+    if not form.is_valid():
+        return _calendar_page(request, sites=sites, form=form, status=400)
+    feed, token = services.calendar_feed_issue(
+        user=request.user, site=form.cleaned_data["feed"], language=translation.get_language()
+    )
+    # Shown in this answer only (never stored, nor put in the session): CareHub keeps the token's hash.
+    url = request.build_absolute_uri(reverse("directory:calendar_feed", kwargs={"token": token}))
+    return _calendar_page(request, sites=sites, issued={"feed": feed, "title": ical.feed_title(feed), "url": url})
+
+
+@require_POST
+@staff_required
+def calendar_feed_delete(request, public_id):
+    feed = policy.get_visible_or_404(CalendarFeed, request.user, public_id=public_id)
+    services.calendar_feed_delete(user=request.user, feed=feed)
+    messages.success(request, _("The calendar link was removed: calendar apps subscribed to it get nothing more."))
+    return redirect("directory:calendar_feeds")
+
+
+@login_not_required
+@require_safe  # some calendar apps ask with HEAD first
+def calendar_feed(request, token):
+    """A calendar app's fetch: no session, the secret link is the credential, read with its owner's
+    rights of today (selectors.calendar_entries)."""
+    # Links that lead nowhere count like the family invitation links: per address, right ones not counted.
+    usage = throttling.attempt(request, action=throttling.INVITATION)
+    if usage is None:
+        return throttling.refusal(request, action=throttling.INVITATION)
+    feed = selectors.calendar_feed_by_token(token=token)
+    if feed is None:
+        raise Http404
+    usage.rollback()
+    entries = selectors.calendar_entries(feed=feed)
+    if feed.site_id is not None and cache.add(f"carehub:calendar-feed-logged:{feed.pk}", True, FEED_LOG_EVERY):
+        log_access(request, AccessLog.Action.EXPORT, feed.site, user=feed.user, query="ical", site_id=feed.site_id)
+    with translation.override(feed.language):
+        body = ical.feed_ical(
+            feed=feed,
+            entries=entries,
+            roster_url=lambda site: request.build_absolute_uri(
+                reverse("directory:oncall_roster", kwargs={"public_id": site.public_id})
+            ),
+        )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="on-call.ics"'
+    patch_cache_control(response, private=True, max_age=FEED_MAX_AGE)
+    return response

@@ -9,7 +9,8 @@ the access policy again, from the database, never from what the socket knew.
 
 Frames from the client:
   {"type": "send", "conversation": <public id>, "body": "...", "client_token": <uuid>, "urgent": false}
-  {"type": "sync", "conversation": <public id>, "after": <last id seen>}     → the missed messages, in order
+  {"type": "sync", "conversation": <public id>, "after_seq": <last seq seen>} → the missed messages, in order
+      (``after``: a message id, from clients that knew no numbers)
   {"type": "read", "conversation": <public id>, "last_id": <id>}
   {"type": "ack", "message": <message public id>}
   {"type": "heartbeat", "state": "online" | "away"}
@@ -22,6 +23,12 @@ takes the frame again; ``live_unavailable``: Redis or the database cannot be rea
 closes with 4503 and the page works without live delivery until it reconnects). A message's ``time`` is written here, in its conversation's zone and
 the reader's language, as the page writes it (never the browser's zone). Every frame leaves through ``_send``: a family
 socket gets only the family form of a frame (portal.presentation), or nothing.
+
+Delivery repair: a broadcast is a nudge that can be lost (Redis restarted, a stale connection of
+the sender's process), so each socket keeps, per conversation, the number (``Message.seq``) up to
+which its client has every message. A live message numbered beyond the next one first brings the
+missing ones from the database; every heartbeat compares with the conversation's latest number and
+delivers what never came (``repaired`` frames); a message already delivered is not sent twice.
 """
 
 from __future__ import annotations
@@ -143,6 +150,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.user = self.scope.get("user")
         self.subscribed: dict[int, str] = {}  # conversation id → public id
+        self.delivered: dict[int, int] = {}  # conversation id → seq up to which the client has every message
         self.by_public: dict[str, int] = {}
         self.joined_person_group = False
         self.presence_state = presence.ONLINE
@@ -227,22 +235,59 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
 
     # --- subscriptions -------------------------------------------------------------------
 
-    async def _resubscribe(self) -> list[str]:
-        """Follow exactly the conversations the policy gives now; returns those dropped."""
+    async def _resubscribe(self, *, repair: bool = False) -> list[str]:
+        """Follow exactly the conversations the policy gives now; returns those dropped. With
+        ``repair``, deliver what the followed conversations hold beyond what this socket delivered."""
         wanted = await database_sync_to_async(self._subscriptions)()
         dropped = []
         for conversation_id in set(self.subscribed) - set(wanted):
             await self.channel_layer.group_discard(conversation_group(conversation_id), self.channel_name)
             dropped.append(self.subscribed.pop(conversation_id))
-        for conversation_id in set(wanted) - set(self.subscribed):
+            self.delivered.pop(conversation_id, None)
+        joined = set(wanted) - set(self.subscribed)
+        for conversation_id in joined:
             await self.channel_layer.group_add(conversation_group(conversation_id), self.channel_name)
-            self.subscribed[conversation_id] = wanted[conversation_id]
+            self.subscribed[conversation_id] = wanted[conversation_id].public_id
+        if joined:
+            # Read once in the group: a later message is broadcast to this socket; the client has the
+            # earlier ones (its page and its sync, the "joined" frame or the unread count of "hello").
+            self.delivered.update(await database_sync_to_async(selectors.last_seqs)(joined))
         self.by_public = {public: pk for pk, public in self.subscribed.items()}
+        if repair:
+            for conversation_id, followed in wanted.items():
+                if conversation_id not in joined and followed.last_seq > self.delivered.get(conversation_id, 0):
+                    await self._repair(conversation_id, up_to=followed.last_seq)
         return dropped
 
-    def _subscriptions(self) -> dict[int, str]:
+    def _subscriptions(self) -> dict[int, selectors.Followed]:
         policy.forget(self.user)
         return selectors.conversation_subscriptions(self.user)
+
+    async def _repair(self, conversation_id: int, *, up_to: int) -> None:
+        """Deliver the messages numbered after what this socket delivered, up to ``up_to``: their
+        broadcast was lost, or has not come yet (it is then dropped as already delivered)."""
+        after = self.delivered.get(conversation_id, 0)
+        frames, last = await database_sync_to_async(self._missed_sync)(conversation_id, after, up_to)
+        if frames:
+            logger.warning("messaging socket: %s message(s) repaired in conversation %s", len(frames), conversation_id)
+        for frame, family_frame in frames:
+            await self._send(frame, family_frame=family_frame)
+        self.delivered[conversation_id] = max(after, last)
+
+    def _missed_sync(self, conversation_id: int, after: int, up_to: int):
+        messages = selectors.messages_after(
+            conversation_id, after_seq=after, up_to_seq=up_to, limit=settings.MESSAGING_REPLAY_LIMIT
+        )
+        return self._frames(messages, repaired=True), (messages[-1].seq if messages else after)
+
+    def _frames(self, messages, **flags) -> list[tuple[dict, dict | None]]:
+        """Message frames (with their family form for a family socket) for replayed or repaired messages."""
+        frames = []
+        for message in messages:
+            frame = {"type": "message", **flags, "message": selectors.message_payload(message)}
+            family_frame = presentation.family_frame(frame, message=message) if self.user.is_family else None
+            frames.append((frame, family_frame))
+        return frames
 
     def _conversation_for(self, public_id) -> Conversation | None:
         """The conversation if the policy lets this person reach it now (fresh from the DB)."""
@@ -371,39 +416,41 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         return result.message, conversation
 
     async def _on_sync(self, content):
-        """Replay what the client missed after ``after``, in server order."""
+        """Replay what the client missed after ``after_seq`` (or the message id ``after``), in order."""
+        by_seq = "after_seq" in content
         try:
-            after = max(0, int(content.get("after") or 0))
+            after = max(0, int(content.get("after_seq" if by_seq else "after") or 0))
         except (TypeError, ValueError):
             after = 0
         public_id = str(content.get("conversation") or "")
-        result = await database_sync_to_async(self._sync_sync)(public_id, after)
+        result = await database_sync_to_async(self._sync_sync)(public_id, after, by_seq)
         if result is None:
             await self._error("forbidden", _("You are not a member of this conversation."), conversation=public_id)
             return
-        conversation_id, frames, complete = result
+        conversation_id, frames, last, complete = result
         if conversation_id not in self.subscribed:
             await self.channel_layer.group_add(conversation_group(conversation_id), self.channel_name)
             self.subscribed[conversation_id] = public_id
             self.by_public[public_id] = conversation_id
+            self.delivered[conversation_id] = last
         for frame, family_frame in frames:
             await self._send(frame, family_frame=family_frame)
+        if complete:
+            self.delivered[conversation_id] = max(self.delivered.get(conversation_id, 0), last)
         await self._send({"type": "synced", "conversation": public_id, "complete": complete})
 
-    def _sync_sync(self, public_id, after):
+    def _sync_sync(self, public_id, after, by_seq):
         """The replayed frames, with their family form for a family socket."""
         conversation = self._conversation_for(public_id)
         if conversation is None:
             return None
         limit = settings.MESSAGING_REPLAY_LIMIT
-        messages = selectors.messages_after(conversation.pk, after, limit=limit + 1)
+        after_seq = after if by_seq else selectors.seq_after_id(conversation.pk, after)
+        messages = selectors.messages_after(conversation.pk, after_seq=after_seq, limit=limit + 1)
         complete = len(messages) <= limit
-        frames = []
-        for message in messages[:limit]:
-            frame = {"type": "message", "replay": True, "message": selectors.message_payload(message)}
-            family_frame = presentation.family_frame(frame, message=message) if self.user.is_family else None
-            frames.append((frame, family_frame))
-        return conversation.pk, frames, complete
+        messages = messages[:limit]
+        last = messages[-1].seq if messages else after_seq
+        return conversation.pk, self._frames(messages, replay=True), last, complete
 
     async def _on_read(self, content):
         try:
@@ -451,7 +498,7 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_SESSION_ENDED)
             return
         await self._presence_tell(changed)
-        dropped = await self._resubscribe()
+        dropped = await self._resubscribe(repair=True)
         for public_id in dropped:
             await self._send({"type": "removed", "conversation": public_id})
         await self._send({"type": "heartbeat"})
@@ -470,6 +517,14 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         frame = event["frame"]
         if frame.get("type") == "presence" and frame.get("user") == self.user.pk:
             return  # one's own tabs know
+        if frame.get("type") == "message" and conversation_id is not None:
+            seq = frame["message"].get("seq") or 0
+            if seq <= self.delivered.get(conversation_id, 0):
+                return  # delivered already, by a repair or the client's sync
+            if seq > self.delivered.get(conversation_id, 0) + 1:
+                await self._repair(conversation_id, up_to=seq - 1)  # the ones before it were lost
+            if self.delivered.get(conversation_id, 0) == seq - 1:
+                self.delivered[conversation_id] = seq  # else the next heartbeat repairs the rest
         if frame.get("type") == "removed":
             # Stop at once, before any later event of that conversation is handled.
             removed = self.by_public.pop(frame.get("conversation"), None)

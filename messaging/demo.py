@@ -76,26 +76,36 @@ def seed(ctx) -> None:
                     created_at=now - datetime.timedelta(hours=6 - n),
                 )
             )
-    Message.objects.bulk_create(messages, batch_size=2000)
+    Message.objects.bulk_create(_numbered(messages), batch_size=2000)
     _refresh_last_message(channels)
     _seed_demo_accounts(ctx, now)
     ctx.log(f"messaging: {len(channels)} new channel(s), {len(messages)} message(s)")
 
 
+def _numbered(messages: list[Message]) -> list[Message]:
+    """The messages with their numbers in their conversation (bulk_create skips ``Message.save``)."""
+    for message in messages:
+        conversation = message.conversation
+        conversation.last_seq += 1
+        message.seq = conversation.last_seq
+    return messages
+
+
 def _refresh_last_message(conversations) -> None:
-    latest = dict(
-        Message.objects.filter(conversation__in=conversations)
+    latest = {
+        row["conversation_id"]: row
+        for row in Message.objects.filter(conversation__in=conversations)
         .values("conversation_id")
-        .annotate(last=Max("id"))
-        .values_list("conversation_id", "last")
-    )
+        .annotate(last=Max("id"), last_seq=Max("seq"))
+    }
     updates = []
     for conversation in conversations:
         if conversation.pk in latest:
-            conversation.last_message_id = latest[conversation.pk]
+            conversation.last_message_id = latest[conversation.pk]["last"]
+            conversation.last_seq = latest[conversation.pk]["last_seq"]
             conversation.last_message_at = timezone.now()
             updates.append(conversation)
-    Conversation.objects.bulk_update(updates, ["last_message_id", "last_message_at"], batch_size=1000)
+    Conversation.objects.bulk_update(updates, ["last_message_id", "last_seq", "last_message_at"], batch_size=1000)
 
 
 def _seed_demo_accounts(ctx, now) -> None:
@@ -129,14 +139,18 @@ def _seed_demo_accounts(ctx, now) -> None:
         (group, aide, "M. Durand a chuté dans sa salle de bain, il est conscient. Besoin d'une IDE.", True, 3),
     ]
     Message.objects.bulk_create(
-        Message(
-            conversation=c,
-            sender=s,
-            body=b,
-            priority=Message.Priority.URGENT if urgent else Message.Priority.NORMAL,
-            client_token=uuid.uuid4(),
-            created_at=now - datetime.timedelta(minutes=ago),
+        _numbered(
+            [
+                Message(
+                    conversation=c,
+                    sender=s,
+                    body=b,
+                    priority=Message.Priority.URGENT if urgent else Message.Priority.NORMAL,
+                    client_token=uuid.uuid4(),
+                    created_at=now - datetime.timedelta(minutes=ago),
+                )
+                for c, s, b, urgent, ago in rows
+            ]
         )
-        for c, s, b, urgent, ago in rows
     )
     _refresh_last_message([direct, group])

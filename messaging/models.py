@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
@@ -121,6 +121,8 @@ class Conversation(models.Model):
     #: Id of the latest message: orders the list and finds unread without a scan.
     last_message_id = models.BigIntegerField(default=0, editable=False)
     last_message_at = models.DateTimeField(null=True, blank=True, editable=False)
+    #: Sequence number of the latest message (see ``Message.seq``).
+    last_seq = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = ConversationQuerySet.as_manager()
 
@@ -176,6 +178,15 @@ class Conversation(models.Model):
     def time_zone(self) -> str:
         """The zone its times are read in: its site's, else the group's."""
         return self.site.time_zone if self.site_id else settings.TIME_ZONE
+
+    def allocate_seqs(self, count: int) -> range:
+        """The next ``count`` message numbers of this conversation. On PostgreSQL the update
+        locks the conversation's row until the caller's transaction ends, so numbers are
+        committed in their order; call it inside the transaction that saves the messages."""
+        conversations = Conversation.objects.filter(pk=self.pk)
+        conversations.update(last_seq=F("last_seq") + count)
+        last = conversations.values_list("last_seq", flat=True).get()
+        return range(last - count + 1, last + 1)
 
     def display_title(self, viewer=None) -> str:
         """The name shown to ``viewer``: the other person for a direct conversation."""
@@ -253,6 +264,10 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("people mentioned")
     )
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    #: 1, 2, 3… within its conversation, in commit order: the conversation's row is locked from
+    #: the number's allocation to the commit. A socket knows from it that it missed one (a gap)
+    #: whatever the global ids say (see messaging.consumers, "delivery repair").
+    seq = models.PositiveBigIntegerField(editable=False)
 
     objects = MessageQuerySet.as_manager()
 
@@ -261,7 +276,8 @@ class Message(models.Model):
         verbose_name_plural = _("messages")
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["sender", "client_token"], name="message_unique_client_token_per_sender")
+            models.UniqueConstraint(fields=["sender", "client_token"], name="message_unique_client_token_per_sender"),
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_unique_seq_per_conversation"),
         ]
         indexes = [
             models.Index(fields=["conversation", "id"], name="message_conversation_id"),
@@ -274,6 +290,11 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.sender} {stamp(self.created_at, ZoneInfo(self.conversation.time_zone))}"
+
+    def save(self, *args, **kwargs):
+        if self.seq is None:
+            self.seq = self.conversation.allocate_seqs(1).start
+        super().save(*args, **kwargs)
 
     @property
     def is_urgent(self) -> bool:

@@ -1,7 +1,8 @@
 """Messaging events to open sockets through the channel layer, after commit.
 
 The database is the source of truth: an event is only a nudge that something
-committed. A lost event is repaired by the client's replay from its last id.
+committed. A lost message event is repaired by the sockets themselves: each knows the number of the
+last message it delivered per conversation and fetches what is missing (messaging.consumers).
 Per-person frames go to the one group every socket of a person joins
 (``carehub.sockets.person_group``).
 """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery, Sum
@@ -167,12 +167,20 @@ def presence_audience(user) -> list[int]:
     )
 
 
-def conversation_subscriptions(user) -> dict[int, str]:
-    """{conversation id: public id} of the conversations a socket follows."""
-    return {
-        pk: str(public_id)
-        for pk, public_id in Conversation.objects.listed_for(user).values_list("pk", "public_id")[:1000]
-    }
+class Followed(NamedTuple):
+    public_id: str
+    last_seq: int
+
+
+def conversation_subscriptions(user) -> dict[int, Followed]:
+    """{conversation id: (public id, number of its latest message)} of the conversations a socket follows."""
+    rows = Conversation.objects.listed_for(user).values_list("pk", "public_id", "last_seq")[:1000]
+    return {pk: Followed(str(public_id), last_seq) for pk, public_id, last_seq in rows}
+
+
+def last_seqs(conversation_ids) -> dict[int, int]:
+    """{conversation id: number of its latest message}."""
+    return dict(Conversation.objects.filter(pk__in=conversation_ids).values_list("pk", "last_seq"))
 
 
 def conversation_members(conversation: Conversation) -> list:
@@ -208,13 +216,28 @@ def messages_page(conversation: Conversation, *, before: int | None = None, size
     return page
 
 
-def messages_after(conversation_id: int, after_id: int, *, limit: int) -> list[Message]:
+def messages_after(conversation_id: int, *, after_seq: int, limit: int, up_to_seq: int | None = None) -> list[Message]:
+    """The conversation's messages numbered after ``after_seq`` (up to ``up_to_seq``), in order."""
+    messages = Message.objects.filter(conversation_id=conversation_id, seq__gt=after_seq)
+    if up_to_seq is not None:
+        messages = messages.filter(seq__lte=up_to_seq)
     return list(
-        Message.objects.filter(conversation_id=conversation_id, id__gt=after_id)
-        .select_related("sender__staff_profile", "conversation__site")
+        messages.select_related("sender__staff_profile", "conversation__site")
         .prefetch_related("reached", "acknowledgements__user__staff_profile", "attachments")
-        .order_by("id")[:limit]
+        .order_by("seq")[:limit]
     )
+
+
+def seq_after_id(conversation_id: int, after_id: int) -> int:
+    """The number of the conversation's latest message with an id up to ``after_id`` (clients that
+    knew only ids: their sync still replays by number)."""
+    seq = (
+        Message.objects.filter(conversation_id=conversation_id, id__lte=after_id)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    return seq or 0
 
 
 def seen_by(message: Message, memberships: list[Membership]) -> dict:
@@ -241,6 +264,7 @@ def message_payload(message: Message) -> dict:
     return {
         "id": message.pk,
         "public_id": str(message.public_id),
+        "seq": message.seq,
         "conversation": str(message.conversation.public_id),
         "sender": {
             "id": message.sender_id,

@@ -171,6 +171,7 @@ def _conversation(request, convo, handler):
             "has_older": bool(page) and Message.objects.filter(conversation=convo, id__lt=page[0].pk).exists(),
             "oldest_id": page[0].pk if page else 0,
             "last_id": page[-1].pk if page else 0,
+            "last_seq": max((m.seq for m in page), default=0),
             "memberships": memberships,
             "form": form,
             "member_form": MemberAddForm(user=request.user) if convo.kind == Kind.GROUP else None,

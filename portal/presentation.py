@@ -75,6 +75,7 @@ def family_message_payload(message) -> dict:
     return {
         "id": message.pk,
         "public_id": str(message.public_id),
+        "seq": message.seq,
         "conversation": str(message.conversation.public_id),
         "sender": {"id": message.sender_id, "name": person_as_family_sees(message.sender)},
         "body": "" if deleted else message.body,
@@ -99,8 +100,9 @@ def family_frame(frame: dict, *, message=None, acknowledged_by=None) -> dict | N
         if message is None:
             return None
         family = {"type": kind, "message": family_message_payload(message)}
-        if frame.get("replay"):
-            family["replay"] = True
+        for flag in ("replay", "repaired"):
+            if frame.get(flag):
+                family[flag] = True
         return family
     if kind == "ack":
         if acknowledged_by is None:

@@ -23,6 +23,9 @@ from tests.factories import (
 #: handover, not on "/").
 ANY_PAGE = "/accounts/security/"
 
+#: The fault tests' report (its fixture and its table at the end of the run), for every run of the suite.
+pytest_plugins = ["tests.faults.report"]
+
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 ON_REDIS = bool(os.environ.get("REDIS_URL"))
 

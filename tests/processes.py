@@ -1,7 +1,8 @@
-"""Real processes for tests: a Celery worker on the test database, a Redis of the test's own, a broker switch.
+"""Real processes for tests: a Celery worker and Daphne nodes on the test database, a Redis of the
+test's own, a broker switch.
 
-One way to start each, so that the tests that need a worker (escalation, previews,
-object storage, health checks, faults) do not each carry a copy of the command line.
+One way to start each, so that the tests that need a worker or a node (escalation, previews,
+object storage, health checks, the cluster, faults) do not each carry a copy of the command line.
 """
 
 from __future__ import annotations
@@ -29,14 +30,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for_port(port: int, *, timeout: float = 10) -> None:
+def wait_for_port(port: int, *, timeout: float = 10, process: subprocess.Popen | None = None) -> None:
+    """Until something listens on ``port``; OSError when ``process`` exits or the time is up first."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return
         except OSError:
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or (process is not None and process.poll() is not None):
                 raise
             time.sleep(0.05)
 
@@ -132,6 +134,65 @@ def _forget_connections(app) -> None:
     app.amqp._producer_pool = None
 
 
+def subprocess_env(env: dict | None = None) -> dict:
+    """The environment of a subprocess of this test: the suite's settings (this process's channel
+    prefix and queue, plain static files, no TLS redirect) on the test database, not the one
+    DATABASE_URL names (tests run on test_<name>), whatever ``env`` says."""
+    from django.db import connection
+
+    full_env = {**os.environ, **(env or {}), "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    if connection.vendor == "postgresql":
+        full_env["DATABASE_URL"] = database_url()
+    return full_env
+
+
+class DaphneNode:
+    """A Daphne process serving carehub.asgi on a port of its own: it may be killed and started
+    again on the same port. It shares the test database (committed rows: ``transaction=True``) and
+    the channel layer of REDIS_URL with this process and the other nodes."""
+
+    def __init__(self, env: dict | None = None):
+        self.env = env
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "carehub.asgi:application"]
+        # Its output to a file, not a pipe: a node that logs much never blocks on it.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - open for the node's life, closed by stop()
+        self.process = subprocess.Popen(
+            command, cwd=BASE_DIR, env=subprocess_env(self.env), stdout=subprocess.DEVNULL, stderr=self.log
+        )
+        try:
+            wait_for_port(self.port, timeout=60, process=self.process)
+        except OSError:
+            self.process.kill()
+            raise RuntimeError(f"Daphne did not start: {output(self)}") from None
+
+    def kill(self) -> None:
+        """SIGKILL: its sockets drop at once, nothing of it runs any more."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.log.close()
+
+
+@contextmanager
+def daphne_nodes(count: int = 2, *, env: dict | None = None) -> Iterator[list[DaphneNode]]:
+    nodes = [DaphneNode(env) for _ in range(count)]
+    try:
+        for node in nodes:
+            node.start()
+        yield nodes
+    finally:
+        for node in nodes:
+            node.stop()
+
+
 @contextmanager
 def celery_worker(
     *, queue: str | None = None, env: dict | None = None, args: tuple[str, ...] = ()
@@ -143,20 +204,10 @@ def celery_worker(
     this process sends tasks to the broker instead of running them eagerly.
     """
     from django.conf import settings
-    from django.db import connection
 
     from carehub.celery import app
 
-    # The test database, not the one DATABASE_URL names (tests run on test_<name>), whatever ``env`` says.
-    full_env = {
-        **os.environ,
-        **(env or {}),
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DATABASE_CONN_MAX_AGE": "0",
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-    }
-    if connection.vendor == "postgresql":
-        full_env["DATABASE_URL"] = database_url()
+    full_env = subprocess_env({**(env or {}), "CELERY_TASK_ALWAYS_EAGER": "0", "DATABASE_CONN_MAX_AGE": "0"})
     command = [sys.executable, "-m", "celery", "-A", "carehub", "worker", "--pool", "solo"]
     command += ["-Q", queue or settings.CELERY_TASK_DEFAULT_QUEUE, "--loglevel", "WARNING"]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat", *args]
@@ -173,10 +224,10 @@ def celery_worker(
             stop(worker)
 
 
-def output(worker: subprocess.Popen) -> str:
-    """What the worker printed so far (for an assertion's message)."""
-    worker.log.seek(0)  # type: ignore[attr-defined]
-    return worker.log.read().decode(errors="replace")[-4000:]  # type: ignore[attr-defined]
+def output(process: subprocess.Popen | DaphneNode) -> str:
+    """What the worker or node printed so far (for an assertion's message)."""
+    process.log.seek(0)  # type: ignore[union-attr]
+    return process.log.read().decode(errors="replace")[-4000:]  # type: ignore[union-attr]
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -1,7 +1,8 @@
 // CareHub messaging: live delivery over one WebSocket per tab.
 // The pages work without this file (plain forms, reloads); the server is the
 // source of truth: on every (re)connection the client asks for what it missed
-// after the last id it saw, and messages are placed by server id.
+// after the last message number (seq) it saw, and messages are placed by server id.
+// A message whose broadcast was lost comes later from the server's repair (a "repaired" frame).
 (function () {
   "use strict";
   if (window.CareHubMessaging) { return; }
@@ -16,6 +17,7 @@
   var conversation = page && page.dataset.conversation;
   var userId = page ? parseInt(page.dataset.userId || "0", 10) : 0;
   var lastId = page ? parseInt(page.dataset.lastId || "0", 10) : 0;
+  var lastSeq = page ? parseInt(page.dataset.lastSeq || "0", 10) : 0;
   var list = document.querySelector("[data-message-list]");
   // Only a conversation's composer sends over the socket (a first message is a plain form POST).
   var composer = conversation ? document.querySelector("[data-composer]") : null;
@@ -175,6 +177,7 @@
     if (after) { after.after(el); } else { list.prepend(el); }
     bindAck(el.querySelector("[data-ack-form]"));
     lastId = Math.max(lastId, message.id);
+    lastSeq = Math.max(lastSeq, message.seq || 0);
     updateSeen();
   }
 
@@ -322,7 +325,7 @@
         setStatus(text("live"));
         clearInterval(heartbeatTimer);
         heartbeatTimer = setInterval(function () { send({ type: "heartbeat", state: state() }); }, (frame.heartbeat || 25) * 1000);
-        if (conversation && !removed) { send({ type: "sync", conversation: conversation, after: lastId }); }
+        if (conversation && !removed) { send({ type: "sync", conversation: conversation, after_seq: lastSeq }); }
         break;
       case "message":
         var message = frame.message;
@@ -414,7 +417,7 @@
         if (pending && frame.client_token === pending.token) { sentFailed(frame.message); }
         else { setStatus(frame.message); }
         if (frame.code === "retry" && !pending && frame.conversation === conversation) {
-          setTimeout(function () { send({ type: "sync", conversation: conversation, after: lastId }); }, (frame.retry_after || 10) * 1000);
+          setTimeout(function () { send({ type: "sync", conversation: conversation, after_seq: lastSeq }); }, (frame.retry_after || 10) * 1000);
         }
         break;
     }

@@ -76,6 +76,20 @@ RULES = [
     Rule("account_confirm_email", kwargs=lambda w: {"key": "invalid"}, statuses=same_for_all(200)),
     Rule("account_reauthenticate", statuses=expect(family=200)),
     Rule("account_confirm_login_code", statuses=same_for_all(302)),
+    # The group's identity provider (accounts/external_signin.py): none is configured here, so there is
+    # nothing to sign in with (tests/accounts/test_oidc_sign_in.py runs the flow against a real provider).
+    Rule(
+        "openid_connect_login",
+        kwargs=lambda w: {"provider_id": "idp"},
+        statuses=same_for_all(404),
+        note="no provider configured",
+    ),
+    Rule(
+        "openid_connect_callback",
+        kwargs=lambda w: {"provider_id": "idp"},
+        statuses=same_for_all(404),
+        note="no provider configured",
+    ),
     Rule("account_request_reauthentication_code", statuses=same_for_all(302)),
     Rule("account_confirm_reauthentication_code", statuses=same_for_all(302)),
 ]

@@ -119,3 +119,18 @@ def test_production_cookies_carry_the_host_prefix():
     code = "from django.conf import settings as s; print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME)"
     result = _manage("shell", "--verbosity", "0", "-c", code, **production_env())
     assert result.stdout.split() == ["__Host-sessionid", "__Host-csrftoken"]
+
+
+def test_oidc_acr_values_are_asked_for_in_the_authorisation_request():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SOCIALACCOUNT_PROVIDERS['openid_connect']['APPS'][0]['settings']['auth_params'])"
+    )
+    env = {
+        "OIDC_ISSUER": "https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet",
+        "OIDC_CLIENT_ID": "carehub",
+        "OIDC_CLIENT_SECRET": "not-a-real-secret",
+        "OIDC_ACR_VALUES": "eidas2",
+    }
+    result = _manage("shell", "--verbosity", "0", "-c", code, **env)
+    assert result.stdout.strip() == "{'acr_values': 'eidas2'}", result.stderr

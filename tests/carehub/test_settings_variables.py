@@ -31,6 +31,7 @@ MALFORMED_FOR_CHECK = {
     "ip_network": "proxy.example.org",
     "one_of": "loud",
     "directory": "/nonexistent/folder",
+    "_ldap_filter": "mail=*",
 }
 
 #: Text variables that take any value, and why.
@@ -52,6 +53,19 @@ ACCEPTS_ANYTHING = {
     "AUDIT_CHAIN_OLD_KEYS": "earlier audit keys, any secrets",
     "AUDIT_CHECKPOINT_FILE": "a file path, created at the first checkpoint",
     "GROUP_NAME": "the group's name, any text (the FHIR API's Organization)",
+    "OIDC_CLIENT_ID": "the identifier the provider gave CareHub; the provider checks it",
+    "OIDC_CLIENT_SECRET": "any secret; the provider checks it",
+    "OIDC_NAME": "the provider's name on the sign-in button",
+    "OIDC_LINK_CLAIM": "a claim name, which each provider spells its own way",
+    "OIDC_SCOPES": "scope names, which each provider spells its own way",
+    "OIDC_SECOND_FACTOR_AMR": "amr values (RFC 8176 names, or a provider's own)",
+    "OIDC_SECOND_FACTOR_ACR": "acr values, which each provider names its own way (eidas2)",
+    "OIDC_ACR_VALUES": "acr values, which each provider names its own way (eidas1)",
+    "LDAP_BIND_DN": "a DN; the directory says at first sign-in if it does not exist",
+    "LDAP_BIND_PASSWORD": "any secret; the directory checks it",
+    "LDAP_SEARCH_BASE": "a DN; the directory says at first sign-in if it does not exist",
+    "LDAP_EMAIL_ATTRIBUTE": "an attribute name, which each directory spells its own way",
+    "LDAP_LINK_ATTRIBUTE": "an attribute name (employeeNumber, employeeID...)",
 }
 
 #: Production as the README describes it: every variable is read on that path.

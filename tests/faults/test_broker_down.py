@@ -4,6 +4,7 @@ A Redis of the test's own is the broker (killed and started again on its port: n
 shared one); a real Celery worker on the test database drains the outbox when it starts.
 """
 
+import time
 import uuid
 from datetime import timedelta
 from http import HTTPStatus
@@ -48,7 +49,7 @@ def _escalations():
 
 
 def test_urgent_work_survives_the_broker_down_and_is_done_once_when_it_returns(
-    tmp_path, settings, verified_client, site_a, unit_a, staff_a, coordinator_a
+    tmp_path, settings, verified_client, site_a, unit_a, staff_a, coordinator_a, fault_report
 ):
     default_targets()
     resident = ResidentFactory(site=site_a, unit=unit_a, last_name="Martin", first_name="Louise")
@@ -71,10 +72,12 @@ def test_urgent_work_survives_the_broker_down_and_is_done_once_when_it_returns(
         OutboxTask.objects.filter(key=f"coordination:escalation:{note.pk}").update(due_at=timezone.now())
         assert outbox.drain() == 0  # still down: nothing sent, nothing raised
         broker.start()
+        back = time.monotonic()
         env = {"CELERY_BROKER_URL": broker.url, "MESSAGING_ESCALATION_DELAY": "2"}
         with celery_worker(env=env) as worker:
             # The worker drains the outbox as it starts; beat's drain would within the minute.
             assert wait_until(lambda: not pending.exists(), timeout=60), output(worker)
+            drained_s = time.monotonic() - back
             assert wait_until(
                 lambda: (
                     not CareNote.objects.filter(pk=note.pk, escalated_at__isnull=True).exists()
@@ -94,5 +97,13 @@ def test_urgent_work_survives_the_broker_down_and_is_done_once_when_it_returns(
             escalate_urgent_note.delay(note.pk)
             escalate_urgent_message.delay(message.pk)
             assert not wait_until(lambda: _escalations() != told, timeout=5)
+    fault_report(
+        scenario="broker down: urgent note and urgent message, escalated when it returns",
+        sent=2,
+        acknowledged=[note_response.status_code, message_response.status_code].count(HTTPStatus.FOUND),
+        stored=CareNote.objects.count() + Message.objects.filter(conversation=conversation).count(),
+        duplicated=len(told) - len(set(told)),
+        recovery_s=drained_s,
+    )
     assert {kind for kind, _ in told} == {"urgent_note", "urgent_message"}
     assert len(told) == len(set(told))

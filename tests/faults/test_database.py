@@ -109,10 +109,21 @@ def test_postgres_terminated_backend_answers_json_to_htmx(nurse_client, resident
     assert response.json()["retry_after"] == 10
 
 
-def test_postgres_next_request_after_termination_works(nurse_client, resident, postgres_backend_terminated):
-    _post_note(nurse_client, resident)
-    response = _post_note(nurse_client, resident)
-    assert response.status_code == HTTPStatus.FOUND
+def test_postgres_next_request_after_termination_works(
+    nurse_client, resident, postgres_backend_terminated, fault_report
+):
+    answers = [_post_note(nurse_client, resident), _post_note(nurse_client, resident)]
+    acknowledged = [a.status_code for a in answers].count(HTTPStatus.FOUND)
+    stored = CareNote.objects.count()
+    fault_report(
+        scenario="PostgreSQL backend terminated during a note post, then the next post",
+        sent=2,
+        acknowledged=acknowledged,
+        stored=stored,
+        lost=max(0, acknowledged - stored),
+        duplicated=max(0, stored - acknowledged),
+    )
+    assert answers[1].status_code == HTTPStatus.FOUND
 
 
 # --- SQLite ---------------------------------------------------------------------------------

@@ -89,7 +89,9 @@ def test_page_and_banner_recover_when_redis_restarts(nurse, own_redis):
 
 
 @pytest.mark.parametrize("failure", ["kill", "freeze"])
-def test_message_posted_over_http_is_stored_fast_with_redis_gone(nurse, staff_a, coordinator_a, own_redis, failure):
+def test_message_posted_over_http_is_stored_fast_with_redis_gone(
+    nurse, staff_a, coordinator_a, own_redis, failure, fault_report
+):
     """What the page falls back to when its socket is closed: saved, its live broadcast skipped (logged)."""
     conversation = group_with(staff_a, coordinator_a)
     getattr(own_redis, failure)()
@@ -101,6 +103,14 @@ def test_message_posted_over_http_is_stored_fast_with_redis_gone(nurse, staff_a,
     )
     elapsed = time.monotonic() - started
     stored = Message.objects.filter(conversation=conversation).count()
+    acknowledged = int(response.status_code == HTTPStatus.OK)
+    fault_report(
+        scenario=f"Redis {failure}: message posted over HTTP",
+        sent=1,
+        acknowledged=acknowledged,
+        stored=stored,
+        lost=max(0, acknowledged - stored),
+    )
     assert (response.status_code, stored, elapsed < FAST) == (HTTPStatus.OK, 1, True), elapsed
 
 
@@ -171,13 +181,15 @@ async def test_open_socket_gets_error_frame_when_redis_goes(staff_a, own_redis, 
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize(("failure", "recovery"), [("kill", "start"), ("freeze", "thaw")], ids=["restarts", "thaws"])
-async def test_socket_works_again_when_redis_comes_back(nurse, staff_a, own_redis, failure, recovery):
+async def test_socket_works_again_when_redis_comes_back(nurse, staff_a, own_redis, failure, recovery, fault_report):
     getattr(own_redis, failure)()
     comm = _socket(nurse)
     await comm.connect(timeout=TIMEOUT)
     await _closing_frames(comm)
     getattr(own_redis, recovery)()
+    back = time.monotonic()
     comm = await open_socket(staff_a, nurse)
+    fault_report(scenario=f"Redis {failure}, then {recovery}: a socket opens again", recovery_s=time.monotonic() - back)
     await comm.disconnect()
     assert comm.hello["type"] == "hello"
 

@@ -100,7 +100,7 @@ def _terminate_backend_waiting_on(table: str) -> int:
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL: set DATABASE_URL")
 @pytest.mark.parametrize("table", [Conversation._meta.db_table, Message._meta.db_table])
-async def test_postgres_terminated_backend_answers_retry_frame_then_sends(staff_a, coordinator_a, table):
+async def test_postgres_terminated_backend_answers_retry_frame_then_sends(staff_a, coordinator_a, table, fault_report):
     """Terminated while resolving the conversation, or while saving the message (in its transaction)."""
     conversation = await sync_to_async(group_with)(staff_a, coordinator_a)
     comm = await open_socket(staff_a)
@@ -114,4 +114,12 @@ async def test_postgres_terminated_backend_answers_retry_frame_then_sends(staff_
     sent = await _next(comm, ("error", "sent"))
     count = await sync_to_async(Message.objects.count)()
     await comm.disconnect()
+    fault_report(
+        scenario=f"PostgreSQL backend terminated during a socket send ({table})",
+        sent=1,
+        acknowledged=int(sent["type"] == "sent"),
+        stored=count,
+        lost=int(count == 0),
+        duplicated=max(0, count - 1),
+    )
     assert [(failed["type"], failed["code"]), sent["type"], count] == [("error", "retry"), "sent", 1]

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(tra
 VISIBILITY_TIMEOUT = 4
 
 
-def test_a_worker_killed_mid_send_is_redelivered_and_the_email_goes_once(tmp_path, coordinator_a):
+def test_a_worker_killed_mid_send_is_redelivered_and_the_email_goes_once(tmp_path, coordinator_a, fault_report):
     with MailServer() as mail_server, redis_server(tmp_path) as broker, celery_broker(broker.url):
         env = {
             "CELERY_BROKER_URL": broker.url,
@@ -46,9 +46,20 @@ def test_a_worker_killed_mid_send_is_redelivered_and_the_email_goes_once(tmp_pat
         mark = SideEffectMark.objects.get(key=email_key(notice.pk))
         assert (mark.sending_at is not None, mark.done_at, mail_server.messages) == (True, None, [])
         mail_server.answer_again()
+        back = time.monotonic()
         with celery_worker(env=env) as second:
             assert wait_until(
                 lambda: Notification.objects.filter(pk=notice.pk, emailed_at__isnull=False).exists(), timeout=60
             ), output(second)
+            sent_s = time.monotonic() - back
             time.sleep(VISIBILITY_TIMEOUT + 2)  # a second redelivery would have come by now
+    fault_report(
+        scenario="worker killed while sending an escalation e-mail",
+        sent=1,
+        acknowledged=1,
+        stored=len(mail_server.messages),
+        lost=int(not mail_server.messages),
+        duplicated=max(0, len(mail_server.messages) - 1),
+        recovery_s=sent_s,
+    )
     assert len(mail_server.messages) == 1

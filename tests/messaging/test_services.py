@@ -347,3 +347,15 @@ def test_family_and_resident_threads_reach_the_care_team_list(site_a, unit_a, st
     resident_thread = services.resident_thread_open(resident=resident, user=staff_a)
     send(resident_thread, staff_a, body="Bilan à prévoir")
     assert selectors.unread_counts(coordinator_a).get(resident_thread.pk) == 1
+
+
+def test_messages_are_numbered_one_by_one_in_their_conversation(staff_a, coordinator_a):
+    first = group_with(staff_a, coordinator_a)
+    second = group_with(staff_a, coordinator_a)
+    numbers = [
+        services.message_send(
+            conversation=conversation, sender=staff_a, body="x", client_token=uuid.uuid4()
+        ).message.seq
+        for conversation in (first, second, first, first, second)
+    ]
+    assert numbers == [1, 1, 2, 3, 2]

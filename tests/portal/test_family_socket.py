@@ -21,7 +21,7 @@ from tests.sockets import TIMEOUT, open_socket
 #: What each frame type may carry to a family, written out here so that a change is seen.
 FAMILY_KEYS = {
     "hello": {"type", "user", "heartbeat", "unread"},
-    "message": {"type", "replay", "message"},
+    "message": {"type", "replay", "repaired", "message"},
     "updated": {"type", "message"},
     "ack": {"type", "conversation", "message", "user", "name"},
     "unread": {"type", "conversation", "count"},
@@ -35,6 +35,7 @@ FAMILY_KEYS = {
 MESSAGE_KEYS = {
     "id",
     "public_id",
+    "seq",
     "conversation",
     "sender",
     "body",
