@@ -17,7 +17,8 @@ Elements the body leaves out keep their value: the admission software need not k
 the team chose.
 
 The changes are made through the coordination services, by the token's creator (a group admin), after
-the token's own limit: only residents, sites and units of the token's sites.
+the token's own limit: only residents, sites and units of the token's sites. The identity traits are
+checked there (coordination/identity.py: INS key and OID, statuses, possible duplicates).
 """
 
 from __future__ import annotations
@@ -30,22 +31,12 @@ from django.utils.translation import gettext as _
 from fhir.resources.R4B.patient import Patient
 from pydantic import ValidationError as SchemaError
 
+from coordination import identity
 from coordination import services as coordination
 from coordination.models import Resident
 
 from . import codes, search, selectors
 from .outcomes import FhirError
-
-IDENTITY_FIELDS = (
-    "birth_name",
-    "birth_first_forename",
-    "birth_forenames",
-    "sex",
-    "birth_place_code",
-    "ins_matricule",
-    "ins_oid",
-    "identity_status",
-)
 
 
 def unprocessable(message: str, expression: str = "") -> FhirError:
@@ -150,20 +141,6 @@ def _validated(body) -> dict:
     return body
 
 
-def identity_apply(*, resident: Resident, traits: dict) -> None:
-    """Set a resident's identity traits (RNIV) from the API, checked by the model's own rules.
-
-    The one place the API touches identity: coordination's identity checks (INS format, duplicates)
-    will be called from here when they exist.
-    """
-    if all(getattr(resident, name) == value for name, value in traits.items()):
-        return  # the same body again: nothing to write
-    for name, value in traits.items():
-        setattr(resident, name, value)
-    resident.full_clean()
-    resident.save(update_fields=list(traits))
-
-
 def _matching(client, identifier: str):
     if not identifier:
         raise search.bad_request(_("A conditional update names the resident: ?identifier=system|value."), "identifier")
@@ -187,7 +164,6 @@ def patient_upsert(*, client, token, identifier: str, body) -> tuple[Resident, b
     user = token.created_by
     site, unit = fields.pop("site", None), fields.pop("unit", None)
     status, discharge_date = fields.pop("status", None), fields.pop("discharge_date", None)
-    traits = {name: fields.pop(name) for name in IDENTITY_FIELDS if name in fields}
     archiving = status in Resident.ARCHIVED_STATUSES
     if not matches:
         if site is None:
@@ -200,6 +176,8 @@ def patient_upsert(*, client, token, identifier: str, body) -> tuple[Resident, b
     else:
         resident, created = matches[0], False
         record = {**fields, **({"status": status} if status and not archiving else {})}
+        # Compared as the services keep them (matricule without spaces…): the same body again changes nothing.
+        record = identity.clean_traits(record)
         changed = {name: value for name, value in record.items() if getattr(resident, name) != value}
         if changed:
             resident = coordination.resident_update(user=user, resident=resident, **changed)
@@ -210,8 +188,6 @@ def patient_upsert(*, client, token, identifier: str, body) -> tuple[Resident, b
                     _("A move to another site names a unit of that site (extension unit)."), "Patient.extension"
                 )
             resident = coordination.resident_transfer(resident=resident, user=user, unit=unit)
-    if traits:
-        identity_apply(resident=resident, traits=traits)
     if archiving and resident.status != status:
         if discharge_date is None:
             raise unprocessable(_("Give the date of discharge or death."), "Patient.extension")

@@ -14,8 +14,7 @@ ADMISSION_ID_SYSTEM = f"{BASE}:sid:admission-id"
 HR_ID_SYSTEM = f"{BASE}:sid:hr-id"
 #: The INS system is the OID of its assigning authority: ``urn:oid:`` + Resident.ins_oid.
 OID_PREFIX = "urn:oid:"
-#: The national INS (NIR) and its test range: the OIDs the API accepts for an INS.
-INS_OIDS = ("1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11", "1.2.250.1.213.1.4.2")
+#: Which OIDs an INS may have: coordination.identity.INS_OIDS.
 
 TARGET_SYSTEM = f"{BASE}:codesystem:target"
 JOB_SYSTEM = f"{BASE}:codesystem:job"

@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from carehub import textsearch
+from coordination import identity
 from coordination.models import CareNote, Resident
 from directory.models import Assignment, Site, StaffProfile, Unit
 from documents.models import Document
@@ -103,11 +104,11 @@ def identifier_q(value: str) -> Q:
     if not code:
         raise search.bad_request(_("identifier: give system|value or a value."), "identifier")
     if system is None or system == "":
-        return Q(ins_matricule=code) | Q(external_id=code)
+        return Q(ins_matricule=identity.clean_matricule(code)) | Q(external_id=code)
     if system == codes.ADMISSION_ID_SYSTEM:
         return Q(external_id=code)
     if system.startswith(codes.OID_PREFIX):
-        return Q(ins_oid=system.removeprefix(codes.OID_PREFIX), ins_matricule=code)
+        return Q(ins_oid=system.removeprefix(codes.OID_PREFIX), ins_matricule=identity.clean_matricule(code))
     return Q(pk__in=[])  # a system CareHub does not keep: nobody
 
 

@@ -21,7 +21,7 @@ def patient(group, **changes):
         "resourceType": "Patient",
         "identifier": [
             {"system": codes.ADMISSION_ID_SYSTEM, "value": "DPI-0042"},
-            {"system": "urn:oid:1.2.250.1.213.1.4.8", "value": "248067512345678"},
+            {"system": "urn:oid:1.2.250.1.213.1.4.8", "value": "239057505612361"},
         ],
         "name": [
             {"use": "official", "family": "Durand", "given": ["Rose", "Marie"]},
@@ -35,6 +35,7 @@ def patient(group, **changes):
             {"url": codes.EXT_ROOM, "valueString": "12"},
             {"url": codes.EXT_ADMISSION_DATE, "valueDate": "2026-11-02"},
             {"url": codes.EXT_BIRTH_PLACE_CODE, "valueCode": "75056"},
+            {"url": codes.EXT_IDENTITY_STATUS, "valueCode": "retrieved"},
         ],
     }
     body.update(changes)
@@ -71,13 +72,21 @@ def test_admission_creates_the_resident_with_its_identity(api, group):
         "Rose Marie",
         "Rose",
         "F",
-        "248067512345678",
+        "239057505612361",
         "1.2.250.1.213.1.4.8",
         "DPI-0042",
         group.unit_a,
         "12",
         "75056",
     )
+
+
+def test_an_ins_whose_key_is_wrong_is_422_naming_the_matricule(api, group):
+    body = patient(group)
+    body["identifier"][1]["value"] = "239057505612362"
+    response = put(api, body)
+    assert (response.status_code, Resident.objects.count()) == (HTTPStatus.UNPROCESSABLE_ENTITY, 0)
+    assert valid(response)["issue"][0]["diagnostics"].startswith("ins_matricule: ")
 
 
 def test_same_body_twice_is_one_resident_and_200_the_second_time(api, group):
@@ -91,10 +100,21 @@ def test_same_body_twice_is_one_resident_and_200_the_second_time(api, group):
     )
 
 
+def test_a_matricule_typed_with_spaces_is_kept_without_and_changes_nothing_the_second_time(api, group):
+    body = patient(group)
+    body["identifier"][1]["value"] = "2 39 05 75 056 123 61"
+    first, again = put(api, body), put(api, body)
+    assert (first.status_code, again.status_code, Resident.objects.get().ins_matricule) == (
+        HTTPStatus.CREATED,
+        HTTPStatus.OK,
+        "239057505612361",
+    )
+
+
 def test_update_by_ins_changes_the_used_name(api, group):
     put(api, patient(group))
     body = patient(group, name=[{"use": "usual", "family": "Martin-Leroy", "given": ["Rose"]}])
-    put(api, body, identifier="urn:oid:1.2.250.1.213.1.4.8|248067512345678")
+    put(api, body, identifier="urn:oid:1.2.250.1.213.1.4.8|239057505612361")
     assert Resident.objects.get().last_name == "Martin-Leroy"
 
 
