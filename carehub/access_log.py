@@ -65,10 +65,22 @@ def append_all(rows: list[dict]) -> list[AccessLog]:
     return entries
 
 
-def log_access(request, action: str, *objs, user=None, query: str = "", site_id=None, actor: str = "") -> AccessLog:
-    """Record that the request's user did ``action`` on each of ``objs`` (or searched ``query``): one
-    entry per object, or one without an object when none is given. Returns the last entry."""
-    user = user if user is not None else getattr(request, "user", None)
+#: How an entry names software that read through an API token (carehub.policy.ApiClient): no account
+#: behind it, the token's name instead of an e-mail.
+API_CLIENT_ACTOR = "api:{name}"
+
+
+def log_access(
+    request, action: str, *objs, user=None, query: str = "", site_id=None, actor: str = "", client=None
+) -> AccessLog:
+    """Record that the request's user (or the API ``client``) did ``action`` on each of ``objs`` (or
+    searched ``query``): one entry per object, or one without an object when none is given. Returns
+    the last entry."""
+    if client is not None:
+        # Whatever session the request may carry, the reader is the token.
+        user, actor = None, API_CLIENT_ACTOR.format(name=client.name)
+    else:
+        user = user if user is not None else getattr(request, "user", None)
     if user is not None and not user.is_authenticated:
         user = None
     meta = request.META if request is not None else {}

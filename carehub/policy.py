@@ -12,6 +12,9 @@ Scopes:
   coordinators the same; group admins every site.
 - MANAGE: administration. Coordinators manage the sites of their coordinator
   assignments; group admins every site.
+
+An :class:`ApiClient` (software calling the FHIR API with a token) stands where a user would: it
+reaches the directory and the care data of its token's sites, and manages nothing.
 """
 
 from __future__ import annotations
@@ -64,6 +67,28 @@ def _cache(user) -> dict:
     if cache is None:
         cache = user.__dict__[_CACHE_ATTR] = {}
     return cache
+
+
+class ApiClient:
+    """Software acting through an API token (fhirapi): treated as care staff of the token's sites only.
+
+    Passed to ``visible_to`` like a user, so that the API reads through the same querysets as the pages.
+    It has no account: writes are made by a real user (the token's creator) through the services.
+    """
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_superuser = False
+    is_group_admin = False
+    is_family = False
+    pk = None
+
+    def __init__(self, name: str, sites: frozenset[int]):
+        self.name, self.sites = name, frozenset(sites)
+
+    def __str__(self):
+        return self.name
 
 
 def forget(user) -> None:
@@ -128,6 +153,8 @@ def role(user) -> Role:
         return Role.GROUP_ADMIN
     if user.is_family:
         return Role.FAMILY
+    if isinstance(user, ApiClient):
+        return Role.STAFF if user.sites else Role.ANONYMOUS
     if any(r == _coordinator_role(user) for _, r in _current_assignments(user)):
         return Role.COORDINATOR
     return Role.STAFF
@@ -137,6 +164,8 @@ def is_active_staff(user) -> bool:
     """A staff member with at least one assignment in force today (or a group admin)."""
     if not user.is_authenticated or not user.is_active or user.is_family:
         return False
+    if isinstance(user, ApiClient):
+        return bool(user.sites)
     return is_group_admin(user) or bool(_current_assignments(user))
 
 
@@ -148,6 +177,9 @@ def site_ids(user, scope: Scope) -> SiteIds:
         return ALL_SITES
     if user.is_family:
         return frozenset()  # families reach residents through their family links only
+    if isinstance(user, ApiClient):
+        # Its own sites, for the directory too: a token of one site learns nothing of the others.
+        return frozenset() if scope is Scope.MANAGE else user.sites
     assignments = _current_assignments(user)
     if scope is Scope.DIRECTORY:
         return ALL_SITES if assignments else frozenset()

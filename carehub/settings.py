@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "backoffice",
     "jobs",  # [jobs] long exports and imports on the Celery worker, with their progress and result file
     "outbox",  # [outbox] tasks written with the transaction, handed to the broker after commit
+    "fhirapi",  # [fhirapi] the FHIR R4 API under /fhir/, for the admission software and other tools
 ]
 
 MIDDLEWARE = [
@@ -349,6 +350,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
     "signup": "20/m/ip",
+    # The FHIR API, per token (fhirapi/views.py); 429 with Retry-After past it.
+    "fhir": env_str("RATE_LIMIT_FHIR", "600/m/key", check=rate_limits),
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CareHub] "
 
@@ -777,3 +780,10 @@ LDAP_AUTH_CONNECTION_PASSWORD = LDAP_BIND_PASSWORD or None
 LDAP_AUTH_FORMAT_USERNAME = "accounts.ldap.bind_name"
 LDAP_AUTH_CONNECT_TIMEOUT = LDAP_AUTH_RECEIVE_TIMEOUT = LDAP_TIMEOUT
 # [accounts: end of the identity provider block]
+
+# [fhirapi] the FHIR R4 API (fhirapi/, README "FHIR API")
+#: The group's name, as its Organization resource gives it.
+GROUP_NAME = env_str("GROUP_NAME", "CareHub")
+#: Searchset pages: this many entries unless the client asks fewer (``_count``), never more than the maximum.
+FHIR_PAGE_SIZE = 20
+FHIR_MAX_PAGE_SIZE = 100

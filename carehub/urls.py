@@ -28,6 +28,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("admin/carehub/", include("backoffice.urls")),
     path("jobs/", include("jobs.urls")),
+    path("fhir/", include("fhirapi.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -92,10 +92,11 @@ def stored_file_response(request, field_file, *, filename: str, content_type: st
     return stream_file(request, fileobj, filename=filename, content_type=content_type, inline=inline)
 
 
-def version_response(request, version: DocumentVersion, *, inline: bool, user=None) -> HttpResponse:
+def version_response(request, version: DocumentVersion, *, inline: bool, user=None, client=None) -> HttpResponse:
     """The file of one version, logged as a download (attachment) or a view (inline preview).
 
-    Used by this app's views and by the family portal (after its own access check).
+    Used by this app's views, by the family portal (after its own access check) and by the FHIR API
+    (``client``: the API token, named in the access log).
     Only PDFs and images are ever shown inline; everything else is downloaded.
     """
     kind = KINDS.get(version.kind)
@@ -105,6 +106,7 @@ def version_response(request, version: DocumentVersion, *, inline: bool, user=No
         AccessLog.Action.VIEW if inline else AccessLog.Action.DOWNLOAD,
         version,
         user=user,
+        client=client,
     )
     content_type = kind.mime if kind else "application/octet-stream"
     return stored_file_response(

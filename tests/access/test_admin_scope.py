@@ -146,6 +146,14 @@ def _site_family_info(w, site, unit):
     return SiteFamilyInfo.objects.get_or_create(site=site)[0]
 
 
+def _api_token(w, site, unit):
+    from fhirapi.tokens import api_token_create
+
+    # Made by the world's own head-office account: no extra user in the pickers and autocompletes.
+    creator = w.users["group_admin"]
+    return api_token_create(created_by=creator, name=f"Logiciel {_n()}", sites=[site], scopes=["Patient.read"])[0]
+
+
 SITE_OBJECT_FACTORIES: dict[str, Callable[[Any, Any, Any], Any]] = {
     "directory.site": lambda w, site, unit: site,
     "directory.unit": lambda w, site, unit: UnitFactory(site=site),
@@ -166,6 +174,7 @@ SITE_OBJECT_FACTORIES: dict[str, Callable[[Any, Any, Any], Any]] = {
     "portal.familylink": _family_link,
     "portal.invitation": _invitation,
     "portal.sitefamilyinfo": _site_family_info,
+    "fhirapi.apitoken": _api_token,
 }
 
 #: Admins scoped by other means than site_field, with their own tests (audit viewer).

@@ -52,6 +52,7 @@ ACCEPTS_ANYTHING = {
     "AUDIT_CHAIN_KEY": "any secret: an HMAC key of any length (the README asks for 50 random characters)",
     "AUDIT_CHAIN_OLD_KEYS": "earlier audit keys, any secrets",
     "AUDIT_CHECKPOINT_FILE": "a file path, created at the first checkpoint",
+    "GROUP_NAME": "the group's name, any text (the FHIR API's Organization)",
     "OIDC_CLIENT_ID": "the identifier the provider gave CareHub; the provider checks it",
     "OIDC_CLIENT_SECRET": "any secret; the provider checks it",
     "OIDC_NAME": "the provider's name on the sign-in button",
