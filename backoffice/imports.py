@@ -158,6 +158,13 @@ def _read(text: str, columns: dict) -> tuple[list[tuple[int, dict]], dict[str, s
         delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text), dialect, delimiter=delimiter)
     try:
+        return _records(reader, columns)
+    except csv.Error:  # a carriage return alone inside a field: not a file a spreadsheet saved as CSV
+        return [], {}, [_("The file could not be read as text: save it as “CSV UTF-8”.")]
+
+
+def _records(reader, columns: dict) -> tuple[list[tuple[int, dict]], dict[str, str], list[str]]:
+    try:
         header = next(reader)
     except StopIteration:
         return [], {}, [_("The file is empty.")]
