@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -154,8 +155,13 @@ def resident_folder(request, public_id):
 def _resident_folder(request, resident, draft, can_upload, handler):
     if request.method == "POST":
         if request.FILES.getlist("files"):
-            folder = services.resident_folder_get_or_create(resident=resident, user=request.user)
-            return _folder_upload(request, folder, handler)
+            # The folder is made by its first upload: when every file is refused, it is not made.
+            with transaction.atomic():
+                folder = services.resident_folder_get_or_create(resident=resident, user=request.user)
+                response = _folder_upload(request, folder, handler)
+                if draft.pk is None and not folder.documents.exists():
+                    transaction.set_rollback(True)
+            return response
         refused = [too_large_message(name) for name in handler.too_large]
         refused += [_("Too many files at once: “%(name)s” was not sent.") % {"name": name} for name in handler.too_many]
         if not refused and not request.POST.get("create"):

@@ -3,6 +3,7 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -99,9 +100,28 @@ def _staff_queryset(user):
     )
 
 
+class PeopleField(forms.ModelMultipleChoiceField):
+    """People chosen by id. An id past the database's integer range is no one's: refused as an unknown
+    choice, where the query would fail (SQLite raises OverflowError, PostgreSQL a DataError)."""
+
+    LARGEST_ID = 2**63 - 1
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                out_of_range = abs(int(str(pk))) > self.LARGEST_ID
+            except ValueError:
+                continue  # not a number: the parent refuses it
+            if out_of_range:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
+
 class GroupForm(forms.Form):
     title = forms.CharField(label=_("Group name"), max_length=150)
-    members = forms.ModelMultipleChoiceField(
+    members = PeopleField(
         label=_("Members"),
         queryset=get_user_model().objects.none(),
         widget=forms.SelectMultiple(attrs={"size": 8}),

@@ -61,6 +61,8 @@ def clean_body(body: str, *, allow_empty: bool = False) -> str:
         return ""
     if not body:
         raise MessagingError(_("The message is empty."), code="empty")
+    if "\x00" in body:  # PostgreSQL stores no NUL in text; the forms refuse it with the same words
+        raise MessagingError(_("Null characters are not allowed."), code="invalid")
     if len(body) > settings.MESSAGING_MAX_BODY_CHARS:
         raise MessagingError(
             _("The message is too long (%(length)d characters, at most %(max)d).")

@@ -62,8 +62,8 @@ def test_every_url_has_a_row_in_the_matrix():
     assert not unknown, f"matrix rows for URLs that do not exist: {unknown}"
 
 
-@pytest.fixture
-def world(db):
+def build_world() -> World:
+    """The matrix's objects: two sites, the ten roles, and what each app's ``build`` adds."""
     site_a = SiteFactory(name="Site A")
     site_b = SiteFactory(name="Site B")
     unit_a = UnitFactory(site=site_a, name="Unit A")
@@ -91,6 +91,11 @@ def world(db):
         if hasattr(module, "build"):
             module.build(w)
     return w
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
 
 
 def _client_for(world, role):

@@ -176,11 +176,12 @@ def test_the_first_upload_makes_the_folder_with_the_document(verified_client, st
     )
 
 
-def test_a_refused_only_file_does_not_make_the_folder_twice(verified_client, staff_a, resident_a):
+def test_a_refused_only_file_makes_no_folder(verified_client, staff_a, resident_a):
+    """Refused, it writes nothing (as an oversize one): the folder is made by the first file stored."""
     client = verified_client(staff_a)
     client.post(_resident_folder_url(resident_a), {"files": [upload("virus.exe", b"MZ" + b"\0" * 100)]})
     client.post(_resident_folder_url(resident_a), {"files": [upload("virus.exe", b"MZ" + b"\0" * 100)]})
-    assert (Folder.objects.count(), Document.objects.count()) == (1, 0)
+    assert (Folder.objects.count(), Document.objects.count()) == (0, 0)
 
 
 def test_an_oversize_first_upload_says_so_and_makes_no_folder(settings, verified_client, staff_a, resident_a):
