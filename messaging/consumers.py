@@ -37,6 +37,7 @@ import functools
 import json
 import logging
 from datetime import datetime
+from types import SimpleNamespace
 
 from channels.db import database_sync_to_async as _database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -48,9 +49,11 @@ from django.utils.translation import gettext as _
 from accounts import sessions
 from accounts.services import second_factor_passed
 from carehub import live_status, logs, metrics, policy, presence
+from carehub.access_log import log_access, log_resident_reads
 from carehub.errors import DATABASE_ERRORS, RETRY_AFTER_SECONDS
 from carehub.ids import parse_uuid
 from carehub.live_status import LAYER_ERRORS
+from carehub.models import AccessLog
 from carehub.sockets import person_group
 from portal import presentation
 
@@ -278,6 +281,8 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         messages = selectors.messages_after(
             conversation_id, after_seq=after, up_to_seq=up_to, limit=settings.MESSAGING_REPLAY_LIMIT
         )
+        if messages:
+            log_resident_reads(self._as_request(), AccessLog.Action.VIEW, messages[:1], query="socket repair")
         return self._frames(messages, repaired=True), (messages[-1].seq if messages else after)
 
     def _frames(self, messages, **flags) -> list[tuple[dict, dict | None]]:
@@ -443,14 +448,26 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
         """The replayed frames, with their family form for a family socket."""
         conversation = self._conversation_for(public_id)
         if conversation is None:
+            log_access(self._as_request(), AccessLog.Action.REFUSED, query=f"socket sync {public_id}"[:500])
             return None
         limit = settings.MESSAGING_REPLAY_LIMIT
         after_seq = after if by_seq else selectors.seq_after_id(conversation.pk, after)
         messages = selectors.messages_after(conversation.pk, after_seq=after_seq, limit=limit + 1)
         complete = len(messages) <= limit
         messages = messages[:limit]
+        if messages:  # a replay shows the thread's messages: a read, as the conversation's page is
+            log_resident_reads(self._as_request(), AccessLog.Action.VIEW, [conversation], query="socket replay")
         last = messages[-1].seq if messages else after_seq
         return conversation.pk, self._frames(messages, replay=True), last, complete
+
+    def _as_request(self) -> SimpleNamespace:
+        """What the access log reads of a request (who, from where), from this socket's scope."""
+        headers = dict(self.scope.get("headers") or [])
+        client = self.scope.get("client") or (None,)
+        return SimpleNamespace(
+            user=self.user,
+            META={"REMOTE_ADDR": client[0], "HTTP_USER_AGENT": headers.get(b"user-agent", b"").decode("latin-1")},
+        )
 
     async def _on_read(self, content):
         try:

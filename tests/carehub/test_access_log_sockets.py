@@ -1,7 +1,6 @@
 """A socket's replay of a conversation about a resident is a read like the conversation's page, and a
 conversation refused over the socket is a refusal like a page's 404 (ASVS 16.3): both belong in the
-access log. The replay lives in messaging/consumers.py (``_sync_sync``), being reworked under issue 17:
-until it calls log_access, these two tests are expected to fail (strict: they fail loudly once it does)."""
+access log (messaging/consumers.py, ``_sync_sync``)."""
 
 from __future__ import annotations
 
@@ -17,10 +16,6 @@ from tests.messaging.test_live import receive_type
 from tests.sockets import open_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-
-NOT_YET = pytest.mark.xfail(
-    strict=True, reason="messaging/consumers.py replays without an access-log entry (issue 17, another change)"
-)
 
 
 def _thread(resident, sender):
@@ -44,13 +39,11 @@ async def _sync(reader, *, site, unit, writer, answer: str):
     return resident
 
 
-@NOT_YET
 async def test_a_replay_of_a_residents_thread_is_a_read(site_a, unit_a, staff_a, coordinator_a):
     resident = await _sync(staff_a, site=site_a, unit=unit_a, writer=coordinator_a, answer="synced")
     assert await sync_to_async(_entries)(staff_a, AccessLog.Action.VIEW) == [resident.public_id]
 
 
-@NOT_YET
 async def test_a_thread_refused_over_the_socket_is_in_the_log(site_a, unit_a, coordinator_a, staff_b):
     await _sync(staff_b, site=site_a, unit=unit_a, writer=coordinator_a, answer="error")
     assert len(await sync_to_async(_entries)(staff_b, AccessLog.Action.REFUSED)) == 1
