@@ -1,7 +1,8 @@
 """Property tests of hostile input (issue 17): the Hypothesis profile and the world they share.
 
 The profile is reproducible in CI (``derandomize``: the same examples every run) and writes no
-example database into the repository. ``HYPOTHESIS_PROFILE=carehub-dev`` explores at random.
+example database into the repository. ``HYPOTHESIS_PROFILE=carehub-dev`` explores at random;
+``carehub-postgres`` (CI's PostgreSQL step) runs 25 examples a property.
 """
 
 import os
@@ -24,6 +25,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile("carehub-dev", parent=settings.get_profile("carehub"), derandomize=False)
+# CI's PostgreSQL step: the same properties, fewer examples (the SQLite step runs the 200; the
+# explicit @example regressions, NUL characters among them, run in both).
+settings.register_profile("carehub-postgres", parent=settings.get_profile("carehub"), max_examples=25)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "carehub"))
 
 
