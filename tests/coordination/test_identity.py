@@ -62,7 +62,7 @@ def test_a_corsican_birth_counts_its_department_as_19_or_18_for_the_key(departme
 
 
 def test_letters_are_refused_outside_the_corsican_department():
-    assert _errors(ins_matricule="2A5081416802538")["ins_matricule"] == [
+    assert _errors(ins_matricule="2A5081416802538")["ins_matricule"] == [  # pragma: allowlist secret
         "Le matricule INS a 15 caractères\u00a0: 13 chiffres (2A ou 2B pour une naissance en Corse) suivis de la clé "
         "à 2 chiffres."
     ]
