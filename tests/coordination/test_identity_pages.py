@@ -81,7 +81,7 @@ def test_the_admin_change_form_shows_the_traits_back(verified_client, coordinato
 
 def test_a_wrong_ins_key_in_the_admin_is_a_french_error_and_nothing_is_saved(verified_client, coordinator_a, site_a):
     response = _admit(verified_client(coordinator_a), site_a, ins_matricule=NIR[:13] + "39")
-    assert (response.status_code, Resident.objects.count()) == (HTTPStatus.OK, 0)
+    assert (response.status_code, Resident.objects.count()) == (HTTPStatus.BAD_REQUEST, 0)
     assert "La clé de ce matricule INS est fausse\u00a0: vérifiez chaque chiffre." in page_text(response)
 
 
@@ -130,7 +130,7 @@ def test_a_possible_duplicate_at_the_same_site_is_shown_and_must_be_confirmed(
     response = _admit(
         verified_client(coordinator_a), site_a, last_name="MARTIN", first_name="jeanne", ins_matricule="", ins_oid=""
     )
-    assert (response.status_code, Resident.objects.count()) == (HTTPStatus.OK, 1)
+    assert (response.status_code, Resident.objects.count()) == (HTTPStatus.BAD_REQUEST, 1)
     assert (
         "Un résident avec les mêmes traits d'identité existe déjà\u00a0: "
         f"MARTIN Jeanne — F — né(e) le 01/08/1955 — nom utilisé\u00a0: DUPONT Jeanne, {site_a.name}."

@@ -63,7 +63,7 @@ def test_a_coordinator_keeps_the_aids_of_their_site_not_the_groups(verified_clie
         reverse("admin:coordination_notephrase_add"),
         {"target": target("chute").pk, "site": "", "part": "action", "text": "Famille prévenue", "sort_order": 10},
     )
-    assert response.status_code == HTTPStatus.OK  # the form again, with its error
+    assert response.status_code == HTTPStatus.BAD_REQUEST  # the form again, with its error
     assert not NotePhrase.objects.filter(text="Famille prévenue").exists()
 
 

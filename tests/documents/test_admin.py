@@ -14,7 +14,7 @@ def test_coordinator_adds_a_site_folder_but_not_a_group_folder(verified_client, 
     client = verified_client(coordinator_a)
     url = reverse("admin:documents_folder_add")
     response = client.post(url, {"name": "Groupe", "scope": "group"})
-    assert response.status_code == HTTPStatus.OK
+    assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Only head office" in response.content.decode()
     response = client.post(url, {"name": "Hygiène", "scope": "site", "site": site_a.pk})
     assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:2000]

@@ -16,7 +16,9 @@ from portal.models import Invitation, Relationship
 from tests.portal.factories import shared_document, shared_note
 
 #: Namespaces and names whose URLs address no object of a family (sign-in, allauth keys…).
-NOT_OBJECT_URLS = {"admin"}
+#: Not reached with a session at all: the admin (tests/access/test_admin_scope.py) and the FHIR API,
+#: which answers 401 to every session and reads only API tokens (tests/fhirapi).
+NOT_OBJECT_URLS = {"admin", "fhirapi"}
 TOKEN_URLS = {"portal:invitation_accept"}
 
 
