@@ -92,7 +92,7 @@ def test_event_is_an_all_day_entry_of_the_sites_calendar(site_feed, site_a, unit
 
 def test_summary_is_in_french_by_default(site_feed, site_a, unit_a, staff_a):
     shift = OnCallShiftFactory(site=site_a, user=staff_a, unit=unit_a, date=day(site_a, 1))
-    assert str(events(fetch(site_feed[1]))[uid(shift)]["SUMMARY"]) == "Astreinte : Hélène Lefèvre (Les Lilas)"
+    assert str(events(fetch(site_feed[1]))[uid(shift)]["SUMMARY"]) == "Astreinte\u00a0: Hélène Lefèvre (Les Lilas)"
 
 
 def test_own_shifts_summary_names_the_site(staff_a, site_a):
@@ -112,7 +112,7 @@ def test_colleague_details_are_those_the_directory_shows_the_subscriber(site_fee
     shift = OnCallShiftFactory(site=site_a, user=staff_a, date=day(site_a, 1), note="nuit")
     description = str(events(fetch(site_feed[1]))[uid(shift)]["DESCRIPTION"])
     # staff_b works at site B: a mobile kept for the colleagues of site A is not theirs to see.
-    assert description.splitlines() == ["Aide-soignant(e) (AS)", "Poste : 4312", "nuit"]
+    assert description.splitlines() == ["Aide-soignant(e) (AS)", "Poste\u00a0: 4312", "nuit"]
 
 
 def test_feed_holds_no_other_sites_data(site_feed, site_a, site_b, staff_a, staff_b, unit_b):
