@@ -62,7 +62,8 @@ def _family_preview(form, user, resident):
     note = CareNote(
         resident=resident,
         author=user,
-        target=Target.objects.active().filter(code=data.get("target", "")).first(),
+        # Unsaved: the raw form value, without the NUL characters PostgreSQL refuses in a query.
+        target=Target.objects.active().filter(code=str(data.get("target", "")).replace("\x00", "")).first(),
         **{field: data.get(field, "").strip() for field in ("target_detail", "data", "action", "result")},
     )
     return news_item(note)
