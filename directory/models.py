@@ -1,6 +1,5 @@
 """The organisation of the group: sites, units, staff profiles and assignments."""
 
-import hashlib
 import secrets
 import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
+from carehub.tokens import hash_token as calendar_token_hash
 
 from .photos import PhotoField
 
@@ -380,10 +380,6 @@ class OnCallShift(models.Model):
             raise ValidationError({"unit": _("This unit belongs to another site.")})
         if self.user_id and self.user.is_family:
             raise ValidationError({"user": _("Only staff members can be on call.")})
-
-
-def calendar_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class CalendarFeedQuerySet(models.QuerySet):

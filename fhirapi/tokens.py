@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+
+from carehub.tokens import hash_token
 
 from .models import ApiToken
 
@@ -17,15 +18,11 @@ TOKEN_PREFIX = "chk_"  # noqa: S105 - the marker of CareHub tokens, not a secret
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def new_secret() -> tuple[str, str, str]:
     """(raw token, key prefix, hash of the secret)."""
     key = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    return f"{TOKEN_PREFIX}{key}_{secret}", key, _hash(secret)
+    return f"{TOKEN_PREFIX}{key}_{secret}", key, hash_token(secret)
 
 
 @transaction.atomic
@@ -59,7 +56,7 @@ def token_for(raw: str) -> ApiToken | None:
     if not sep or not key or not secret:
         return None
     token = ApiToken.objects.select_related("created_by").filter(key_prefix=key).first()
-    if token is None or not hmac.compare_digest(token.secret_hash, _hash(secret)) or not token.is_usable:
+    if token is None or not hmac.compare_digest(token.secret_hash, hash_token(secret)) or not token.is_usable:
         return None
     now = timezone.now()
     if token.last_used_at is None or token.last_used_at < now - LAST_USED_RESOLUTION:

@@ -8,7 +8,6 @@ rights allow (news, documents, messages).
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carehub import policy
+from carehub.tokens import hash_token
 
 #: Days an invitation link stays valid.
 
@@ -129,10 +129,6 @@ class FamilyLink(FamilyRights):
     @property
     def access_log_subject_id(self):
         return self.resident.public_id
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def new_token() -> str:
